@@ -1,0 +1,105 @@
+//! Assembling a process: database, migrations, embedder, search index and its follower, job
+//! workers and the HTTP server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use factoria_search::Embedder;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::context::Context;
+use crate::{db, http, jobs, search};
+
+/// Where this process keeps its search index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexLocation {
+    /// The configured `index_dir`, kept across restarts.
+    Disk,
+    /// Memory, rebuilt from the database at start.
+    Memory,
+    /// None: the command only writes (imports) and never searches.
+    Unused,
+}
+
+/// A built process: services and its background tasks.
+pub struct App {
+    /// Shared services.
+    pub ctx: Context,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Connects, migrates, starts the embedder (fetching the model when missing) and opens the
+/// search index, caught up with the database.
+pub async fn context(config: Config, embedder: Option<Embedder>, index: IndexLocation) -> anyhow::Result<Context> {
+    let db = db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", config.database_url_for_logs()))?;
+    db::migrate(&db).await.context("cannot apply the database migrations")?;
+    let embedder = match embedder {
+        Some(embedder) => embedder,
+        None => {
+            let dir = config.assets_dir.clone();
+            tokio::task::spawn_blocking(move || search::start_embedder(&dir)).await.context("embedder start-up task")??
+        }
+    };
+    let search = match index {
+        IndexLocation::Disk => search::open_for(&db, Some(config.index_dir.as_path()), embedder).await,
+        IndexLocation::Memory => search::open_for(&db, None, embedder).await,
+        IndexLocation::Unused => search::SearchService::open(None, embedder).map(Arc::new),
+    }
+    .context("cannot open the search index")?;
+    Ok(Context { db, config: Arc::new(config), search })
+}
+
+impl App {
+    /// Builds a serving process: the context, the index follower and `config.workers` workers.
+    pub async fn start(config: Config, embedder: Option<Embedder>, index: IndexLocation) -> anyhow::Result<App> {
+        let workers = config.workers;
+        let ctx = context(config, embedder, index).await?;
+        let mut tasks = vec![search::spawn_follower(ctx.db.clone(), ctx.search.clone())];
+        for n in 0..workers {
+            tasks.push(jobs::spawn_worker(ctx.clone(), format!("worker-{n}")));
+        }
+        Ok(App { ctx, tasks })
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` resolves.
+    pub async fn serve(&self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let router = http::router(self.ctx.clone());
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("the HTTP server stopped")
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

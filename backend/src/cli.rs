@@ -1,0 +1,461 @@
+//! The `factoria` command line: serve, migrate, import, export, match, reindex, demo, admin.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use factoria_search::matching::{CertificationRule, MatchOptions};
+use factoria_search::{EntityKey, Lang};
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::app::{self, App, IndexLocation};
+use crate::config::{Config, Overrides};
+use crate::context::Context;
+use crate::db::entities::challenge;
+use crate::domain::accounts;
+use crate::domain::actor::Scope;
+use crate::types::Email;
+use crate::{interchange, jobs, search};
+
+/// Factoría: challenges of the administration, profiles of companies, matched.
+#[derive(Debug, Parser)]
+#[command(name = "factoria", version, about)]
+struct Cli {
+    /// TOML configuration file (also FACTORIA_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data folder: SQLite database, index, outbox (also FACTORIA_DATA_DIR; default ./data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL, sqlite:// or postgres:// (also FACTORIA_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web pages and the API.
+    Serve {
+        /// Address to listen on (also FACTORIA_BIND; default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply the database migrations (or undo the last ones with --down).
+    Migrate {
+        /// Undo this many migrations instead.
+        #[arg(long)]
+        down: Option<u32>,
+    },
+    /// Import companies and challenges from JSON Lines in the interchange format.
+    Import(ImportArgs),
+    /// Export companies and challenges as JSON Lines in the interchange format.
+    Export {
+        /// File for companies.
+        #[arg(long)]
+        companies: Option<PathBuf>,
+        /// File for challenges.
+        #[arg(long)]
+        challenges: Option<PathBuf>,
+    },
+    /// Rank companies for challenges, without a running server.
+    Match(MatchArgs),
+    /// Rebuild the search index from the database, embedding what changed.
+    Reindex,
+    /// Create a fresh demo database with generated data and serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Only create the data; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Download the embedding model and ONNX Runtime (done automatically on first use).
+    FetchModel,
+    /// Accounts and tokens.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// companies.jsonl
+    #[arg(long)]
+    companies: Option<PathBuf>,
+    /// challenges.jsonl
+    #[arg(long)]
+    challenges: Option<PathBuf>,
+    /// Import nothing unless every line is valid.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Tsv,
+}
+
+#[derive(Debug, Args)]
+struct MatchArgs {
+    /// Interchange id of one challenge.
+    #[arg(long, conflicts_with = "all")]
+    challenge: Option<String>,
+    /// Every challenge.
+    #[arg(long)]
+    all: bool,
+    /// Companies per challenge.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// json (with explanations) or tsv (challenge_id, company_id, rank, score).
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    /// What a missing required certification does: filter (default) or demote.
+    #[arg(long, default_value = "filter")]
+    certifications: String,
+    /// Language of explanations.
+    #[arg(long, default_value = "es")]
+    lang: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a user (the password is read from FACTORIA_NEW_PASSWORD or standard input).
+    CreateUser {
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Platform administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Officer of this department (created if missing).
+        #[arg(long)]
+        officer_of: Option<String>,
+        /// Member of this company (interchange id).
+        #[arg(long)]
+        member_of: Option<String>,
+        /// Language: es or en.
+        #[arg(long, default_value = "es")]
+        locale: String,
+    },
+    /// Create an API token for a user; it is printed once.
+    CreateToken {
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+        /// A name to recognise the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Comma-separated scopes: read, write.
+        #[arg(long, default_value = "read,write")]
+        scopes: String,
+    },
+}
+
+/// Runs the command line; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FACTORIA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,ort=warn,sqlx=warn,sea_orm=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+fn load_config(cli: &Cli, bind: Option<String>, data_dir: Option<PathBuf>) -> anyhow::Result<Config> {
+    let overrides = Overrides { file: cli.config.clone(), data_dir: data_dir.or_else(|| cli.data_dir.clone()), database_url: cli.database_url.clone(), bind };
+    Ok(Config::load(&overrides)?)
+}
+
+/// A progress bar on standard error; hidden when it is not a terminal.
+pub fn progress_bar(length: u64, message: &str) -> ProgressBar {
+    let bar = ProgressBar::new(length);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:<28} [{bar:32}] {pos}/{len} ({elapsed}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Serve { bind } => {
+            let config = load_config(&cli, bind.clone(), None)?;
+            serve(config).await?;
+        }
+        Command::Migrate { down } => {
+            let config = load_config(&cli, None, None)?;
+            let db = crate::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+            match down {
+                Some(steps) => {
+                    use factoria_migrations::MigratorTrait;
+                    factoria_migrations::Migrator::down(&db, Some(*steps)).await?;
+                    eprintln!("undid {steps} migration(s)");
+                }
+                None => {
+                    crate::db::migrate(&db).await?;
+                    eprintln!("database is up to date");
+                }
+            }
+        }
+        Command::Import(args) => {
+            if args.companies.is_none() && args.challenges.is_none() {
+                bail!("name at least one file: --companies FILE and/or --challenges FILE");
+            }
+            let config = load_config(&cli, None, None)?;
+            let ctx = app::context(config, None, IndexLocation::Unused).await?;
+            return import(&ctx, args).await;
+        }
+        Command::Export { companies, challenges } => {
+            if companies.is_none() && challenges.is_none() {
+                bail!("name at least one file: --companies FILE and/or --challenges FILE");
+            }
+            let config = load_config(&cli, None, None)?;
+            let db = crate::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+            crate::db::migrate(&db).await?;
+            let (c, h) = interchange::export(&db, companies.as_deref(), challenges.as_deref()).await?;
+            eprintln!("exported {c} companies and {h} challenges");
+        }
+        Command::Match(args) => {
+            let config = load_config(&cli, None, None)?;
+            let ctx = app::context(config, None, IndexLocation::Memory).await?;
+            embed_pending(&ctx).await?;
+            search::catch_up(&ctx.db, &ctx.search).await?;
+            run_match(&ctx, args).await?;
+        }
+        Command::Reindex => {
+            let config = load_config(&cli, None, None)?;
+            reindex(config).await?;
+        }
+        Command::Demo { bind, no_serve } => {
+            let data_dir = cli.data_dir.clone().unwrap_or_else(|| PathBuf::from("data").join("demo"));
+            let config = load_config(&cli, Some(bind.clone()), Some(data_dir))?;
+            crate::demo::run(config, !no_serve).await?;
+        }
+        Command::FetchModel => {
+            let config = load_config(&cli, None, None)?;
+            let dir = config.assets_dir.clone();
+            tokio::task::spawn_blocking(move || crate::assets::fetch(&dir)).await??;
+            eprintln!("model ready in {}", config.assets_dir.display());
+        }
+        Command::Admin(command) => {
+            let config = load_config(&cli, None, None)?;
+            admin(config, command).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let bind = config.bind;
+    let app = App::start(config, None, IndexLocation::Disk).await?;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    tracing::info!(address = %bind, "serving; press Ctrl-C to stop");
+    eprintln!("Factoría is serving at http://{bind}/ (API reference at http://{bind}/api/docs)");
+    app.serve(listener, app::shutdown_signal()).await
+}
+
+async fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let total = [&args.companies, &args.challenges].iter().filter_map(|p| p.as_ref()).map(|p| count_lines(p)).sum::<u64>();
+    let bar = progress_bar(total, "writing");
+    let report = interchange::import(ctx, args.companies.as_deref(), args.challenges.as_deref(), args.strict, &|n| bar.set_position(n as u64)).await?;
+    bar.finish_and_clear();
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for error in &report.errors {
+        eprintln!("error: {error}");
+    }
+    if report.written {
+        embed_pending(ctx).await?;
+    }
+    let c = report.companies;
+    let h = report.challenges;
+    eprintln!(
+        "companies: {} created, {} updated, {} unchanged, {} rejected\nchallenges: {} created, {} updated, {} unchanged, {} rejected",
+        c.created, c.updated, c.unchanged, c.rejected, h.created, h.updated, h.unchanged, h.rejected
+    );
+    if !report.written {
+        eprintln!("nothing was imported: --strict and {} line(s) at fault", c.rejected + h.rejected);
+    }
+    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn count_lines(path: &std::path::Path) -> u64 {
+    std::fs::read_to_string(path).map(|t| t.lines().filter(|l| !l.trim().is_empty()).count() as u64).unwrap_or(0)
+}
+
+/// Runs the queued embedding jobs with a progress bar.
+pub async fn embed_pending(ctx: &Context) -> anyhow::Result<usize> {
+    let bar = progress_bar(0, "embedding");
+    bar.set_length(pending_embeddings(ctx).await?);
+    let ran = jobs::drain(ctx, &[jobs::kind::EMBED], &|n| bar.set_position(n as u64)).await?;
+    bar.finish_and_clear();
+    Ok(ran)
+}
+
+async fn pending_embeddings(ctx: &Context) -> anyhow::Result<u64> {
+    use sea_orm::PaginatorTrait;
+    use crate::db::entities::job;
+    Ok(job::Entity::find().filter(job::Column::Kind.eq(jobs::kind::EMBED)).filter(job::Column::Status.eq("queued")).count(&ctx.db).await?)
+}
+
+async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
+    let rule = match args.certifications.as_str() {
+        "filter" => CertificationRule::Filter,
+        "demote" => CertificationRule::Demote,
+        other => bail!("--certifications: `{other}` is neither filter nor demote"),
+    };
+    let challenges: Vec<challenge::Model> = match (&args.challenge, args.all) {
+        (Some(id), _) => {
+            let row = challenge::Entity::find().filter(challenge::Column::ExternalId.eq(id.as_str())).one(&ctx.db).await?;
+            vec![row.with_context(|| format!("no challenge has id {id}"))?]
+        }
+        (None, true) => {
+            use sea_orm::QueryOrder;
+            challenge::Entity::find().order_by_asc(challenge::Column::Id).all(&ctx.db).await?
+        }
+        (None, false) => bail!("name a challenge with --challenge ID, or use --all"),
+    };
+    let mut options = MatchOptions { limit: args.top, explain: matches!(args.format, Format::Json), lang: Lang::from_code(&args.lang), ..Default::default() };
+    options.config.certification_rule = rule;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for row in &challenges {
+        let options = options.clone();
+        let key = EntityKey::challenge(row.id);
+        let results = ctx.search.with_index(move |index| index.match_indexed_challenge(key, &options)).await?;
+        let Some(results) = results else {
+            eprintln!("warning: challenge {} is not indexed", row.external_id);
+            continue;
+        };
+        match args.format {
+            Format::Tsv => {
+                for m in &results.matches {
+                    writeln!(out, "{}\t{}\t{}\t{:.6}", m.challenge_id, m.company_id, m.rank, m.score)?;
+                }
+            }
+            Format::Json => {
+                writeln!(out, "{}", serde_json::to_string(&serde_json::json!({"challenge": row.external_id, "total": results.total, "matches": results.matches}))?)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+async fn reindex(config: Config) -> anyhow::Result<()> {
+    let index_dir = config.index_dir.clone();
+    if index_dir.exists() {
+        std::fs::remove_dir_all(&index_dir).with_context(|| format!("cannot remove {}", index_dir.display()))?;
+    }
+    let ctx = app::context(config, None, IndexLocation::Memory).await?;
+    // Embed whatever has no current vector (new model, failed jobs), then build the index.
+    let keys = all_keys(&ctx).await?;
+    let bar = progress_bar(keys.len() as u64, "embedding changed texts");
+    let mut embedded = 0;
+    for key in keys {
+        embedded += search::embed_entity(&ctx.db, &ctx.search.embedder, key).await?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    // Read the log position before the tables: what changes meanwhile is replayed by `serve`.
+    let position = search::max_seq(&ctx.db).await?;
+    let bar = progress_bar(0, "reading documents");
+    let docs = search::load_all(&ctx.db, &|n| bar.set_position(n as u64)).await?;
+    bar.finish_and_clear();
+    let count = docs.len();
+    let index = factoria_search::SearchIndex::open(&index_dir)?;
+    let bar = progress_bar(count as u64, "indexing");
+    tokio::task::spawn_blocking(move || index.rebuild(docs, position.max(1))).await??;
+    bar.finish_and_clear();
+    eprintln!("reindexed {count} documents ({embedded} texts embedded) into {}", index_dir.display());
+    Ok(())
+}
+
+async fn all_keys(ctx: &Context) -> anyhow::Result<Vec<EntityKey>> {
+    use crate::db::entities::company;
+    let mut keys: Vec<EntityKey> = company::Entity::find().all(&ctx.db).await?.iter().map(|c| EntityKey::company(c.id)).collect();
+    keys.extend(challenge::Entity::find().all(&ctx.db).await?.iter().map(|c| EntityKey::challenge(c.id)));
+    Ok(keys)
+}
+
+async fn admin(config: Config, command: &AdminCommand) -> anyhow::Result<()> {
+    let db = crate::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+    crate::db::migrate(&db).await?;
+    match command {
+        AdminCommand::CreateUser { email, name, admin, officer_of, member_of, locale } => {
+            let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+            let password = match std::env::var("FACTORIA_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprint!("password for {email}: ");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\n', '\r']).to_owned()
+                }
+            };
+            accounts::check_password(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+            let hash = accounts::hash_password(password).await?;
+            let tx = crate::db::begin_write(&db).await?;
+            let id = accounts::create_user(&tx, &email, name, Some(hash), locale, *admin, true).await?;
+            if let Some(department) = officer_of {
+                let department_id = crate::domain::challenges::department_id_by_name(&tx, department).await?;
+                accounts::add_membership(&tx, id, None, Some(department_id)).await?;
+            }
+            if let Some(company) = member_of {
+                use crate::db::entities::company;
+                let row = company::Entity::find().filter(company::Column::ExternalId.eq(company.as_str())).one(&tx).await?;
+                let row = row.with_context(|| format!("no company has id {company}"))?;
+                accounts::add_membership(&tx, id, Some(row.id), None).await?;
+            }
+            tx.commit().await?;
+            eprintln!("created user {email} (id {id})");
+        }
+        AdminCommand::CreateToken { email, name, scopes } => {
+            use crate::db::entities::user;
+            let row = user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(&db).await?;
+            let row = row.with_context(|| format!("no user has address {email}"))?;
+            let scopes: Vec<Scope> = scopes
+                .split(',')
+                .map(|s| match s.trim() {
+                    "read" => Ok(Scope::Read),
+                    "write" => Ok(Scope::Write),
+                    other => Err(anyhow::anyhow!("`{other}` is not a scope: use read or write")),
+                })
+                .collect::<anyhow::Result<_>>()?;
+            let (token, _) = accounts::create_api_token(&db, row.id, name, &scopes).await?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! One sea-orm entity per table. They mirror the migrations and carry no behaviour: queries
+//! and rules live in `crate::db` and `crate::domain`.
+
+pub mod api_token;
+pub mod audit;
+pub mod challenge;
+pub mod change_log;
+pub mod company;
+pub mod consent;
+pub mod department;
+pub mod embedding;
+pub mod interest;
+pub mod introduction;
+pub mod introduction_event;
+pub mod job;
+pub mod membership;
+pub mod session;
+pub mod user;
+pub mod user_token;

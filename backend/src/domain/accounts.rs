@@ -1,0 +1,297 @@
+//! Users, passwords, sessions and API tokens.
+//!
+//! Passwords are hashed with argon2id on a blocking thread. Session ids and tokens are 256
+//! random bits; only their SHA-256 is stored, so a database leak yields nothing usable.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::actor::{Scope, UserActor};
+use super::{Actor, Error, Result};
+use crate::context::Context;
+use crate::db::entities::{api_token, membership, session, user};
+use crate::db::{self};
+use crate::types::Email;
+
+/// 256 random bits, URL-safe base64 without padding.
+pub fn random_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of a token, hex; what is stored.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes), off the runtime.
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("cannot hash a password: {e}"))
+    })
+    .await
+    .map_err(|e| Error::Internal(anyhow::anyhow!("hashing task: {e}")))?
+    .map_err(Error::Internal)
+}
+
+/// Checks a password against a stored hash, off the runtime.
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Checks a new password: at least 10 characters, at most 200.
+pub fn check_password(password: &str) -> std::result::Result<(), String> {
+    let n = password.chars().count();
+    if n < 10 {
+        Err("use at least 10 characters".into())
+    } else if n > 200 {
+        Err("use at most 200 characters".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Creates a user; an existing address is a conflict.
+pub async fn create_user<C: ConnectionTrait>(conn: &C, email: &Email, name: &str, password_hash: Option<String>, locale: &str, is_admin: bool, verified: bool) -> Result<i64> {
+    let address = email.as_str().to_lowercase();
+    if user::Entity::find().filter(user::Column::Email.eq(&address)).one(conn).await?.is_some() {
+        return Err(Error::Conflict("an account with this email address already exists".into()));
+    }
+    let now = db::now();
+    let row = user::ActiveModel {
+        email: Set(address),
+        name: Set(name.to_owned()),
+        password_hash: Set(password_hash),
+        locale: Set(locale.to_owned()),
+        email_verified_at: Set(verified.then_some(now)),
+        is_admin: Set(is_admin),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
+/// Adds a membership: `member` of a company or `officer` of a department.
+pub async fn add_membership<C: ConnectionTrait>(conn: &C, user_id: i64, company_id: Option<i64>, department_id: Option<i64>) -> Result<()> {
+    let role = if department_id.is_some() { "officer" } else { "member" };
+    let exists = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(match company_id {
+            Some(id) => membership::Column::CompanyId.eq(id),
+            None => membership::Column::CompanyId.is_null(),
+        })
+        .filter(match department_id {
+            Some(id) => membership::Column::DepartmentId.eq(id),
+            None => membership::Column::DepartmentId.is_null(),
+        })
+        .one(conn)
+        .await?;
+    if exists.is_none() {
+        membership::ActiveModel {
+            user_id: Set(user_id),
+            company_id: Set(company_id),
+            department_id: Set(department_id),
+            role: Set(role.into()),
+            created_at: Set(db::now()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The actor of an active user, with their memberships; `None` when disabled or gone.
+pub async fn actor_for_user<C: ConnectionTrait>(conn: &C, user_id: i64, scopes: Option<Vec<Scope>>) -> Result<Option<Actor>> {
+    let Some(row) = user::Entity::find_by_id(user_id).one(conn).await? else { return Ok(None) };
+    if row.disabled_at.is_some() {
+        return Ok(None);
+    }
+    let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).all(conn).await?;
+    Ok(Some(Actor::User(UserActor {
+        id: row.id,
+        is_admin: row.is_admin,
+        companies: memberships.iter().filter_map(|m| m.company_id).collect(),
+        departments: memberships.iter().filter_map(|m| m.department_id).collect(),
+        scopes,
+        locale: row.locale,
+    })))
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TokenView {
+    /// Row id, for revoking.
+    pub id: i64,
+    /// Name given by the user.
+    pub name: String,
+    /// First characters, to recognise it.
+    pub prefix: String,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last used.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn token_view(row: &api_token::Model) -> TokenView {
+    TokenView {
+        id: row.id,
+        name: row.name.clone(),
+        prefix: row.prefix.clone(),
+        scopes: serde_json::from_str(&row.scopes).unwrap_or_default(),
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+        revoked_at: row.revoked_at,
+    }
+}
+
+/// Creates an API token for `user_id`; the token is returned once and stored hashed.
+pub async fn create_api_token<C: ConnectionTrait>(conn: &C, user_id: i64, name: &str, scopes: &[Scope]) -> Result<(String, TokenView)> {
+    let token = format!("fct_{}", random_token());
+    let row = api_token::ActiveModel {
+        user_id: Set(user_id),
+        name: Set(name.to_owned()),
+        token_hash: Set(token_hash(&token)),
+        prefix: Set(token.chars().take(12).collect()),
+        scopes: Set(serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into())),
+        created_at: Set(db::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok((token, token_view(&row)))
+}
+
+/// The tokens of a user.
+pub async fn list_api_tokens(ctx: &Context, user_id: i64) -> Result<Vec<TokenView>> {
+    let rows = api_token::Entity::find().filter(api_token::Column::UserId.eq(user_id)).all(&ctx.db).await?;
+    Ok(rows.iter().map(token_view).collect())
+}
+
+/// Revokes one of the user's tokens.
+pub async fn revoke_api_token(ctx: &Context, user_id: i64, id: i64) -> Result<()> {
+    let row = api_token::Entity::find_by_id(id).one(&ctx.db).await?.filter(|t| t.user_id == user_id).ok_or(Error::NotFound("token"))?;
+    let mut model: api_token::ActiveModel = row.into();
+    model.revoked_at = Set(Some(db::now()));
+    model.update(&ctx.db).await?;
+    Ok(())
+}
+
+/// The actor behind a bearer token; an unknown or revoked token is unauthenticated.
+pub async fn actor_for_api_token(ctx: &Context, token: &str) -> Result<Actor> {
+    let row = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(token_hash(token)))
+        .one(&ctx.db)
+        .await?
+        .filter(|t| t.revoked_at.is_none())
+        .ok_or(Error::Unauthenticated)?;
+    let now = db::now();
+    if row.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+        let mut model: api_token::ActiveModel = row.clone().into();
+        model.last_used_at = Set(Some(now));
+        model.update(&ctx.db).await?;
+    }
+    let scopes: Vec<Scope> = serde_json::from_str(&row.scopes).unwrap_or_default();
+    actor_for_user(&ctx.db, row.user_id, Some(scopes)).await?.ok_or(Error::Unauthenticated)
+}
+
+/// A new browser session: its cookie value and CSRF token.
+pub struct NewSession {
+    /// Cookie value.
+    pub token: String,
+    /// CSRF token for the forms of this session.
+    pub csrf: String,
+}
+
+/// Starts a session for `user_id`; every login gets a new id.
+pub async fn create_session(ctx: &Context, user_id: i64, ip: Option<String>, user_agent: Option<String>) -> Result<NewSession> {
+    let token = random_token();
+    let csrf = random_token();
+    let now = db::now();
+    let absolute = chrono::Duration::from_std(ctx.config.session_absolute_timeout).unwrap_or_default();
+    session::ActiveModel {
+        id: Set(token_hash(&token)),
+        user_id: Set(user_id),
+        csrf_token: Set(csrf.clone()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + absolute),
+        revoked_at: Set(None),
+        ip: Set(ip),
+        user_agent: Set(user_agent.map(|ua| ua.chars().take(200).collect())),
+    }
+    .insert(&ctx.db)
+    .await?;
+    Ok(NewSession { token, csrf })
+}
+
+/// A live session and its user.
+#[derive(Clone)]
+pub struct LiveSession {
+    /// The user.
+    pub actor: Actor,
+    /// CSRF token of the session.
+    pub csrf: String,
+    /// Stored id (hash of the cookie).
+    pub id: String,
+}
+
+/// The session behind a cookie, if it is live: not revoked, not idle too long, not past its
+/// absolute end.
+pub async fn resolve_session(ctx: &Context, token: &str) -> Result<Option<LiveSession>> {
+    let id = token_hash(token);
+    let Some(row) = session::Entity::find_by_id(id.clone()).one(&ctx.db).await? else { return Ok(None) };
+    let now = db::now();
+    let idle = chrono::Duration::from_std(ctx.config.session_idle_timeout).unwrap_or_default();
+    if row.revoked_at.is_some() || row.expires_at <= now || now - row.last_seen_at > idle {
+        return Ok(None);
+    }
+    if now - row.last_seen_at > chrono::Duration::minutes(1) {
+        let mut model: session::ActiveModel = row.clone().into();
+        model.last_seen_at = Set(now);
+        model.update(&ctx.db).await?;
+    }
+    let Some(actor) = actor_for_user(&ctx.db, row.user_id, None).await? else { return Ok(None) };
+    Ok(Some(LiveSession { actor, csrf: row.csrf_token, id }))
+}
+
+/// Ends one session.
+pub async fn revoke_session(ctx: &Context, id: &str) -> Result<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(db::now()))
+        .filter(session::Column::Id.eq(id))
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user.
+pub async fn revoke_sessions_of<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<u64> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(db::now()))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}

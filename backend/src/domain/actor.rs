@@ -1,0 +1,139 @@
+//! Who is acting, and the authorisation rules, in one place. Every domain operation receives an
+//! [`Actor`] and asks these questions; handlers never decide access themselves.
+
+use serde::Serialize;
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Read everything the user may read.
+    Read,
+    /// Change what the user may change.
+    Write,
+}
+
+/// A signed-in user and what they belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserActor {
+    /// User id.
+    pub id: i64,
+    /// Administrator of the platform.
+    pub is_admin: bool,
+    /// Companies the user is a member of.
+    pub companies: Vec<i64>,
+    /// Departments the user is an officer of.
+    pub departments: Vec<i64>,
+    /// For API tokens: what the token allows; `None` for browser sessions.
+    pub scopes: Option<Vec<Scope>>,
+    /// Language of pages and explanations.
+    pub locale: String,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// Nobody signed in.
+    Anonymous,
+    /// A signed-in user or an API token.
+    User(UserActor),
+    /// The platform itself: imports, jobs, the demo.
+    System,
+}
+
+impl Actor {
+    /// The user, when there is one.
+    pub fn user(&self) -> Option<&UserActor> {
+        match self {
+            Actor::User(user) => Some(user),
+            _ => None,
+        }
+    }
+
+    /// The user id, when there is one.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user().map(|u| u.id)
+    }
+
+    /// Administrators and the system.
+    pub fn is_admin(&self) -> bool {
+        match self {
+            Actor::System => true,
+            Actor::User(user) => user.is_admin,
+            Actor::Anonymous => false,
+        }
+    }
+
+    fn may(&self, scope: Scope) -> bool {
+        match self {
+            Actor::User(user) => user.scopes.as_ref().is_none_or(|scopes| scopes.contains(&scope)),
+            Actor::System => true,
+            Actor::Anonymous => false,
+        }
+    }
+
+    /// Whether the actor may change anything at all (tokens without `write` may not).
+    pub fn may_write(&self) -> bool {
+        self.may(Scope::Write)
+    }
+
+    /// Member of `company` (or admin).
+    pub fn manages_company(&self, company: i64) -> bool {
+        self.may_write() && (self.is_admin() || self.user().is_some_and(|u| u.companies.contains(&company)))
+    }
+
+    /// Member of `company`, for reading (or admin).
+    pub fn belongs_to_company(&self, company: i64) -> bool {
+        self.is_admin() || self.user().is_some_and(|u| u.companies.contains(&company))
+    }
+
+    /// Officer of `department` (or admin), for reading.
+    pub fn belongs_to_department(&self, department: i64) -> bool {
+        self.is_admin() || self.user().is_some_and(|u| u.departments.contains(&department))
+    }
+
+    /// Officer of `department` allowed to change its challenges (or admin).
+    pub fn manages_department(&self, department: i64) -> bool {
+        self.may_write() && self.belongs_to_department(department)
+    }
+
+    /// Officer of any department.
+    pub fn is_officer(&self) -> bool {
+        self.user().is_some_and(|u| !u.departments.is_empty())
+    }
+
+    /// Member of any company.
+    pub fn is_company_member(&self) -> bool {
+        self.user().is_some_and(|u| !u.companies.is_empty())
+    }
+
+    /// Language for messages.
+    pub fn lang(&self) -> factoria_search::Lang {
+        factoria_search::Lang::from_code(self.user().map_or("es", |u| u.locale.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(companies: Vec<i64>, departments: Vec<i64>, scopes: Option<Vec<Scope>>) -> Actor {
+        Actor::User(UserActor { id: 1, is_admin: false, companies, departments, scopes, locale: "es".into() })
+    }
+
+    #[test]
+    fn members_manage_only_their_company() {
+        let member = user(vec![7], vec![], None);
+        assert!(member.manages_company(7));
+        assert!(!member.manages_company(8));
+        assert!(!Actor::Anonymous.manages_company(7));
+    }
+
+    #[test]
+    fn read_only_tokens_change_nothing() {
+        let token = user(vec![7], vec![3], Some(vec![Scope::Read]));
+        assert!(token.belongs_to_company(7));
+        assert!(!token.manages_company(7));
+        assert!(!token.manages_department(3));
+    }
+}

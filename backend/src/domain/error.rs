@@ -1,0 +1,66 @@
+use crate::types::validation::FieldErrors;
+
+/// What can go wrong in a domain operation. Client errors carry the message the user sees;
+/// `Internal` carries the cause for the log and shows nothing to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is invalid: every field at fault (422).
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    /// Nothing with that id, or nothing the actor may see (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Signed in, but not allowed (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Sign-in needed (401).
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Too many attempts (429).
+    #[error("too many requests; try again in {retry_after_seconds} s")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_seconds: u64,
+    },
+    /// The database cannot be reached (503).
+    #[error("the service is temporarily unavailable")]
+    Unavailable(String),
+    /// A bug or an unexpected failure (500).
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Result of domain operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Self {
+        Error::Invalid(errors)
+    }
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(error: sea_orm::DbErr) -> Self {
+        if crate::db::is_unavailable(&error) {
+            Error::Unavailable(error.to_string())
+        } else {
+            Error::Internal(anyhow::Error::new(error))
+        }
+    }
+}
+
+impl From<factoria_search::Error> for Error {
+    fn from(error: factoria_search::Error) -> Self {
+        Error::Internal(anyhow::Error::new(error))
+    }
+}
+
+impl Error {
+    /// A forbidden action with its reason.
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        Error::Forbidden(reason.into())
+    }
+}

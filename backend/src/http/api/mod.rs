@@ -1,0 +1,83 @@
+//! The JSON API under `/api/v1`, and its OpenAPI 3.1 document at `/api/openapi.json`.
+
+pub mod challenges;
+pub mod companies;
+pub mod search;
+
+use axum::Router;
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+use super::AppState;
+use super::error::ErrorBody;
+use crate::domain::challenges::ChallengeView;
+use crate::domain::companies::CompanyView;
+use crate::domain::interests::InterestView;
+use crate::domain::records::{ChallengeRecord, CompanyRecord, ContactRecord, ReferenceRecord, RequirementsRecord};
+use crate::types::validation::FieldError;
+use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
+
+/// The OpenAPI document, generated from the handlers and types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Factoría API",
+        description = "Open-innovation marketplace of a regional administration: challenges, company profiles, search and matching.\n\nAuthenticate with `Authorization: Bearer <token>` (API tokens) or the session cookie of the web pages.",
+        license(name = "EUPL-1.2")
+    ),
+    paths(
+        companies::list, companies::get_one, companies::create, companies::replace, companies::patch,
+        challenges::list, challenges::get_one, challenges::create, challenges::replace, challenges::patch, challenges::change_status,
+        challenges::interests, challenges::declare_interest, challenges::withdraw_interest,
+        search::challenges, search::companies,
+    ),
+    components(schemas(
+        ErrorBody, FieldError, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
+        RequirementsRecord, InterestView, CompanyKind, SizeClass, ChallengeStatus, InterestKind,
+        challenges::StatusChange, challenges::InterestRequest, search::SearchResponse, search::SearchItem,
+        search::FacetOut, search::FacetValueOut, search::HighlightOut,
+        CompanyPage, ChallengePage,
+    )),
+    tags(
+        (name = "companies", description = "Company profiles"),
+        (name = "challenges", description = "Challenges and their life cycle"),
+        (name = "search", description = "Hybrid search"),
+    )
+)]
+pub struct ApiDoc;
+
+/// A page of companies.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "documents the shape of crate::domain::Page<CompanyView> for OpenAPI")]
+pub struct CompanyPage {
+    items: Vec<CompanyView>,
+    page: u64,
+    per_page: u64,
+    total: u64,
+}
+
+/// A page of challenges.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "documents the shape of crate::domain::Page<ChallengeView> for OpenAPI")]
+pub struct ChallengePage {
+    items: Vec<ChallengeView>,
+    page: u64,
+    per_page: u64,
+    total: u64,
+}
+
+/// Routes of `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/companies", get(companies::list).post(companies::create))
+        .route("/companies/search", get(search::companies))
+        .route("/companies/{id}", get(companies::get_one).put(companies::replace).patch(companies::patch))
+        .route("/challenges", get(challenges::list).post(challenges::create))
+        .route("/challenges/search", get(search::challenges))
+        .route("/challenges/{id}", get(challenges::get_one).put(challenges::replace).patch(challenges::patch))
+        .route("/challenges/{id}/status", post(challenges::change_status))
+        .route(
+            "/challenges/{id}/interests",
+            get(challenges::interests).post(challenges::declare_interest).delete(challenges::withdraw_interest),
+        )
+}

@@ -1,0 +1,150 @@
+//! `/api/v1/challenges/search` and `/api/v1/companies/search`.
+
+use axum::Json;
+use axum::extract::State;
+use factoria_search::{Filters, Kind, SearchMode, SortOrder};
+use serde::Deserialize;
+
+pub use crate::domain::search::{FacetOut, FacetValueOut, HighlightOut, SearchItem, SearchResponse};
+use crate::domain::search::{self as search_domain, SearchQuery};
+use crate::domain::{Actor, Paging};
+use crate::http::AppState;
+use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::extract::{ParamReader, Params, text};
+use crate::types::{ChallengeStatus, CompanyKind, Cpv, SizeClass};
+
+/// Query of a search. Lists are comma-separated and mean "any of"; certifications mean "all of".
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Words, in Spanish or English; accents optional. Empty browses with the filters.
+    q: Option<String>,
+    /// Sectors.
+    sector: Option<String>,
+    /// CPV codes; a code matches everything below it in the hierarchy (72000000 matches 72316000).
+    cpv: Option<String>,
+    /// Departments (challenges).
+    department: Option<String>,
+    /// Statuses (challenges): published, closed, awarded.
+    status: Option<String>,
+    /// Only challenges open today: published, deadline not passed (challenges; default true).
+    #[param(value_type = Option<bool>)]
+    open: Option<String>,
+    /// Size classes (companies).
+    size: Option<String>,
+    /// startup, sme, large (companies).
+    kind: Option<String>,
+    /// Micro, small and medium companies only.
+    #[param(value_type = Option<bool>)]
+    sme: Option<String>,
+    /// Regions (companies).
+    region: Option<String>,
+    /// Certifications held (companies) or required (challenges).
+    certification: Option<String>,
+    /// Companies with at least this TRL; challenges whose minimum TRL is at most this.
+    #[param(value_type = Option<u8>, minimum = 1, maximum = 9)]
+    trl: Option<String>,
+    /// Budget at least, euros (challenges).
+    #[param(value_type = Option<u64>)]
+    budget_min: Option<String>,
+    /// Budget at most, euros (challenges).
+    #[param(value_type = Option<u64>)]
+    budget_max: Option<String>,
+    /// Deadline on or after (challenges).
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    deadline_from: Option<String>,
+    /// Deadline on or before (challenges).
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    deadline_to: Option<String>,
+    /// `hybrid` (default), `bm25` or `vector`.
+    mode: Option<String>,
+    /// `relevance` (default), `deadline`, `newest`, `name`, `budget`.
+    sort: Option<String>,
+    /// Whether to count facets (default true).
+    #[param(value_type = Option<bool>)]
+    facets: Option<String>,
+    /// Page, from 1.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 50)]
+    page: Option<String>,
+    /// Items per page, 1 to 50.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 50)]
+    per_page: Option<String>,
+}
+
+fn date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date like 2027-03-31"))
+}
+
+fn read(p: &SearchParams, kind: Kind) -> ApiResult<SearchQuery> {
+    let mut r = ParamReader::default();
+    let q = r.parse("q", p.q.as_deref(), text(10_000)).unwrap_or_default();
+    let label = text(100);
+    let filters = Filters {
+        sectors: r.list("sector", p.sector.as_deref(), &label),
+        cpv: r.list("cpv", p.cpv.as_deref(), |c| Cpv::parse(c).map(|c| c.to_string())),
+        departments: r.list("department", p.department.as_deref(), text(200)),
+        statuses: r.list("status", p.status.as_deref(), |s| ChallengeStatus::parse(s).map(|s| s.as_str().to_owned())),
+        sizes: r.list("size", p.size.as_deref(), |s| SizeClass::parse(s).map(|s| s.as_str().to_owned())),
+        company_kinds: r.list("kind", p.kind.as_deref(), |s| CompanyKind::parse(s).map(|s| s.as_str().to_owned())),
+        regions: r.list("region", p.region.as_deref(), &label),
+        certifications: r.list("certification", p.certification.as_deref(), &label),
+        trl_at_least: None,
+        trl_min_at_most: None,
+        budget_min: r.number("budget_min", p.budget_min.as_deref(), 0..=1_000_000_000),
+        budget_max: r.number("budget_max", p.budget_max.as_deref(), 0..=1_000_000_000),
+        deadline_from: r.parse("deadline_from", p.deadline_from.as_deref(), date),
+        deadline_to: r.parse("deadline_to", p.deadline_to.as_deref(), date),
+        sme_only: r.flag("sme", p.sme.as_deref()),
+    };
+    let trl = r.number("trl", p.trl.as_deref(), 1..=9).map(|t| t as u8);
+    let mut filters = filters;
+    match kind {
+        Kind::Company => filters.trl_at_least = trl,
+        Kind::Challenge => filters.trl_min_at_most = trl,
+    }
+    let mode = r
+        .parse("mode", p.mode.as_deref(), |m| match m {
+            "hybrid" => Ok(SearchMode::Hybrid),
+            "bm25" => Ok(SearchMode::Bm25),
+            "vector" => Ok(SearchMode::Vector),
+            other => Err(format!("`{other}` is not a mode: use hybrid, bm25 or vector")),
+        })
+        .unwrap_or_default();
+    let sort = r
+        .parse("sort", p.sort.as_deref(), |s| match s {
+            "relevance" => Ok(SortOrder::Relevance),
+            "deadline" => Ok(SortOrder::Deadline),
+            "newest" => Ok(SortOrder::Newest),
+            "name" => Ok(SortOrder::Name),
+            "budget" => Ok(SortOrder::Budget),
+            other => Err(format!("`{other}` is not a sort order: use relevance, deadline, newest, name or budget")),
+        })
+        .unwrap_or_default();
+    let open_only = match p.open.as_deref() {
+        None => kind == Kind::Challenge && p.status.is_none(),
+        value => r.flag("open", value),
+    };
+    let facets = p.facets.is_none() || r.flag("facets", p.facets.as_deref());
+    let page = r.number("page", p.page.as_deref(), 1..=50);
+    let per_page = r.number("per_page", p.per_page.as_deref(), 1..=50);
+    r.finish()?;
+    let paging = Paging::new(page, per_page)?;
+    Ok(SearchQuery { text: q, filters, open_only, mode, sort, page: paging.page as usize, per_page: paging.per_page as usize, facets })
+}
+
+/// Searches challenges: open ones by default, by words and meaning, with filters, facets and
+/// highlighted words.
+#[utoipa::path(get, path = "/api/v1/challenges/search", tag = "search", params(SearchParams),
+    responses((status = 200, body = SearchResponse), (status = 422, body = ErrorBody)))]
+pub async fn challenges(State(state): State<AppState>, actor: Actor, Params(p): Params<SearchParams>) -> ApiResult<Json<SearchResponse>> {
+    let query = read(&p, Kind::Challenge)?;
+    Ok(Json(search_domain::search(&state.ctx, &actor, Kind::Challenge, query).await?))
+}
+
+/// Searches company profiles by words and meaning, with filters and facets.
+#[utoipa::path(get, path = "/api/v1/companies/search", tag = "search", params(SearchParams),
+    responses((status = 200, body = SearchResponse), (status = 422, body = ErrorBody)))]
+pub async fn companies(State(state): State<AppState>, actor: Actor, Params(p): Params<SearchParams>) -> ApiResult<Json<SearchResponse>> {
+    let query = read(&p, Kind::Company)?;
+    Ok(Json(search_domain::search(&state.ctx, &actor, Kind::Company, query).await?))
+}

@@ -1,0 +1,73 @@
+//! Who is asking: a bearer API token, or the session cookie of the web pages, or nobody.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::{Actor, Error, accounts};
+
+/// Name of the session cookie. The `__Host-` prefix makes browsers accept it only when it is
+/// Secure, host-only and for path `/`.
+pub const SESSION_COOKIE: &str = "__Host-factoria_session";
+
+/// The cookie name used over plain HTTP (development), where `__Host-` cookies are refused.
+pub const DEV_SESSION_COOKIE: &str = "factoria_session";
+
+/// Value of a cookie in the request.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The session cookie of the request, whichever of the two names it uses.
+pub fn session_cookie(parts: &Parts) -> Option<&str> {
+    cookie(parts, SESSION_COOKIE).or_else(|| cookie(parts, DEV_SESSION_COOKIE))
+}
+
+/// The live session of the request, with its CSRF token, when there is one.
+#[derive(Clone)]
+pub struct Session(pub Option<accounts::LiveSession>);
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(session) = parts.extensions.get::<Session>() {
+            return Ok(session.clone());
+        }
+        let session = match session_cookie(parts) {
+            Some(token) => accounts::resolve_session(&state.ctx, token).await?,
+            None => None,
+        };
+        let session = Session(session);
+        parts.extensions.insert(session.clone());
+        Ok(session)
+    }
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or(ApiError(Error::Unauthenticated))?;
+            return Ok(accounts::actor_for_api_token(&state.ctx, token).await?);
+        }
+        let Session(session) = Session::from_request_parts(parts, state).await?;
+        Ok(session.map_or(Actor::Anonymous, |s| s.actor))
+    }
+}

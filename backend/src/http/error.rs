@@ -1,0 +1,109 @@
+//! How errors become HTTP answers: client errors carry the message the user sees, in JSON;
+//! a 500 reveals nothing and is logged once, here.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::domain::Error;
+use crate::types::validation::{FieldError, FieldErrors};
+
+/// The JSON body of every error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Machine-readable code: validation_failed, not_found, conflict, forbidden,
+    /// unauthenticated, rate_limited, unavailable, internal.
+    pub error: &'static str,
+    /// What happened, for a person.
+    pub message: String,
+    /// The fields at fault, for validation errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// An error answered by the API.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        ApiError(error)
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError(Error::Invalid(errors))
+    }
+}
+
+/// Status and code of a domain error.
+pub fn status_of(error: &Error) -> (StatusCode, &'static str) {
+    match error {
+        Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+/// The message a client may see.
+pub fn public_message(error: &Error) -> String {
+    match error {
+        Error::Invalid(errors) => {
+            let n = errors.0.len();
+            format!("The request has {n} invalid field{}: {errors}", if n == 1 { "" } else { "s" })
+        }
+        Error::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
+        Error::Unavailable(_) => "The service is temporarily unavailable; please try again shortly.".into(),
+        other => {
+            let text = other.to_string();
+            let mut chars = text.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        }
+    }
+}
+
+/// Logs server-side failures once, where they become answers.
+pub fn log(error: &Error) {
+    match error {
+        Error::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+        Error::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+        _ => {}
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        log(&self.0);
+        let (status, code) = status_of(&self.0);
+        let fields = match &self.0 {
+            Error::Invalid(errors) => errors.0.clone(),
+            _ => Vec::new(),
+        };
+        let body = ErrorBody { error: code, message: public_message(&self.0), fields };
+        let mut response = (status, axum::Json(body)).into_response();
+        match &self.0 {
+            Error::RateLimited { retry_after_seconds } => {
+                if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+            }
+            Error::Unavailable(_) => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Error::Unauthenticated => {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// Result of API handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

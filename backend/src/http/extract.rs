@@ -1,0 +1,112 @@
+//! Extractors that answer bad input in the API's own format (422 with the fields at fault),
+//! never axum's default plain-text rejections.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::ApiError;
+use crate::types::validation::FieldErrors;
+
+/// A JSON body, read as a value; fields are then parsed by the domain's readers.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !is_json {
+            return Err(FieldErrors::one("(body)", "send JSON with Content-Type: application/json").into());
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::from(FieldErrors::one("(body)", format!("could not be read: {}", e.body_text()))))?;
+        let value = serde_json::from_slice(&bytes).map_err(|e| FieldErrors::one("(body)", format!("is not valid JSON: {e}")))?;
+        Ok(JsonBody(value))
+    }
+}
+
+/// Query parameters deserialised into a struct of optional strings (which cannot fail on
+/// values), then checked by the handler with full field errors.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(Params)
+            .map_err(|e| FieldErrors::one("(query)", format!("could not be read: {e}")).into())
+    }
+}
+
+/// Collects faults of query parameters.
+#[derive(Default)]
+pub struct ParamReader {
+    /// Faults so far.
+    pub errors: FieldErrors,
+}
+
+impl ParamReader {
+    /// Parses an optional value.
+    pub fn parse<T>(&mut self, name: &str, value: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        parse(value).map_err(|message| self.errors.push(name, message)).ok()
+    }
+
+    /// A whole number within `range`.
+    pub fn number(&mut self, name: &str, value: Option<&str>, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
+        self.parse(name, value, |v| match v.parse::<u64>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(format!("`{v}` is not a whole number from {} to {}", range.start(), range.end())),
+        })
+    }
+
+    /// A comma-separated list, each item parsed.
+    pub fn list<T>(&mut self, name: &str, value: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> Vec<T> {
+        let Some(value) = value else { return Vec::new() };
+        let mut out = Vec::new();
+        for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            match parse(item) {
+                Ok(v) => out.push(v),
+                Err(message) => self.errors.push(name, message),
+            }
+        }
+        out
+    }
+
+    /// A boolean (`true`/`false`/`1`/`0`).
+    pub fn flag(&mut self, name: &str, value: Option<&str>) -> bool {
+        self.parse(name, value, |v| match v {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            other => Err(format!("`{other}` is not true or false")),
+        })
+        .unwrap_or(false)
+    }
+
+    /// Ends reading: the faults, if any.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors.into()) }
+    }
+}
+
+/// A free-text parameter of at most `max` characters.
+pub fn text(max: usize) -> impl Fn(&str) -> Result<String, String> {
+    move |v: &str| {
+        if v.chars().count() > max {
+            Err(format!("is longer than {max} characters"))
+        } else {
+            Ok(v.to_owned())
+        }
+    }
+}

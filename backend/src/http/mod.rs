@@ -1,0 +1,63 @@
+//! HTTP: the JSON API, the OpenAPI document and its reference page, and (in `pages`) the web
+//! front end. Handlers extract, call the domain and render; they hold no rules and no SQL.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+mod openapi;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, Request, header};
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::context::Context;
+
+/// State of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// Shared services.
+    pub ctx: Context,
+}
+
+/// Largest request body accepted (a company profile is a few kB).
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole application.
+pub fn router(ctx: Context) -> Router {
+    let state = AppState { ctx };
+    Router::new()
+        .nest("/api/v1", api::routes())
+        .merge(openapi::routes())
+        .route("/healthz", axum::routing::get(health))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            error::ApiError(crate::domain::Error::Internal(anyhow::anyhow!("handler panicked"))).into_response()
+        }))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    use sea_orm::ConnectionTrait;
+    let db_ok = state.ctx.db.execute_unprepared("SELECT 1").await.is_ok();
+    let status = if db_ok { axum::http::StatusCode::OK } else { axum::http::StatusCode::SERVICE_UNAVAILABLE };
+    let stats = state.ctx.search.index.stats();
+    (status, axum::Json(serde_json::json!({"database": db_ok, "index_position": stats.position, "companies": stats.companies, "challenges": stats.challenges})))
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError(crate::domain::Error::NotFound("page"))
+}

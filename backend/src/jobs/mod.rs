@@ -1,0 +1,234 @@
+//! The job queue: rows in `jobs`, enqueued in the same transaction as the change that causes
+//! them, claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL and a lease on both databases,
+//! retried with exponential backoff. Every handler is idempotent, so a job that ran but whose
+//! completion was lost (a crash) may run again harmlessly.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use factoria_search::{EntityKey, Kind};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::context::Context;
+use crate::db::{self, statement};
+use crate::domain::{Error, Result};
+
+/// How long a claimed job is reserved for its worker; after that another worker may take it.
+pub const LEASE: Duration = Duration::from_secs(120);
+
+/// Kinds of jobs.
+pub mod kind {
+    /// Embed an entity's changed texts.
+    pub const EMBED: &str = "embed";
+}
+
+/// What a handler says about a failure.
+#[derive(Debug)]
+pub enum JobError {
+    /// Try again later (a timeout, a refused connection, a 4xx SMTP reply).
+    Retry(String),
+    /// Never succeeds (a 5xx SMTP reply, a malformed payload).
+    Permanent(String),
+}
+
+impl From<Error> for JobError {
+    fn from(error: Error) -> Self {
+        JobError::Retry(error.to_string())
+    }
+}
+
+/// Enqueues a job in the caller's transaction. With a `dedupe_key`, a job already waiting with
+/// the same key absorbs this one.
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, kind: &str, payload: serde_json::Value, dedupe_key: Option<String>, max_attempts: i32, run_at: DateTime<Utc>) -> Result<()> {
+    let backend = conn.get_database_backend();
+    let now = db::now();
+    // NULL keys never conflict: jobs without a key are all kept.
+    let sql = "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at) \
+               VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING";
+    let values: Vec<Value> = vec![kind.into(), payload.to_string().into(), max_attempts.into(), run_at.into(), dedupe_key.into(), now.into()];
+    conn.execute_raw(statement(backend, sql, values)).await?;
+    Ok(())
+}
+
+/// Enqueues the embedding of an entity's texts.
+pub async fn enqueue_embedding<C: ConnectionTrait>(conn: &C, key: EntityKey) -> Result<()> {
+    let payload = json!({"kind": key.kind.as_str(), "id": key.id});
+    enqueue(conn, kind::EMBED, payload, Some(format!("embed:{}", key.term())), 10, db::now()).await
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ClaimedJob {
+    /// Row id.
+    pub id: i64,
+    /// Kind.
+    pub kind: String,
+    /// JSON payload.
+    pub payload: String,
+    /// Attempts including this one.
+    pub attempts: i32,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+}
+
+/// Claims up to `limit` due jobs of `kinds` (any kind when empty) for [`LEASE`]. Claiming clears
+/// the dedupe key, so a change made while the job runs enqueues a new one.
+pub async fn claim(db: &db::Db, kinds: &[&str], limit: i64) -> Result<Vec<ClaimedJob>> {
+    let backend = db.get_database_backend();
+    let now = db::now();
+    let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let mut values: Vec<Value> = vec![until.into(), now.into(), limit.into()];
+    let kind_filter = if kinds.is_empty() {
+        String::new()
+    } else {
+        let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect();
+        values.extend(kinds.iter().map(|k| Value::from(*k)));
+        format!("AND kind IN ({})", placeholders.join(", "))
+    };
+    let lock = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "UPDATE jobs SET locked_until = $1, attempts = attempts + 1, dedupe_key = NULL, updated_at = $2 \
+         WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $2 \
+         AND (locked_until IS NULL OR locked_until < $2) {kind_filter} ORDER BY run_at, id LIMIT $3 {lock}) \
+         RETURNING id, kind, payload, attempts, max_attempts"
+    );
+    let tx = db::begin_write(db).await?;
+    let jobs = ClaimedJob::find_by_statement(statement(backend, &sql, values)).all(&tx).await?;
+    tx.commit().await?;
+    Ok(jobs)
+}
+
+/// Marks a job done.
+pub async fn complete(db: &db::Db, id: i64) -> Result<()> {
+    let backend = db.get_database_backend();
+    let now = db::now();
+    db.execute_raw(statement(
+        backend,
+        "UPDATE jobs SET status = 'done', locked_until = NULL, finished_at = $1, updated_at = $1, last_error = NULL WHERE id = $2",
+        vec![now.into(), id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Backoff before attempt `attempts + 1`: 5 s doubling, at most an hour, with ±20 % jitter.
+pub fn backoff(attempts: i32) -> Duration {
+    let base = 5.0 * 2f64.powi(attempts.clamp(0, 20) - 1);
+    let jitter = 0.8 + rand::random::<f64>() * 0.4;
+    Duration::from_secs_f64((base * jitter).clamp(1.0, 3600.0))
+}
+
+/// Records a failure: retried later, or failed for good after the last attempt.
+pub async fn fail(db: &db::Db, job: &ClaimedJob, error: &JobError) -> Result<bool> {
+    let backend = db.get_database_backend();
+    let now = db::now();
+    let (message, permanent) = match error {
+        JobError::Retry(m) => (m.as_str(), job.attempts >= job.max_attempts),
+        JobError::Permanent(m) => (m.as_str(), true),
+    };
+    let message: String = message.chars().take(2000).collect();
+    if permanent {
+        db.execute_raw(statement(
+            backend,
+            "UPDATE jobs SET status = 'failed', locked_until = NULL, last_error = $1, finished_at = $2, updated_at = $2 WHERE id = $3",
+            vec![message.into(), now.into(), job.id.into()],
+        ))
+        .await?;
+    } else {
+        let run_at = now + chrono::Duration::from_std(backoff(job.attempts)).unwrap_or_default();
+        db.execute_raw(statement(
+            backend,
+            "UPDATE jobs SET locked_until = NULL, last_error = $1, run_at = $2, updated_at = $3 WHERE id = $4",
+            vec![message.into(), run_at.into(), now.into(), job.id.into()],
+        ))
+        .await?;
+    }
+    Ok(permanent)
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+struct EntityPayload {
+    kind: String,
+    id: i64,
+}
+
+/// Runs one claimed job to its end.
+async fn run(ctx: &Context, job: &ClaimedJob) -> std::result::Result<(), JobError> {
+    match job.kind.as_str() {
+        kind::EMBED => {
+            let payload: EntityPayload = serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+            let kind = Kind::parse(&payload.kind).ok_or_else(|| JobError::Permanent(format!("unknown entity kind {}", payload.kind)))?;
+            crate::search::embed_entity(&ctx.db, &ctx.search.embedder, EntityKey { kind, id: payload.id }).await?;
+            ctx.search.notify_change();
+            Ok(())
+        }
+        other => crate::email::run_job(ctx, other, &job.payload).await,
+    }
+}
+
+/// Claims and runs jobs of `kinds` until none is due; returns how many ran.
+pub async fn drain(ctx: &Context, kinds: &[&str], progress: &dyn Fn(usize)) -> Result<usize> {
+    let mut ran = 0;
+    loop {
+        let jobs = claim(&ctx.db, kinds, 8).await?;
+        if jobs.is_empty() {
+            return Ok(ran);
+        }
+        for job in &jobs {
+            process(ctx, job).await?;
+            ran += 1;
+            progress(ran);
+        }
+    }
+}
+
+async fn process(ctx: &Context, job: &ClaimedJob) -> Result<()> {
+    let outcome = tokio::time::timeout(LEASE - Duration::from_secs(10), run(ctx, job))
+        .await
+        .unwrap_or_else(|_| Err(JobError::Retry("the job took longer than its lease".into())));
+    match outcome {
+        Ok(()) => complete(&ctx.db, job.id).await,
+        Err(error) => {
+            let permanent = fail(&ctx.db, job, &error).await?;
+            let message = match &error {
+                JobError::Retry(m) | JobError::Permanent(m) => m.as_str(),
+            };
+            if permanent {
+                tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %message, "job failed for good");
+            } else {
+                tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %message, "job failed; it will be retried");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A worker: claims and runs jobs until the process stops; sleeps briefly when idle and backs
+/// off when the database is unreachable.
+pub fn spawn_worker(ctx: Context, name: String) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut failing = false;
+        loop {
+            match claim(&ctx.db, &[], 4).await {
+                Ok(jobs) if jobs.is_empty() => tokio::time::sleep(Duration::from_millis(200)).await,
+                Ok(jobs) => {
+                    failing = false;
+                    for job in &jobs {
+                        if let Err(error) = process(&ctx, job).await {
+                            tracing::warn!(worker = %name, job = job.id, error = %error, "cannot record the outcome of a job; its lease will expire and it will run again");
+                        }
+                    }
+                }
+                Err(error) => {
+                    if !failing {
+                        tracing::warn!(worker = %name, error = %error, "worker cannot claim jobs; retrying");
+                    }
+                    failing = true;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,5 @@
+//! The `factoria` command.
+
+fn main() -> std::process::ExitCode {
+    factoria::cli::main()
+}

@@ -1,0 +1,23 @@
+//! Database schema of Factoría.
+//!
+//! Every migration runs on SQLite (the embedded default) and PostgreSQL, and has a `down`.
+//! Lists (sectors, CPV codes, capabilities…) are stored as JSON text: they are read and written
+//! whole, and the search index, not SQL, answers questions about their contents.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_core_tables;
+mod m20261129_000001_create_accounts;
+
+/// Applies the migrations in order; `factoria migrate` and every server start run it.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_core_tables::Migration),
+            Box::new(m20261129_000001_create_accounts::Migration),
+        ]
+    }
+}

@@ -1,0 +1,554 @@
+//! Matchmaking in both directions, with an explanation for every match.
+//!
+//! Candidates come from the hybrid index (vector neighbours and BM25 on the distinctive words
+//! of the other side), under the same filters; each pair is then scored from its features by
+//! the rules of [`score`]. Challenge → companies serves officers; company → challenges serves
+//! start-ups, with the same features, since a pair is the same pair whichever side asks.
+
+mod explain;
+pub mod score;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Searcher, Term};
+
+use crate::analysis::{self, Lang};
+use crate::catalog::{Catalog, DocVector, Entry};
+use crate::documents::{ChallengeDoc, ChunkField, Document, EntityKey, EntityVectors, Kind, normalise_certification};
+use crate::error::Result;
+use crate::filters::Filters;
+use crate::index::SearchIndex;
+use crate::vectors::dot;
+
+pub use explain::{ConstraintCheck, CoveredBy, Explanation, RequirementCoverage};
+pub use score::{CertificationRule, MatchConfig, Strength, Weights};
+
+/// Distinctive words of one side searched in the other, per language.
+const QUERY_TERMS: usize = 40;
+
+/// The challenge side of a pair: what is compared against each company.
+#[derive(Debug, Clone)]
+pub struct Probe<'a> {
+    /// The challenge.
+    pub doc: &'a ChallengeDoc,
+    /// Its language.
+    pub lang: Lang,
+    /// The whole challenge embedded as a query.
+    pub query_vector: Option<&'a [f32]>,
+    /// Must-have requirements by position, with their vectors when embedded.
+    pub must: Vec<(usize, Option<&'a [f32]>)>,
+    /// Nice-to-have requirements.
+    pub should: Vec<(usize, Option<&'a [f32]>)>,
+    required_certifications: Vec<String>,
+}
+
+impl<'a> Probe<'a> {
+    /// A probe of a challenge that is not indexed (a draft being previewed).
+    pub fn new(doc: &'a ChallengeDoc, vectors: &'a EntityVectors) -> Self {
+        let find = |field: ChunkField, position: usize| {
+            vectors.chunks.iter().find(|c| c.field == field && c.position == position).map(|c| c.vector.as_slice())
+        };
+        Self {
+            doc,
+            lang: Document::Challenge(doc.clone()).language(),
+            query_vector: vectors.get(ChunkField::DocQuery),
+            must: (0..doc.must.len()).map(|i| (i, find(ChunkField::Must, i))).collect(),
+            should: (0..doc.should.len()).map(|i| (i, find(ChunkField::Should, i))).collect(),
+            required_certifications: doc.required_certifications.iter().map(|c| normalise_certification(c)).collect(),
+        }
+    }
+
+    /// A probe of an indexed challenge.
+    pub fn from_entry(entry: &'a Entry, catalog: &'a Catalog) -> Option<Self> {
+        let Document::Challenge(doc) = &entry.doc else { return None };
+        let chunk_map = |field: ChunkField, count: usize| {
+            let chunks: HashMap<usize, &'a [f32]> = entry.chunks(field).collect();
+            (0..count).map(|i| (i, chunks.get(&i).copied())).collect()
+        };
+        Some(Self {
+            doc,
+            lang: entry.lang,
+            query_vector: catalog.doc_vector(entry.doc.key(), DocVector::Query),
+            must: chunk_map(ChunkField::Must, doc.must.len()),
+            should: chunk_map(ChunkField::Should, doc.should.len()),
+            required_certifications: entry.certifications.clone(),
+        })
+    }
+
+    fn text(&self) -> String {
+        Document::Challenge(self.doc.clone()).chunk_texts().first().map(|c| c.text.clone()).unwrap_or_default()
+    }
+
+    fn missing_certifications(&self, company: &Entry) -> Vec<String> {
+        self.doc
+            .required_certifications
+            .iter()
+            .zip(&self.required_certifications)
+            .filter(|(_, normalised)| !company.certifications.contains(normalised))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+}
+
+/// The features of one pair, before normalisation over the candidates.
+#[derive(Debug, Clone, Serialize)]
+pub struct Features {
+    /// Cosine of challenge (query) and profile (passage).
+    pub document: Option<f32>,
+    /// Weighted mean over requirements of the best cosine to a chunk.
+    pub coverage: Option<f32>,
+    /// BM25 of the distinctive words.
+    pub bm25: f32,
+    /// CPV overlap, 0–1.
+    pub cpv: f32,
+    /// The CPV prefix shared, when any.
+    pub cpv_shared: Option<String>,
+    /// A sector both name.
+    pub sector_shared: Option<String>,
+    /// TRL levels below the minimum.
+    pub trl_gap: u8,
+    /// The challenge sets a minimum TRL and the company states none.
+    pub trl_unknown: bool,
+    /// Required certifications the company lacks, as the challenge names them.
+    pub missing_certifications: Vec<String>,
+    /// Micro, small or medium company.
+    pub sme: bool,
+    /// Company in the preferred region.
+    pub region_match: bool,
+    #[serde(skip)]
+    requirements: Vec<RequirementScore>,
+}
+
+#[derive(Debug, Clone)]
+struct RequirementScore {
+    field: ChunkField,
+    position: usize,
+    best: Option<(ChunkField, usize, f32)>,
+}
+
+const COVERING_FIELDS: [ChunkField; 2] = [ChunkField::Capability, ChunkField::Description];
+
+fn features(probe: &Probe<'_>, company: &Entry, company_passage: Option<&[f32]>, bm25: f32, config: &MatchConfig) -> Features {
+    let Document::Company(c) = &company.doc else {
+        return Features::empty();
+    };
+    let document = probe.query_vector.zip(company_passage).map(|(q, p)| dot(q, p));
+    let mut requirements = Vec::new();
+    let (mut weighted, mut weight) = (0.0f32, 0.0f32);
+    for (field, list, w) in [(ChunkField::Must, &probe.must, 2.0f32), (ChunkField::Should, &probe.should, 1.0)] {
+        for (position, vector) in list {
+            let best = vector.and_then(|v| {
+                let chunk = company.best_chunk(v, &COVERING_FIELDS);
+                let whole = company_passage.map(|p| (ChunkField::DocPassage, 0, dot(v, p)));
+                match (chunk, whole) {
+                    (Some(a), Some(b)) => Some(if b.2 > a.2 { b } else { a }),
+                    (a, b) => a.or(b),
+                }
+            });
+            if let Some((_, _, similarity)) = best {
+                weighted += w * similarity;
+                weight += w;
+            }
+            requirements.push(RequirementScore { field, position: *position, best });
+        }
+    }
+    let coverage = (weight > 0.0).then(|| weighted / weight);
+    let (cpv, cpv_shared) = score::cpv_overlap(&probe.doc.cpv, &c.cpv);
+    let probe_sectors: Vec<String> = probe.doc.sectors.iter().map(|s| s.trim().to_lowercase()).collect();
+    let sector_shared = company.sectors.iter().find(|s| probe_sectors.contains(s)).cloned();
+    let (trl_gap, trl_unknown) = match (probe.doc.trl_min, c.trl) {
+        (Some(min), Some(trl)) => (min.saturating_sub(trl), false),
+        (Some(_), None) => (0, true),
+        _ => (0, false),
+    };
+    let region_match = config
+        .preferred_region
+        .as_deref()
+        .is_some_and(|wanted| c.region.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(wanted.trim())));
+    Features {
+        document,
+        coverage,
+        bm25,
+        cpv,
+        cpv_shared,
+        sector_shared,
+        trl_gap,
+        trl_unknown,
+        missing_certifications: probe.missing_certifications(company),
+        sme: c.size.as_deref().is_some_and(|s| s != "large"),
+        region_match,
+        requirements,
+    }
+}
+
+impl Features {
+    fn empty() -> Self {
+        Self {
+            document: None,
+            coverage: None,
+            bm25: 0.0,
+            cpv: 0.0,
+            cpv_shared: None,
+            sector_shared: None,
+            trl_gap: 0,
+            trl_unknown: false,
+            missing_certifications: Vec::new(),
+            sme: false,
+            region_match: false,
+            requirements: Vec::new(),
+        }
+    }
+}
+
+/// Rescales `value` to 0–1 over `[low, high]`.
+fn rescale(value: Option<f32>, (low, high): (f32, f32)) -> f32 {
+    match value {
+        Some(v) if high > low => (v - low) / (high - low),
+        Some(_) => 1.0,
+        None => 0.0,
+    }
+}
+
+fn range(values: impl Iterator<Item = f32>) -> (f32, f32) {
+    values.fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// Scores every pair of the pool with [`score`]'s rules; returns the scores in pool order.
+fn score_pool(pool: &[Features], config: &MatchConfig) -> Vec<f32> {
+    let w = &config.weights;
+    let document_range = range(pool.iter().filter_map(|f| f.document));
+    let coverage_range = range(pool.iter().filter_map(|f| f.coverage));
+    let best_bm25 = pool.iter().map(|f| f.bm25).fold(0.0f32, f32::max);
+    pool.iter()
+        .map(|f| {
+            let mut score = w.document * rescale(f.document, document_range)
+                + w.coverage * rescale(f.coverage, coverage_range)
+                + if best_bm25 > 0.0 { w.bm25 * f.bm25 / best_bm25 } else { 0.0 }
+                + w.cpv * f.cpv
+                + if f.sector_shared.is_some() { w.sector } else { 0.0 }
+                - w.trl_gap * f32::from(f.trl_gap)
+                - if f.trl_unknown { w.trl_unknown } else { 0.0 };
+            if config.certification_rule == CertificationRule::Demote {
+                score -= w.missing_certification * f.missing_certifications.len() as f32;
+            }
+            if config.favour_smes && f.sme {
+                score += w.sme_bonus;
+            }
+            if f.region_match {
+                score += w.region_bonus;
+            }
+            score
+        })
+        .collect()
+}
+
+/// What to match and how to present it.
+#[derive(Debug, Clone)]
+pub struct MatchOptions {
+    /// Constraints on the other side (SMEs only, certified, region; open challenges).
+    pub filters: Filters,
+    /// Weights and rules.
+    pub config: MatchConfig,
+    /// Matches skipped.
+    pub offset: usize,
+    /// Matches returned.
+    pub limit: usize,
+    /// Whether to explain each returned match.
+    pub explain: bool,
+    /// Language of the explanations.
+    pub lang: Lang,
+}
+
+impl Default for MatchOptions {
+    fn default() -> Self {
+        Self { filters: Filters::default(), config: MatchConfig::default(), offset: 0, limit: 20, explain: true, lang: Lang::Es }
+    }
+}
+
+/// One ranked match.
+#[derive(Debug, Clone, Serialize)]
+pub struct Match {
+    /// The challenge.
+    pub challenge: EntityKey,
+    /// The company.
+    pub company: EntityKey,
+    /// Interchange id of the challenge.
+    pub challenge_id: String,
+    /// Interchange id of the company.
+    pub company_id: String,
+    /// Company name.
+    pub company_name: String,
+    /// Challenge title.
+    pub challenge_title: String,
+    /// 1-based rank.
+    pub rank: usize,
+    /// Score; only its order means something.
+    pub score: f32,
+    /// The features behind the score.
+    pub features: Features,
+    /// Why, in the viewer's language.
+    pub explanation: Option<Explanation>,
+}
+
+/// A page of matches.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchResults {
+    /// Candidates that passed the filters and were scored.
+    pub total: usize,
+    /// The page.
+    pub matches: Vec<Match>,
+}
+
+/// Supply for a challenge before it is published.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    /// Companies that pass the hard constraints and cover at least half of the must-haves.
+    pub addressable: usize,
+    /// Companies examined.
+    pub considered: usize,
+    /// Per requirement, how many of those companies cover it.
+    pub requirements: Vec<RequirementSupply>,
+}
+
+/// Supply for one requirement.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementSupply {
+    /// `must` or `should`.
+    pub kind: &'static str,
+    /// Position in its list.
+    pub position: usize,
+    /// The requirement.
+    pub requirement: String,
+    /// Companies covering it at least partly.
+    pub covered_by: usize,
+    /// The company that covers it best: interchange id and name.
+    pub best_company: Option<(String, String)>,
+}
+
+impl SearchIndex {
+    /// The distinctive words of `text` as a BM25 query on the other side's fields, in both
+    /// languages: the words are analysed by each language's analyser and weighted by tf·idf.
+    fn distinctive_query(&self, searcher: &Searcher, text: &str) -> Option<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for lang in Lang::ALL {
+            let (title, body) = self.fields.text_fields(lang);
+            let mut tf: HashMap<String, usize> = HashMap::new();
+            for term in analysis::terms(lang, text) {
+                if term.chars().count() > 2 && !term.chars().all(|c| c.is_ascii_digit()) {
+                    *tf.entry(term).or_default() += 1;
+                }
+            }
+            let total = searcher.num_docs().max(1) as f32;
+            let mut weighted: Vec<(String, f32)> = tf
+                .into_iter()
+                .filter_map(|(term, count)| {
+                    let df = searcher.doc_freq(&Term::from_field_text(body, &term)).ok()? as f32;
+                    (df > 0.0).then(|| (term, (count as f32).sqrt() * (total / df).ln_1p()))
+                })
+                .collect();
+            weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            for (term, _) in weighted.into_iter().take(QUERY_TERMS) {
+                for field in [title, body] {
+                    let query = TermQuery::new(Term::from_field_text(field, &term), IndexRecordOption::WithFreqs);
+                    clauses.push((Occur::Should, Box::new(query)));
+                }
+            }
+        }
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    /// Ranked companies for a challenge, indexed or not.
+    pub fn match_companies(&self, probe: &Probe<'_>, options: &MatchOptions) -> Result<MatchResults> {
+        let catalog = self.catalog();
+        self.rank_companies(&catalog, probe, options)
+    }
+
+    fn rank_companies(&self, catalog: &Catalog, probe: &Probe<'_>, options: &MatchOptions) -> Result<MatchResults> {
+        let searcher = self.reader.searcher();
+        let mut filters = options.filters.clone();
+        if options.config.certification_rule == CertificationRule::Filter {
+            filters.certifications.extend(probe.doc.required_certifications.iter().cloned());
+        }
+        let k = options.config.candidates;
+        let allowed = catalog.select(Kind::Company, |e| filters.matches(e));
+        let mut pool: HashMap<EntityKey, f32> = HashMap::new();
+        if let Some(query) = probe.query_vector {
+            for (key, _) in catalog.nearest(Kind::Company, DocVector::Passage, query, &allowed, k) {
+                pool.entry(key).or_insert(0.0);
+            }
+        }
+        if let Some(query) = self.distinctive_query(&searcher, &probe.text()) {
+            for (key, score, _) in self.bm25(&searcher, query, Kind::Company, &filters, k)?.0 {
+                pool.insert(key, score);
+            }
+        }
+        let candidates: Vec<(&Entry, f32)> = pool.into_iter().filter_map(|(key, bm25)| catalog.get(key).map(|e| (e, bm25))).collect();
+        let scored: Vec<Features> = candidates
+            .iter()
+            .map(|(entry, bm25)| features(probe, entry, catalog.doc_vector(entry.doc.key(), DocVector::Passage), *bm25, &options.config))
+            .collect();
+        let scores = score_pool(&scored, &options.config);
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then_with(|| candidates[a].0.doc.external_id().cmp(candidates[b].0.doc.external_id())));
+        let challenge_key = EntityKey::challenge(probe.doc.id);
+        let matches = order
+            .iter()
+            .enumerate()
+            .skip(options.offset)
+            .take(options.limit)
+            .map(|(rank, &i)| {
+                let (company, _) = candidates[i];
+                let explanation = options.explain.then(|| explain::explain(self, &searcher, probe, company, &scored[i], options.lang));
+                Match {
+                    challenge: challenge_key,
+                    company: company.doc.key(),
+                    challenge_id: probe.doc.external_id.clone(),
+                    company_id: company.doc.external_id().to_owned(),
+                    company_name: company.doc.title().to_owned(),
+                    challenge_title: probe.doc.title.clone(),
+                    rank: rank + 1,
+                    score: scores[i],
+                    features: scored[i].clone(),
+                    explanation,
+                }
+            })
+            .collect();
+        Ok(MatchResults { total: candidates.len(), matches })
+    }
+
+    /// Ranked companies for an indexed challenge; `None` when it is not indexed.
+    pub fn match_indexed_challenge(&self, challenge: EntityKey, options: &MatchOptions) -> Result<Option<MatchResults>> {
+        let catalog = self.catalog();
+        let Some(entry) = catalog.get(challenge) else { return Ok(None) };
+        let Some(probe) = Probe::from_entry(entry, &catalog) else { return Ok(None) };
+        self.rank_companies(&catalog, &probe, options).map(Some)
+    }
+
+    /// Ranked challenges for an indexed company; `None` when it is not indexed.
+    pub fn recommend_challenges(&self, company: EntityKey, options: &MatchOptions) -> Result<Option<MatchResults>> {
+        let searcher = self.reader.searcher();
+        let catalog = self.catalog();
+        let Some(company_entry) = catalog.get(company) else { return Ok(None) };
+        let company_passage = catalog.doc_vector(company, DocVector::Passage);
+        let rule = options.config.certification_rule;
+        let allowed = catalog.select(Kind::Challenge, |e| {
+            options.filters.matches(e) && (rule == CertificationRule::Demote || e.certifications.iter().all(|c| company_entry.certifications.contains(c)))
+        });
+        let k = options.config.candidates;
+        let mut pool: HashMap<EntityKey, f32> = HashMap::new();
+        if let Some(passage) = company_passage {
+            for (key, _) in catalog.nearest(Kind::Challenge, DocVector::Query, passage, &allowed, k) {
+                pool.entry(key).or_insert(0.0);
+            }
+        }
+        let company_text = format!("{}\n{}", company_entry.doc.title(), company_entry.doc.body());
+        if let Some(query) = self.distinctive_query(&searcher, &company_text) {
+            for (key, score, _) in self.bm25(&searcher, query, Kind::Challenge, &options.filters, k)?.0 {
+                if catalog.get(key).is_some_and(|e| allowed.contains(e.slot)) {
+                    pool.insert(key, score);
+                }
+            }
+        }
+        let probes: Vec<(Probe<'_>, f32)> = pool
+            .iter()
+            .filter_map(|(key, bm25)| catalog.get(*key).and_then(|e| Probe::from_entry(e, &catalog)).map(|p| (p, *bm25)))
+            .collect();
+        let scored: Vec<Features> = probes.iter().map(|(probe, bm25)| features(probe, company_entry, company_passage, *bm25, &options.config)).collect();
+        let scores = score_pool(&scored, &options.config);
+        let mut order: Vec<usize> = (0..probes.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then_with(|| probes[a].0.doc.external_id.cmp(&probes[b].0.doc.external_id)));
+        let matches = order
+            .iter()
+            .enumerate()
+            .skip(options.offset)
+            .take(options.limit)
+            .map(|(rank, &i)| {
+                let probe = &probes[i].0;
+                let explanation = options.explain.then(|| explain::explain(self, &searcher, probe, company_entry, &scored[i], options.lang));
+                Match {
+                    challenge: EntityKey::challenge(probe.doc.id),
+                    company,
+                    challenge_id: probe.doc.external_id.clone(),
+                    company_id: company_entry.doc.external_id().to_owned(),
+                    company_name: company_entry.doc.title().to_owned(),
+                    challenge_title: probe.doc.title.clone(),
+                    rank: rank + 1,
+                    score: scores[i],
+                    features: scored[i].clone(),
+                    explanation,
+                }
+            })
+            .collect();
+        Ok(Some(MatchResults { total: probes.len(), matches }))
+    }
+
+    /// How many companies could address a challenge and which requirements nobody covers.
+    ///
+    /// The companies examined are the union of the challenge's candidates and, for each
+    /// requirement, the profiles nearest to it, so a requirement covered by a company that is
+    /// otherwise far from the challenge is still found.
+    pub fn preview(&self, probe: &Probe<'_>, config: &MatchConfig) -> Result<Preview> {
+        let searcher = self.reader.searcher();
+        let catalog = self.catalog();
+        let mut filters = Filters::default();
+        if config.certification_rule == CertificationRule::Filter {
+            filters.certifications = probe.doc.required_certifications.clone();
+        }
+        let allowed = catalog.select(Kind::Company, |e| filters.matches(e));
+        let k = config.candidates;
+        let mut pool: HashSet<EntityKey> = HashSet::new();
+        let requirement_vectors = probe.must.iter().chain(&probe.should).filter_map(|(_, v)| *v);
+        for query in probe.query_vector.into_iter().chain(requirement_vectors) {
+            pool.extend(catalog.nearest(Kind::Company, DocVector::Passage, query, &allowed, k).into_iter().map(|(key, _)| key));
+        }
+        if let Some(query) = self.distinctive_query(&searcher, &probe.text()) {
+            pool.extend(self.bm25(&searcher, query, Kind::Company, &filters, k)?.0.into_iter().map(|(key, _, _)| key));
+        }
+        let requirement_count = probe.must.len() + probe.should.len();
+        let mut covered = vec![0usize; requirement_count];
+        let mut best: Vec<Option<(f32, EntityKey)>> = vec![None; requirement_count];
+        let mut addressable = 0;
+        for key in &pool {
+            let Some(entry) = catalog.get(*key) else { continue };
+            let f = features(probe, entry, catalog.doc_vector(*key, DocVector::Passage), 0.0, config);
+            let mut must_covered = 0;
+            for (i, requirement) in f.requirements.iter().enumerate() {
+                let Some((_, _, similarity)) = requirement.best else { continue };
+                if Strength::of(similarity).covers() {
+                    covered[i] += 1;
+                    if requirement.field == ChunkField::Must {
+                        must_covered += 1;
+                    }
+                }
+                if best[i].is_none_or(|(s, _)| similarity > s) {
+                    best[i] = Some((similarity, *key));
+                }
+            }
+            let meets_trl = f.trl_gap == 0;
+            if meets_trl && f.missing_certifications.is_empty() && must_covered * 2 >= probe.must.len() && f.document.is_some() {
+                addressable += 1;
+            }
+        }
+        let requirements = probe
+            .must
+            .iter()
+            .map(|(p, _)| ("must", *p, &probe.doc.must[*p]))
+            .chain(probe.should.iter().map(|(p, _)| ("should", *p, &probe.doc.should[*p])))
+            .enumerate()
+            .map(|(i, (kind, position, text))| RequirementSupply {
+                kind,
+                position,
+                requirement: text.clone(),
+                covered_by: covered[i],
+                best_company: best[i]
+                    .filter(|(s, _)| Strength::of(*s).covers())
+                    .and_then(|(_, key)| catalog.get(key))
+                    .map(|e| (e.doc.external_id().to_owned(), e.doc.title().to_owned())),
+            })
+            .collect();
+        Ok(Preview { addressable, considered: pool.len(), requirements })
+    }
+}

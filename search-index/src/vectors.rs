@@ -1,0 +1,209 @@
+//! Exact vector search: a dense row-major matrix of unit vectors scanned with a dot product.
+//!
+//! The limit is memory bandwidth: a scan reads every allowed row once. Rows are addressed by
+//! slot; a removed entity's slot is reused.
+
+use fixedbitset::FixedBitSet;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// Dimension of multilingual-e5-small vectors.
+pub const DIMENSION: usize = 384;
+
+/// Dot product of two equally long slices, written with eight independent accumulators so the
+/// compiler vectorises it.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let chunks_a = a.chunks_exact(8);
+    let chunks_b = b.chunks_exact(8);
+    let (rest_a, rest_b) = (chunks_a.remainder(), chunks_b.remainder());
+    for (x, y) in chunks_a.zip(chunks_b) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut sum = acc.iter().sum::<f32>();
+    for (x, y) in rest_a.iter().zip(rest_b) {
+        sum += x * y;
+    }
+    sum
+}
+
+/// Scales `v` to unit length (a zero vector stays zero).
+pub fn normalise(v: &mut [f32]) {
+    let norm = dot(v, v).sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+/// A slot and its similarity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    /// Row.
+    pub slot: usize,
+    /// Dot product with the query (cosine, since rows are unit vectors).
+    pub score: f32,
+}
+
+impl Eq for Scored {}
+
+impl Ord for Scored {
+    // Reversed, so `BinaryHeap` keeps the worst of the best on top; ties prefer lower slots.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.score.total_cmp(&self.score).then(self.slot.cmp(&other.slot))
+    }
+}
+
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Keeps the `k` best of a stream of scored slots.
+pub struct TopK {
+    k: usize,
+    heap: BinaryHeap<Scored>,
+}
+
+impl TopK {
+    /// An empty selection of at most `k`.
+    pub fn new(k: usize) -> Self {
+        Self { k, heap: BinaryHeap::with_capacity(k + 1) }
+    }
+
+    /// Offers one candidate.
+    #[inline]
+    pub fn push(&mut self, slot: usize, score: f32) {
+        if self.heap.len() < self.k {
+            self.heap.push(Scored { slot, score });
+        } else if let Some(worst) = self.heap.peek()
+            && score > worst.score
+        {
+            self.heap.pop();
+            self.heap.push(Scored { slot, score });
+        }
+    }
+
+    /// The selection, best first.
+    pub fn into_sorted(self) -> Vec<Scored> {
+        // `Ord` is reversed, so ascending order is best first.
+        self.heap.into_sorted_vec()
+    }
+}
+
+/// Unit vectors by slot.
+#[derive(Debug, Clone)]
+pub struct VectorMatrix {
+    dim: usize,
+    data: Vec<f32>,
+    present: FixedBitSet,
+}
+
+impl VectorMatrix {
+    /// An empty matrix of `dim`-dimensional rows.
+    pub fn new(dim: usize) -> Self {
+        Self { dim, data: Vec::new(), present: FixedBitSet::new() }
+    }
+
+    /// Dimension of the rows.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Number of slots (present or not).
+    pub fn slots(&self) -> usize {
+        self.present.len()
+    }
+
+    fn grow_to(&mut self, slots: usize) {
+        if slots > self.present.len() {
+            self.present.grow(slots);
+            self.data.resize(slots * self.dim, 0.0);
+        }
+    }
+
+    /// Stores `vector` at `slot`; a vector of another dimension is ignored and reported.
+    pub fn set(&mut self, slot: usize, vector: &[f32]) -> bool {
+        if vector.len() != self.dim {
+            return false;
+        }
+        self.grow_to(slot + 1);
+        self.data[slot * self.dim..(slot + 1) * self.dim].copy_from_slice(vector);
+        self.present.insert(slot);
+        true
+    }
+
+    /// Forgets the vector at `slot`.
+    pub fn clear(&mut self, slot: usize) {
+        if slot < self.present.len() {
+            self.present.set(slot, false);
+        }
+    }
+
+    /// The vector at `slot`, if any.
+    pub fn row(&self, slot: usize) -> Option<&[f32]> {
+        self.present.contains(slot).then(|| &self.data[slot * self.dim..(slot + 1) * self.dim])
+    }
+
+    /// The `k` rows most similar to `query` among the `allowed` slots.
+    pub fn top_k(&self, query: &[f32], allowed: &FixedBitSet, k: usize) -> Vec<Scored> {
+        let mut top = TopK::new(k);
+        if query.len() != self.dim || k == 0 {
+            return Vec::new();
+        }
+        let mut candidates = allowed.clone();
+        candidates.grow(self.present.len());
+        candidates.intersect_with(&self.present);
+        for slot in candidates.ones() {
+            let row = &self.data[slot * self.dim..(slot + 1) * self.dim];
+            top.push(slot, dot(query, row));
+        }
+        top.into_sorted()
+    }
+
+    /// Bytes held by the rows.
+    pub fn memory_bytes(&self) -> usize {
+        self.data.len() * std::mem::size_of::<f32>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(values: &[f32]) -> Vec<f32> {
+        let mut v = values.to_vec();
+        normalise(&mut v);
+        v
+    }
+
+    #[test]
+    fn dot_matches_the_naive_sum_for_any_length() {
+        for len in [0, 1, 7, 8, 9, 384] {
+            let a: Vec<f32> = (0..len).map(|i| i as f32 * 0.5).collect();
+            let b: Vec<f32> = (0..len).map(|i| 1.0 - i as f32 * 0.25).collect();
+            let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dot(&a, &b) - naive).abs() <= naive.abs() * 1e-5 + 1e-5, "len {len}");
+        }
+    }
+
+    #[test]
+    fn top_k_respects_the_filter_and_orders_best_first() {
+        let mut m = VectorMatrix::new(2);
+        m.set(0, &unit(&[1.0, 0.0]));
+        m.set(1, &unit(&[0.9, 0.1]));
+        m.set(2, &unit(&[0.0, 1.0]));
+        m.set(3, &unit(&[0.99, 0.01]));
+        let mut allowed = FixedBitSet::with_capacity(4);
+        allowed.insert_range(..);
+        allowed.set(3, false);
+        let top = m.top_k(&unit(&[1.0, 0.0]), &allowed, 2);
+        assert_eq!(top.iter().map(|s| s.slot).collect::<Vec<_>>(), vec![0, 1]);
+        m.clear(0);
+        let top = m.top_k(&unit(&[1.0, 0.0]), &allowed, 5);
+        assert_eq!(top.iter().map(|s| s.slot).collect::<Vec<_>>(), vec![1, 2]);
+    }
+}
