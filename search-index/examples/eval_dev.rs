@@ -113,11 +113,16 @@ fn main() {
     index.apply(changes, 1).unwrap_or_else(|e| panic!("{e}"));
     let options = MatchOptions { config, limit: 300, explain: false, ..Default::default() };
     let mut file = std::fs::File::create(&out).unwrap_or_else(|e| panic!("{e}"));
+    let mut dump = std::env::var("DUMP_FEATURES").ok().map(|p| std::fs::File::create(p).unwrap_or_else(|e| panic!("{e}")));
     let started = std::time::Instant::now();
     for i in 0..challenges.len() {
         let key = factoria_search::EntityKey::challenge(i as i64 + 1);
         let results = index.match_indexed_challenge(key, &options).unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("not indexed"));
         for m in results.matches {
+            if let Some(dump) = dump.as_mut() {
+                let line = serde_json::json!({"challenge": m.challenge_id, "company": m.company_id, "features": m.features});
+                writeln!(dump, "{line}").unwrap_or_else(|e| panic!("{e}"));
+            }
             writeln!(file, "{}\t{}\t{}\t{}", m.challenge_id, m.company_id, m.rank, m.score).unwrap_or_else(|e| panic!("{e}"));
         }
     }

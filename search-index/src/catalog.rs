@@ -60,11 +60,33 @@ struct KindStore {
     free: Vec<usize>,
     passage: VectorMatrix,
     query: VectorMatrix,
+    /// Slots of entries written in Spanish and in English.
+    languages: [FixedBitSet; 2],
+}
+
+fn lang_index(lang: Lang) -> usize {
+    match lang {
+        Lang::Es => 0,
+        Lang::En => 1,
+    }
 }
 
 impl KindStore {
     fn new() -> Self {
-        Self { keys: Vec::new(), free: Vec::new(), passage: VectorMatrix::new(DIMENSION), query: VectorMatrix::new(DIMENSION) }
+        Self {
+            keys: Vec::new(),
+            free: Vec::new(),
+            passage: VectorMatrix::new(DIMENSION),
+            query: VectorMatrix::new(DIMENSION),
+            languages: [FixedBitSet::new(), FixedBitSet::new()],
+        }
+    }
+
+    fn set_language(&mut self, slot: usize, lang: Option<Lang>) {
+        for (i, set) in self.languages.iter_mut().enumerate() {
+            set.grow(slot + 1);
+            set.set(slot, lang.is_some_and(|l| lang_index(l) == i));
+        }
     }
 
     fn allocate(&mut self, key: EntityKey) -> usize {
@@ -154,6 +176,7 @@ impl Catalog {
         };
         let sectors = doc.sectors().iter().map(|s| s.trim().to_lowercase()).collect();
         let lang = doc.language();
+        self.store_mut(key.kind).set_language(slot, Some(lang));
         self.entries.insert(key, Entry { doc, lang, slot, certifications, sectors, chunks, chunk_data });
     }
 
@@ -163,6 +186,7 @@ impl Catalog {
             let store = self.store_mut(key.kind);
             store.passage.clear(entry.slot);
             store.query.clear(entry.slot);
+            store.set_language(entry.slot, None);
             store.keys[entry.slot] = None;
             store.free.push(entry.slot);
         }
@@ -218,6 +242,18 @@ impl Catalog {
             .into_iter()
             .filter_map(|s| store.keys[s.slot].map(|key| (key, s.score)))
             .collect()
+    }
+
+    /// The `k` nearest of each language: a cross-lingual neighbour has a lower cosine than a
+    /// same-language one of the same meaning, so one list would crowd it out.
+    pub fn nearest_by_language(&self, kind: Kind, which: DocVector, query: &[f32], allowed: &FixedBitSet, k: usize) -> Vec<(EntityKey, f32)> {
+        let mut out = Vec::with_capacity(2 * k);
+        for language in &self.store(kind).languages {
+            let mut subset = allowed.clone();
+            subset.intersect_with(language);
+            out.extend(self.nearest(kind, which, query, &subset, k));
+        }
+        out
     }
 
     pub(crate) fn matrix(&self, kind: Kind, which: DocVector) -> &VectorMatrix {

@@ -118,15 +118,22 @@ pub struct Features {
     pub sme: bool,
     /// Company in the preferred region.
     pub region_match: bool,
-    #[serde(skip)]
-    requirements: Vec<RequirementScore>,
+    /// Both texts are written in the same language (cosines are compared within this group).
+    pub same_language: bool,
+    /// Per requirement, the best chunk and its cosine.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<RequirementScore>,
 }
 
-#[derive(Debug, Clone)]
-struct RequirementScore {
-    field: ChunkField,
-    position: usize,
-    best: Option<(ChunkField, usize, f32)>,
+/// How well one requirement is met by its best chunk of the profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementScore {
+    /// `must` or `should`.
+    pub field: ChunkField,
+    /// Position in its list.
+    pub position: usize,
+    /// Best chunk (field, position) and cosine.
+    pub best: Option<(ChunkField, usize, f32)>,
 }
 
 const COVERING_FIELDS: [ChunkField; 2] = [ChunkField::Capability, ChunkField::Description];
@@ -180,6 +187,7 @@ fn features(probe: &Probe<'_>, company: &Entry, company_passage: Option<&[f32]>,
         missing_certifications: probe.missing_certifications(company),
         sme: c.size.as_deref().is_some_and(|s| s != "large"),
         region_match,
+        same_language: company.lang == probe.lang,
         requirements,
     }
 }
@@ -198,34 +206,52 @@ impl Features {
             missing_certifications: Vec::new(),
             sme: false,
             region_match: false,
+            same_language: true,
             requirements: Vec::new(),
         }
     }
 }
 
-/// Rescales `value` to 0–1 over `[low, high]`.
-fn rescale(value: Option<f32>, (low, high): (f32, f32)) -> f32 {
-    match value {
-        Some(v) if high > low => (v - low) / (high - low),
-        Some(_) => 1.0,
-        None => 0.0,
-    }
-}
+/// Smallest language group whose own mean and spread are trusted.
+const MIN_GROUP: usize = 8;
 
-fn range(values: impl Iterator<Item = f32>) -> (f32, f32) {
-    values.fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
+/// Standard scores of `values`, computed separately within each language group (`same[i]`):
+/// the cross-lingual offset of e5 cosines cancels out. Missing values score 0 (the mean).
+fn standardise_by_language(values: &[Option<f32>], same: &[bool]) -> Vec<f32> {
+    let stats = |keep: &dyn Fn(usize) -> bool| {
+        let present: Vec<f32> = values.iter().enumerate().filter(|(i, _)| keep(*i)).filter_map(|(_, v)| *v).collect();
+        let n = present.len() as f32;
+        let mean = present.iter().sum::<f32>() / n.max(1.0);
+        let spread = (present.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n.max(1.0)).sqrt();
+        (present.len(), mean, if spread > 1e-6 { spread } else { 1.0 })
+    };
+    let pooled = stats(&|_| true);
+    let groups = [true, false].map(|g| {
+        let group = stats(&|i| same[i] == g);
+        if group.0 >= MIN_GROUP { group } else { pooled }
+    });
+    values
+        .iter()
+        .zip(same)
+        .map(|(value, same)| {
+            let (_, mean, spread) = groups[usize::from(!*same)];
+            value.map_or(0.0, |v| (v - mean) / spread)
+        })
+        .collect()
 }
 
 /// Scores every pair of the pool with [`score`]'s rules; returns the scores in pool order.
 fn score_pool(pool: &[Features], config: &MatchConfig) -> Vec<f32> {
     let w = &config.weights;
-    let document_range = range(pool.iter().filter_map(|f| f.document));
-    let coverage_range = range(pool.iter().filter_map(|f| f.coverage));
+    let same: Vec<bool> = pool.iter().map(|f| f.same_language).collect();
+    let document = standardise_by_language(&pool.iter().map(|f| f.document).collect::<Vec<_>>(), &same);
+    let coverage = standardise_by_language(&pool.iter().map(|f| f.coverage).collect::<Vec<_>>(), &same);
     let best_bm25 = pool.iter().map(|f| f.bm25).fold(0.0f32, f32::max);
     pool.iter()
-        .map(|f| {
-            let mut score = w.document * rescale(f.document, document_range)
-                + w.coverage * rescale(f.coverage, coverage_range)
+        .enumerate()
+        .map(|(i, f)| {
+            let mut score = w.document * document[i]
+                + w.coverage * coverage[i]
                 + if best_bm25 > 0.0 { w.bm25 * f.bm25 / best_bm25 } else { 0.0 }
                 + w.cpv * f.cpv
                 + if f.sector_shared.is_some() { w.sector } else { 0.0 }
@@ -376,7 +402,7 @@ impl SearchIndex {
         let allowed = catalog.select(Kind::Company, |e| filters.matches(e));
         let mut pool: HashMap<EntityKey, f32> = HashMap::new();
         if let Some(query) = probe.query_vector {
-            for (key, _) in catalog.nearest(Kind::Company, DocVector::Passage, query, &allowed, k) {
+            for (key, _) in catalog.nearest_by_language(Kind::Company, DocVector::Passage, query, &allowed, k) {
                 pool.entry(key).or_insert(0.0);
             }
         }
@@ -440,7 +466,7 @@ impl SearchIndex {
         let k = options.config.candidates;
         let mut pool: HashMap<EntityKey, f32> = HashMap::new();
         if let Some(passage) = company_passage {
-            for (key, _) in catalog.nearest(Kind::Challenge, DocVector::Query, passage, &allowed, k) {
+            for (key, _) in catalog.nearest_by_language(Kind::Challenge, DocVector::Query, passage, &allowed, k) {
                 pool.entry(key).or_insert(0.0);
             }
         }
@@ -502,7 +528,7 @@ impl SearchIndex {
         let mut pool: HashSet<EntityKey> = HashSet::new();
         let requirement_vectors = probe.must.iter().chain(&probe.should).filter_map(|(_, v)| *v);
         for query in probe.query_vector.into_iter().chain(requirement_vectors) {
-            pool.extend(catalog.nearest(Kind::Company, DocVector::Passage, query, &allowed, k).into_iter().map(|(key, _)| key));
+            pool.extend(catalog.nearest_by_language(Kind::Company, DocVector::Passage, query, &allowed, k).into_iter().map(|(key, _)| key));
         }
         if let Some(query) = self.distinctive_query(&searcher, &probe.text()) {
             pool.extend(self.bm25(&searcher, query, Kind::Company, &filters, k)?.0.into_iter().map(|(key, _, _)| key));

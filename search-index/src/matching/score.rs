@@ -2,21 +2,28 @@
 //!
 //! A match between a challenge and a company is scored from features of the pair:
 //!
-//! | feature | what it measures | range |
+//! | feature | what it measures | scale |
 //! |---|---|---|
-//! | `document` | cosine of the challenge (as an e5 query) and the whole profile (as a passage), rescaled over the candidates | 0–1 |
-//! | `coverage` | for each requirement, the best cosine to any capability or the description; must-haves count double; rescaled over the candidates | 0–1 |
-//! | `bm25` | BM25 of the challenge's most distinctive words in the profile, over the best candidate | 0–1 |
+//! | `document` | cosine of the challenge's need (title, summary, must-haves, as an e5 query) and the whole profile (as a passage) | standard score among the candidates written in the same language group |
+//! | `coverage` | for each requirement, the best cosine to a capability, the description or the profile; must-haves count double | standard score, as `document` |
+//! | `bm25` | BM25 of the challenge's most distinctive words in the profile | over the best candidate, 0–1 |
 //! | `cpv` | deepest shared CPV level: full code or category 1, class 0.75, group 0.5, division 0.25 | 0–1 |
 //! | `sector` | whether a sector is shared | 0 or 1 |
 //!
-//! `score = Σ weight × feature − trl_gap × levels missing − trl_unknown − missing certification
+//! `score = Σ weight × feature − trl_gap × levels missing − trl_unknown − missing certifications
 //! (when demoting) + SME and region bonuses (when asked)`.
+//!
+//! **Language groups.** e5 gives a Spanish text and an English one that say the same thing a
+//! lower cosine than two Spanish texts (on the development set, 0.79 against 0.81 on average),
+//! so raw cosines would rank every cross-lingual supplier too low. Similarities are therefore
+//! turned into standard scores separately among the candidates written in the challenge's
+//! language and among the others; a group too small to estimate its spread uses the whole pool.
+//! Candidates are retrieved per language group too, for the same reason.
 //!
 //! A required certification the company lacks removes the pair by default
 //! ([`CertificationRule::Filter`]); the rule can demote instead. The weights were chosen on the
-//! development set with few, general signals (see `docs/MATCHING.md`); nothing in them names a
-//! sector, a word or an item of that set.
+//! development set by cross-validated grid search over few, general signals (see
+//! `docs/MATCHING.md`); nothing in them names a sector, a word or an item of that set.
 
 use serde::{Deserialize, Serialize};
 
@@ -48,16 +55,16 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Self {
-            document: 0.45,
-            coverage: 0.35,
-            bm25: 0.20,
-            cpv: 0.10,
-            sector: 0.05,
-            trl_gap: 0.15,
-            trl_unknown: 0.03,
-            missing_certification: 1.0,
-            sme_bonus: 0.05,
-            region_bonus: 0.05,
+            document: 1.0,
+            coverage: 0.5,
+            bm25: 0.2,
+            cpv: 0.25,
+            sector: 0.75,
+            trl_gap: 0.25,
+            trl_unknown: 0.1,
+            missing_certification: 3.0,
+            sme_bonus: 0.3,
+            region_bonus: 0.3,
         }
     }
 }
