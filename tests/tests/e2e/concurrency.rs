@@ -1,0 +1,78 @@
+//! SQLite under concurrent writers: WAL and `BEGIN IMMEDIATE` make writers queue instead of
+//! failing with "database is locked".
+
+use std::time::Duration;
+
+use factoria_tests::{Backend, TestApp};
+use reqwest::Method;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
+use serde_json::json;
+
+const WRITERS: usize = 8;
+const TRANSACTIONS: usize = 20;
+
+/// Each transaction reads, pauses, then writes: the pattern that deadlocks deferred
+/// transactions, since both hold a read lock and neither can upgrade.
+async fn read_then_write(db: DatabaseConnection, writer: usize, immediate: bool) -> usize {
+    let mut locked = 0;
+    for n in 0..TRANSACTIONS {
+        let result = async {
+            let tx = if immediate { factoria::db::begin_write(&db).await? } else { db.begin().await? };
+            let backend = tx.get_database_backend();
+            tx.query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) FROM departments")).await?;
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            tx.execute_unprepared(&format!("INSERT INTO departments (name, created_at) VALUES ('w{writer}-{n}-{immediate}', '2026-01-01T00:00:00Z')")).await?;
+            tx.commit().await
+        }
+        .await;
+        match result {
+            Ok(()) => {}
+            Err(e) if e.to_string().contains("locked") || e.to_string().contains("busy") => locked += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    locked
+}
+
+async fn locked_errors(app: &TestApp, immediate: bool) -> usize {
+    let tasks: Vec<_> = (0..WRITERS).map(|w| tokio::spawn(read_then_write(app.ctx.db.clone(), w, immediate))).collect();
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_concurrent_writers_see_no_locked_database_with_begin_immediate() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    assert_eq!(locked_errors(&app, true).await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM departments WHERE name LIKE 'w%-true'").await, (WRITERS * TRANSACTIONS) as i64);
+    // The same load with SQLite's default deferred BEGIN: read locks that cannot be upgraded.
+    let deferred = locked_errors(&app, false).await;
+    assert!(deferred > 0, "deferred transactions were expected to hit 'database is locked'");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_concurrent_api_clients_all_succeed_on_sqlite() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.user_token("admin@factoria.example", true, None, None).await;
+    let mut tasks = Vec::new();
+    for writer in 0..WRITERS {
+        let (client, url, token) = (app.http.clone(), app.at("/api/v1/companies"), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for n in 0..6 {
+                let body = json!({"id": format!("co-w{writer}-{n}"), "name": format!("Writer {writer} company {n}"), "kind": "sme", "description": "Servicios de ingeniería."});
+                let response = client.request(Method::POST, &url).bearer_auth(&token).json(&body).send().await;
+                statuses.push(response.map(|r| r.status().as_u16()).unwrap_or(0));
+            }
+            statuses
+        }));
+    }
+    for task in tasks {
+        let statuses = task.await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM companies").await, (WRITERS * 6) as i64);
+}
