@@ -78,6 +78,12 @@ enum Command {
     },
     /// Download the embedding model and ONNX Runtime (done automatically on first use).
     FetchModel,
+    /// Write officers' feedback on matches as relevance labels (challenge, company, grade) for
+    /// `shared/eval/baselines.py`-style scoring.
+    FeedbackQrels {
+        /// Output file (TSV).
+        output: PathBuf,
+    },
     /// Accounts and tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -265,6 +271,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = config.assets_dir.clone();
             tokio::task::spawn_blocking(move || crate::assets::fetch(&dir)).await??;
             eprintln!("model ready in {}", config.assets_dir.display());
+        }
+        Command::FeedbackQrels { output } => {
+            let config = load_config(&cli, None, None)?;
+            let db = crate::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+            crate::db::migrate(&db).await?;
+            let labels = crate::domain::matching::feedback_qrels(&db).await?;
+            let text: String = labels.iter().map(|(ch, co, g)| format!("{ch}\t{co}\t{g}\n")).collect();
+            std::fs::write(output, text).with_context(|| format!("cannot write {}", output.display()))?;
+            eprintln!("wrote {} labelled pairs to {}", labels.len(), output.display());
         }
         Command::Admin(command) => {
             let config = load_config(&cli, None, None)?;

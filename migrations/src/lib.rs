@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_core_tables;
 mod m20261129_000001_create_accounts;
+mod m20261129_000002_create_match_feedback;
 
 /// Applies the migrations in order; `factoria migrate` and every server start run it.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_core_tables::Migration),
             Box::new(m20261129_000001_create_accounts::Migration),
+            Box::new(m20261129_000002_create_match_feedback::Migration),
         ]
     }
 }

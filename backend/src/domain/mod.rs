@@ -7,6 +7,7 @@ pub mod challenges;
 pub mod companies;
 mod error;
 pub mod interests;
+pub mod matching;
 pub mod records;
 pub mod search;
 

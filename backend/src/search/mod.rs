@@ -12,7 +12,7 @@ use factoria_search::{Embedder, EmbedderConfig, ModelAssets, SearchIndex, Search
 use tokio::sync::Notify;
 
 pub use follower::{catch_up, max_seq, spawn_follower};
-pub use load::{challenge_doc, company_doc, document, embed_entity, load_all};
+pub use load::{challenge_doc, company_doc, document, documents_with_vectors, embed_entity, load_all};
 
 use crate::db::Db;
 use crate::domain::{Error, Result};

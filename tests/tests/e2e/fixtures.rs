@@ -56,3 +56,18 @@ pub fn challenge_en(id: &str) -> Value {
         "required_certifications": [], "status": "published"
     })
 }
+
+pub fn company_low_trl() -> Value {
+    let mut c = company_en();
+    c["id"] = json!("co-test-lowtrl");
+    c["name"] = json!("LeakLab Prototypes Ltd");
+    c["trl"] = json!(3);
+    c["certifications"] = json!(["ENS-media"]);
+    c
+}
+
+pub fn challenge_requiring(id: &str, certification: &str) -> Value {
+    let mut c = challenge(id, "published");
+    c["required_certifications"] = json!([certification]);
+    c
+}

@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod concurrency;
 mod fixtures;
+mod matching;
 mod search;
 
 /// Defines a test that runs once on SQLite and once on PostgreSQL.

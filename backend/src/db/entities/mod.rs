@@ -13,6 +13,7 @@ pub mod interest;
 pub mod introduction;
 pub mod introduction_event;
 pub mod job;
+pub mod match_feedback;
 pub mod membership;
 pub mod session;
 pub mod user;

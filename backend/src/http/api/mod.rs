@@ -2,6 +2,7 @@
 
 pub mod challenges;
 pub mod companies;
+pub mod matching;
 pub mod search;
 
 use axum::Router;
@@ -30,6 +31,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         challenges::list, challenges::get_one, challenges::create, challenges::replace, challenges::patch, challenges::change_status,
         challenges::interests, challenges::declare_interest, challenges::withdraw_interest,
         search::challenges, search::companies,
+        matching::matches, matching::recommendations, matching::preview, matching::feedback,
     ),
     components(schemas(
         ErrorBody, FieldError, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
@@ -37,11 +39,14 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         challenges::StatusChange, challenges::InterestRequest, search::SearchResponse, search::SearchItem,
         search::FacetOut, search::FacetValueOut, search::HighlightOut,
         CompanyPage, ChallengePage,
+        crate::domain::matching::MatchPage, crate::domain::matching::MatchItem, crate::domain::matching::CompanySummary,
+        crate::domain::matching::ChallengeSummary, crate::domain::matching::FeedbackView, matching::FeedbackRequest,
     )),
     tags(
         (name = "companies", description = "Company profiles"),
         (name = "challenges", description = "Challenges and their life cycle"),
         (name = "search", description = "Hybrid search"),
+        (name = "matching", description = "Matches, recommendations, supply preview and feedback"),
     )
 )]
 pub struct ApiDoc;
@@ -71,11 +76,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/companies", get(companies::list).post(companies::create))
         .route("/companies/search", get(search::companies))
+        .route("/companies/{id}/recommendations", get(matching::recommendations))
         .route("/companies/{id}", get(companies::get_one).put(companies::replace).patch(companies::patch))
         .route("/challenges", get(challenges::list).post(challenges::create))
         .route("/challenges/search", get(search::challenges))
         .route("/challenges/{id}", get(challenges::get_one).put(challenges::replace).patch(challenges::patch))
+        .route("/challenges/preview", post(matching::preview))
         .route("/challenges/{id}/status", post(challenges::change_status))
+        .route("/challenges/{id}/matches", get(matching::matches))
+        .route("/challenges/{id}/matches/{company}/feedback", post(matching::feedback))
         .route(
             "/challenges/{id}/interests",
             get(challenges::interests).post(challenges::declare_interest).delete(challenges::withdraw_interest),

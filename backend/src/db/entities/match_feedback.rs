@@ -1,0 +1,19 @@
+//! Row of `match_feedback`; the schema is defined by the migrations crate.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "match_feedback")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub challenge_id: i64,
+    pub company_id: i64,
+    pub user_id: i64,
+    pub useful: bool,
+    pub reason: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,380 @@
+//! Matches for officers, recommendations for companies, the supply preview of a draft and
+//! feedback on matches.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use factoria_search::matching::{CertificationRule, Explanation, MatchConfig, MatchOptions, Match, Preview, Probe};
+use factoria_search::{ChallengeDoc, Document, EntityKey, EntityVectors, Filters, Lang};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
+
+use super::records::ChallengeSpec;
+use super::{Actor, Error, Result};
+use crate::context::Context;
+use crate::db::entities::{challenge, company, match_feedback};
+use crate::db::{self};
+use crate::search;
+
+/// What an officer or a company asks of matching.
+#[derive(Debug, Clone)]
+pub struct MatchQuery {
+    /// Micro, small and medium companies only.
+    pub sme_only: bool,
+    /// Companies holding at least one certification.
+    pub certified: bool,
+    /// Certifications the companies must hold.
+    pub certifications: Vec<String>,
+    /// Regions of the companies.
+    pub regions: Vec<String>,
+    /// Favour start-ups and SMEs in the order.
+    pub favour_smes: bool,
+    /// What a missing required certification does.
+    pub certification_rule: CertificationRule,
+    /// 1-based page.
+    pub page: usize,
+    /// Items per page.
+    pub per_page: usize,
+    /// Language of explanations; the viewer's by default.
+    pub lang: Option<Lang>,
+}
+
+impl Default for MatchQuery {
+    fn default() -> Self {
+        Self {
+            sme_only: false,
+            certified: false,
+            certifications: Vec::new(),
+            regions: Vec::new(),
+            favour_smes: false,
+            certification_rule: CertificationRule::Filter,
+            page: 1,
+            per_page: 20,
+            lang: None,
+        }
+    }
+}
+
+/// A company in a list of matches.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CompanySummary {
+    /// Interchange id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// startup, sme or large.
+    pub kind: String,
+    /// EU size class.
+    pub size: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Sectors.
+    pub sectors: Vec<String>,
+    /// Certifications.
+    pub certifications: Vec<String>,
+    /// TRL.
+    pub trl: Option<u8>,
+}
+
+/// A challenge in a list of recommendations.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChallengeSummary {
+    /// Interchange id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Department.
+    pub department: String,
+    /// Deadline.
+    pub deadline: Option<NaiveDate>,
+    /// Budget in euros.
+    pub budget_eur: Option<u64>,
+    /// Status.
+    pub status: String,
+}
+
+/// One ranked match with its explanation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MatchItem {
+    /// 1-based rank.
+    pub rank: usize,
+    /// Score; only the order means something.
+    pub score: f32,
+    /// The company.
+    pub company: CompanySummary,
+    /// The challenge.
+    pub challenge: ChallengeSummary,
+    /// The features behind the score.
+    #[schema(value_type = Object)]
+    pub features: serde_json::Value,
+    /// Why: requirements covered, shared words, constraints met or failed, and a summary.
+    #[schema(value_type = Object)]
+    pub explanation: Option<Explanation>,
+}
+
+/// A page of matches.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MatchPage {
+    /// Candidates scored.
+    pub total: usize,
+    /// 1-based page.
+    pub page: usize,
+    /// Items per page.
+    pub per_page: usize,
+    /// Matches.
+    pub items: Vec<MatchItem>,
+}
+
+fn options(query: &MatchQuery, actor: &Actor, filters: Filters) -> MatchOptions {
+    let config = MatchConfig { certification_rule: query.certification_rule, favour_smes: query.favour_smes, ..MatchConfig::default() };
+    MatchOptions {
+        filters,
+        config,
+        offset: (query.page.max(1) - 1) * query.per_page,
+        limit: query.per_page,
+        explain: true,
+        lang: query.lang.unwrap_or_else(|| actor.lang()),
+    }
+}
+
+fn company_summary(doc: Option<&Document>, fallback: &Match) -> CompanySummary {
+    match doc {
+        Some(Document::Company(c)) => CompanySummary {
+            id: c.external_id.clone(),
+            name: c.name.clone(),
+            kind: c.company_kind.clone(),
+            size: c.size.clone(),
+            region: c.region.clone(),
+            sectors: c.sectors.clone(),
+            certifications: c.certifications.clone(),
+            trl: c.trl,
+        },
+        _ => CompanySummary {
+            id: fallback.company_id.clone(),
+            name: fallback.company_name.clone(),
+            kind: String::new(),
+            size: None,
+            region: None,
+            sectors: Vec::new(),
+            certifications: Vec::new(),
+            trl: None,
+        },
+    }
+}
+
+fn challenge_summary(doc: &ChallengeDoc) -> ChallengeSummary {
+    ChallengeSummary {
+        id: doc.external_id.clone(),
+        title: doc.title.clone(),
+        department: doc.department.clone(),
+        deadline: doc.deadline,
+        budget_eur: doc.budget_eur,
+        status: doc.status.clone(),
+    }
+}
+
+fn page(ctx: &Context, results: factoria_search::matching::MatchResults, query: &MatchQuery, challenges: &dyn Fn(&Match) -> Option<ChallengeDoc>) -> MatchPage {
+    let catalog = ctx.search.index.catalog();
+    let items = results
+        .matches
+        .iter()
+        .filter_map(|m| {
+            let challenge = challenges(m)?;
+            Some(MatchItem {
+                rank: m.rank,
+                score: m.score,
+                company: company_summary(catalog.get(m.company).map(|e| &e.doc), m),
+                challenge: challenge_summary(&challenge),
+                features: serde_json::to_value(&m.features).unwrap_or_default(),
+                explanation: m.explanation.clone(),
+            })
+        })
+        .collect();
+    MatchPage { total: results.total, page: query.page, per_page: query.per_page, items }
+}
+
+/// Ranked suppliers for a challenge; officers of its department and admins only.
+pub async fn for_challenge(ctx: &Context, actor: &Actor, challenge_id: &str, query: &MatchQuery) -> Result<MatchPage> {
+    let row = super::challenges::find(&ctx.db, actor, challenge_id).await?;
+    if matches!(actor, Actor::Anonymous) {
+        return Err(Error::Unauthenticated);
+    }
+    if !actor.belongs_to_department(row.department_id) {
+        return Err(Error::forbidden("only officers of the challenge's department see its matches"));
+    }
+    let key = EntityKey::challenge(row.id);
+    let loaded = search::documents_with_vectors(&ctx.db, &[key]).await?;
+    let Some((_, Some((Document::Challenge(doc), vectors)))) = loaded.into_iter().next() else {
+        return Err(Error::NotFound("challenge"));
+    };
+    let filters = Filters {
+        sme_only: query.sme_only,
+        certifications: query.certifications.clone(),
+        regions: query.regions.clone(),
+        ..Filters::default()
+    };
+    let mut options = options(query, actor, filters);
+    // "Certified": at least one certification; applied after retrieval, on the catalog.
+    let certified = query.certified;
+    if certified {
+        options.limit = usize::MAX;
+        options.offset = 0;
+    }
+    let (doc_for_probe, vectors_for_probe) = (doc.clone(), vectors.clone());
+    let results = ctx
+        .search
+        .with_index(move |index| {
+            let probe = Probe::new(&doc_for_probe, &vectors_for_probe);
+            index.match_companies(&probe, &options)
+        })
+        .await?;
+    let results = if certified { keep_certified(ctx, results, query) } else { results };
+    Ok(page(ctx, results, query, &|_| Some(doc.clone())))
+}
+
+fn keep_certified(ctx: &Context, mut results: factoria_search::matching::MatchResults, query: &MatchQuery) -> factoria_search::matching::MatchResults {
+    let catalog = ctx.search.index.catalog();
+    results.matches.retain(|m| catalog.get(m.company).is_some_and(|e| !e.certifications.is_empty()));
+    results.total = results.matches.len();
+    let offset = (query.page.max(1) - 1) * query.per_page;
+    results.matches = results.matches.into_iter().skip(offset).take(query.per_page).enumerate().map(|(i, mut m)| {
+        m.rank = offset + i + 1;
+        m
+    }).collect();
+    results
+}
+
+/// Published challenges open today, ranked for a company; its members and admins only.
+pub async fn recommendations(ctx: &Context, actor: &Actor, company_id: &str, query: &MatchQuery) -> Result<MatchPage> {
+    let row = super::companies::find(&ctx.db, actor, company_id).await?;
+    if matches!(actor, Actor::Anonymous) {
+        return Err(Error::Unauthenticated);
+    }
+    if !actor.belongs_to_company(row.id) {
+        return Err(Error::forbidden("only members of the company see its recommendations"));
+    }
+    let filters = Filters { statuses: vec!["published".into()], deadline_from: Some(Utc::now().date_naive()), ..Filters::default() };
+    let options = options(query, actor, filters);
+    let key = EntityKey::company(row.id);
+    let results = ctx.search.with_index(move |index| index.recommend_challenges(key, &options)).await?;
+    let Some(results) = results else {
+        return Ok(MatchPage { total: 0, page: query.page, per_page: query.per_page, items: Vec::new() });
+    };
+    let catalog_challenge = |m: &Match| match ctx.search.index.catalog().get(m.challenge).map(|e| e.doc.clone()) {
+        Some(Document::Challenge(c)) => Some(c),
+        _ => None,
+    };
+    Ok(page(ctx, results, query, &catalog_challenge))
+}
+
+/// The challenge document of a spec that is not stored.
+fn draft_doc(spec: &ChallengeSpec) -> ChallengeDoc {
+    ChallengeDoc {
+        id: 0,
+        external_id: spec.external_id.clone().unwrap_or_else(|| "preview".into()),
+        title: spec.title.clone(),
+        language: spec.language.map(|l| Lang::from_code(l.as_str())),
+        department: spec.department.clone().unwrap_or_default(),
+        summary: spec.summary.clone(),
+        description: spec.description.clone(),
+        outcomes: spec.outcomes.clone(),
+        must: spec.must.clone(),
+        should: spec.should.clone(),
+        sectors: spec.sectors.clone(),
+        cpv: spec.cpv.iter().map(|c| c.to_string()).collect(),
+        trl_min: spec.trl_min.map(|t| t.get()),
+        budget_eur: spec.budget.map(|b| b.whole_euros().max(0) as u64),
+        deadline: spec.deadline,
+        required_certifications: spec.required_certifications.clone(),
+        status: "draft".into(),
+        updated_at: 0,
+    }
+}
+
+/// How many companies could address a draft, and which requirements nobody covers yet;
+/// officers and admins only.
+pub async fn preview(ctx: &Context, actor: &Actor, spec: &ChallengeSpec) -> Result<Preview> {
+    if matches!(actor, Actor::Anonymous) {
+        return Err(Error::Unauthenticated);
+    }
+    if !actor.is_officer() && !actor.is_admin() {
+        return Err(Error::forbidden("only officers preview the supply for a challenge"));
+    }
+    let doc = draft_doc(spec);
+    let chunks = Document::Challenge(doc.clone()).chunk_texts();
+    let vectors = ctx.search.embedder.embed_texts(chunks.iter().map(|c| c.text.clone()).collect()).await?;
+    let vectors = EntityVectors {
+        chunks: chunks
+            .iter()
+            .zip(vectors)
+            .map(|(c, vector)| factoria_search::VectorChunk { field: c.field, position: c.position, vector })
+            .collect(),
+    };
+    ctx.search
+        .with_index(move |index| {
+            let probe = Probe::new(&doc, &vectors);
+            index.preview(&probe, &MatchConfig::default())
+        })
+        .await
+}
+
+/// Feedback as stored.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FeedbackView {
+    /// Challenge id.
+    pub challenge: String,
+    /// Company id.
+    pub company: String,
+    /// Useful or not.
+    pub useful: bool,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Records an officer's judgement of a match; a second judgement replaces the first.
+pub async fn record_feedback(ctx: &Context, actor: &Actor, challenge_id: &str, company_id: &str, useful: bool, reason: Option<String>) -> Result<FeedbackView> {
+    let Some(user_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
+    let tx = db::begin_write(&ctx.db).await?;
+    let challenge_row = super::challenges::find(&tx, actor, challenge_id).await?;
+    if !actor.manages_department(challenge_row.department_id) {
+        return Err(Error::forbidden("only officers of the challenge's department judge its matches"));
+    }
+    let company_row = company::Entity::find().filter(company::Column::ExternalId.eq(company_id)).one(&tx).await?.ok_or(Error::NotFound("company"))?;
+    match_feedback::Entity::delete_many()
+        .filter(match_feedback::Column::ChallengeId.eq(challenge_row.id))
+        .filter(match_feedback::Column::CompanyId.eq(company_row.id))
+        .filter(match_feedback::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?;
+    let row = match_feedback::ActiveModel {
+        challenge_id: Set(challenge_row.id),
+        company_id: Set(company_row.id),
+        user_id: Set(user_id),
+        useful: Set(useful),
+        reason: Set(reason),
+        created_at: Set(db::now()),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok(FeedbackView { challenge: challenge_row.external_id, company: company_row.external_id, useful: row.useful, reason: row.reason, created_at: row.created_at })
+}
+
+/// All feedback as relevance labels for the evaluation: `challenge_id, company_id, grade`, where
+/// a pair judged useful by most officers is grade 2 and otherwise 0.
+pub async fn feedback_qrels(db_conn: &db::Db) -> Result<Vec<(String, String, u8)>> {
+    use std::collections::BTreeMap;
+    let rows = match_feedback::Entity::find().all(db_conn).await?;
+    let challenges: std::collections::HashMap<i64, String> =
+        challenge::Entity::find().all(db_conn).await?.into_iter().map(|c| (c.id, c.external_id)).collect();
+    let companies: std::collections::HashMap<i64, String> =
+        company::Entity::find().all(db_conn).await?.into_iter().map(|c| (c.id, c.external_id)).collect();
+    let mut votes: BTreeMap<(String, String), (u32, u32)> = BTreeMap::new();
+    for row in rows {
+        let (Some(ch), Some(co)) = (challenges.get(&row.challenge_id), companies.get(&row.company_id)) else { continue };
+        let entry = votes.entry((ch.clone(), co.clone())).or_default();
+        if row.useful { entry.0 += 1 } else { entry.1 += 1 }
+    }
+    Ok(votes.into_iter().map(|((ch, co), (yes, no))| (ch, co, if yes > no { 2 } else { 0 })).collect())
+}
