@@ -59,7 +59,8 @@ pub async fn context(config: Config, embedder: Option<Embedder>, index: IndexLoc
         IndexLocation::Unused => search::SearchService::open(None, embedder).map(Arc::new),
     }
     .context("cannot open the search index")?;
-    Ok(Context { db, config: Arc::new(config), search })
+    let mailer = Arc::new(crate::email::Mailer::new(&config.mail)?);
+    Ok(Context { db, config: Arc::new(config), search, mailer })
 }
 
 impl App {

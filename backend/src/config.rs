@@ -114,6 +114,8 @@ pub struct Config {
     pub session_absolute_timeout: Duration,
     /// Background workers in this process.
     pub workers: usize,
+    /// Read the client address from `X-Forwarded-For` (set only behind a trusted proxy).
+    pub trust_proxy: bool,
 }
 
 /// A secret value that never shows in logs or debug output.
@@ -150,6 +152,7 @@ struct FileConfig {
     session_idle_minutes: Option<u64>,
     session_absolute_hours: Option<u64>,
     workers: Option<usize>,
+    trust_proxy: Option<bool>,
     #[serde(default)]
     mail: FileMail,
 }
@@ -365,6 +368,15 @@ impl Config {
             },
         };
 
+        let trust_proxy = match env("TRUST_PROXY").as_deref() {
+            None => file.trust_proxy.unwrap_or(false),
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                problems.push(format!("FACTORIA_TRUST_PROXY: `{other}` is neither true nor false"));
+                false
+            }
+        };
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -387,6 +399,7 @@ impl Config {
             session_idle_timeout: Duration::from_secs(idle_minutes * 60),
             session_absolute_timeout: Duration::from_secs(absolute_hours * 3600),
             workers,
+            trust_proxy,
         })
     }
 

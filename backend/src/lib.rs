@@ -15,6 +15,7 @@ pub mod email;
 pub mod http;
 pub mod interchange;
 pub mod jobs;
+pub mod links;
 pub mod search;
 pub mod types;
 

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_core_tables;
 mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_match_feedback;
+mod m20261129_000003_create_email;
 
 /// Applies the migrations in order; `factoria migrate` and every server start run it.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_core_tables::Migration),
             Box::new(m20261129_000001_create_accounts::Migration),
             Box::new(m20261129_000002_create_match_feedback::Migration),
+            Box::new(m20261129_000003_create_email::Migration),
         ]
     }
 }

@@ -375,3 +375,22 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 pub fn check_path_id(id: &str) -> Result<()> {
     parse_external_id(id).map(|_| ()).map_err(|_| Error::NotFound("company"))
 }
+
+/// Hides a company from everyone but its members (and the search index), or shows it again.
+pub async fn moderate(ctx: &Context, actor: &Actor, external_id: &str, visible: bool) -> Result<()> {
+    if !actor.is_admin() || !actor.may_write() {
+        return Err(Error::forbidden("only administrators moderate profiles"));
+    }
+    let tx = db::begin_write(&ctx.db).await?;
+    let row = company::Entity::find().filter(company::Column::ExternalId.eq(external_id)).one(&tx).await?.ok_or(Error::NotFound("company"))?;
+    let id = row.id;
+    let mut model: company::ActiveModel = row.into();
+    model.moderation = Set(if visible { "visible" } else { "hidden" }.to_owned());
+    model.updated_at = Set(db::now());
+    model.update(&tx).await?;
+    db::record_change(&tx, EntityKey::company(id)).await?;
+    super::audit::record(&tx, actor.user_id(), super::audit::action::MODERATED, Some(format!("company:{id}")), Some(serde_json::json!({"visible": visible})), None).await?;
+    tx.commit().await?;
+    ctx.search.notify_change();
+    Ok(())
+}

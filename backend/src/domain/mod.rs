@@ -3,6 +3,9 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod privacy;
 pub mod challenges;
 pub mod companies;
 mod error;

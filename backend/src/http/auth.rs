@@ -54,6 +54,12 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+/// Header that carries the session's CSRF token on API calls made with the session cookie.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The API's actor: a bearer token, or the session cookie. With the cookie, a state-changing
+/// request must also carry the session's CSRF token in `X-CSRF-Token`, which a cross-site page
+/// cannot read.
 impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
@@ -68,6 +74,39 @@ impl FromRequestParts<AppState> for Actor {
             return Ok(accounts::actor_for_api_token(&state.ctx, token).await?);
         }
         let Session(session) = Session::from_request_parts(parts, state).await?;
-        Ok(session.map_or(Actor::Anonymous, |s| s.actor))
+        let Some(session) = session else { return Ok(Actor::Anonymous) };
+        if !parts.method.is_safe() {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if sent != Some(session.csrf.as_str()) {
+                return Err(ApiError(Error::forbidden("send the session's CSRF token in the X-CSRF-Token header")));
+            }
+        }
+        Ok(session.actor)
+    }
+}
+
+/// Whether browsers accept `Secure` cookies from this site: over HTTPS, and on the loopback
+/// address, which browsers treat as a secure context.
+fn secure_site(public_url: &url::Url) -> bool {
+    public_url.scheme() == "https" || matches!(public_url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+}
+
+/// The `Set-Cookie` value that starts a session: `__Host-` prefixed, Secure, HttpOnly,
+/// SameSite=Lax, for the whole site; without `Secure` (and so without the prefix) only on plain
+/// HTTP hosts other than the loopback.
+pub fn session_cookie_header(public_url: &url::Url, token: &str) -> String {
+    if secure_site(public_url) {
+        format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Lax")
+    } else {
+        format!("{DEV_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
+    }
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie_header(public_url: &url::Url) -> String {
+    if secure_site(public_url) {
+        format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
+    } else {
+        format!("{DEV_SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
     }
 }

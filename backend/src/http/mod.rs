@@ -6,15 +6,16 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 mod openapi;
+pub mod ratelimit;
+mod security;
 
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderValue, Request, header};
+use axum::http::Request;
 use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::context::Context;
@@ -24,6 +25,8 @@ use crate::context::Context;
 pub struct AppState {
     /// Shared services.
     pub ctx: Context,
+    /// Rate limits of this process.
+    pub limits: std::sync::Arc<ratelimit::RateLimits>,
 }
 
 /// Largest request body accepted (a company profile is a few kB).
@@ -31,7 +34,8 @@ const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole application.
 pub fn router(ctx: Context) -> Router {
-    let state = AppState { ctx };
+    let secure = ctx.config.public_url.scheme() == "https";
+    let state = AppState { ctx, limits: ratelimit::RateLimits::new() };
     Router::new()
         .nest("/api/v1", api::routes())
         .merge(openapi::routes())
@@ -39,7 +43,7 @@ pub fn router(ctx: Context) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(axum::middleware::from_fn(move |request, next| security::headers(secure, request, next)))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             error::ApiError(crate::domain::Error::Internal(anyhow::anyhow!("handler panicked"))).into_response()

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server over HTTP, real SQLite and PostgreSQL databases, the real
 //! embedding model.
 
+mod accounts;
 mod api;
 mod cli;
 mod concurrency;

@@ -1,12 +1,15 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document at `/api/openapi.json`.
 
+pub mod admin;
+pub mod auth;
 pub mod challenges;
 pub mod companies;
 pub mod matching;
+pub mod me;
 pub mod search;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use utoipa::OpenApi;
 
 use super::AppState;
@@ -32,6 +35,10 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         challenges::interests, challenges::declare_interest, challenges::withdraw_interest,
         search::challenges, search::companies,
         matching::matches, matching::recommendations, matching::preview, matching::feedback,
+        auth::sign_up, auth::verify, auth::log_in, auth::log_out, auth::request_link, auth::complete_link,
+        auth::request_reset, auth::complete_reset, auth::complete_invitation,
+        me::me, me::tokens, me::create_token, me::revoke_token, me::data, me::erase,
+        admin::users, admin::invite, admin::end_sessions, admin::set_admin, admin::moderate,
     ),
     components(schemas(
         ErrorBody, FieldError, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
@@ -41,12 +48,16 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         CompanyPage, ChallengePage,
         crate::domain::matching::MatchPage, crate::domain::matching::MatchItem, crate::domain::matching::CompanySummary,
         crate::domain::matching::ChallengeSummary, crate::domain::matching::FeedbackView, matching::FeedbackRequest,
+        auth::Notice, auth::SignedIn, me::Me, me::CreatedToken, crate::domain::accounts::TokenView, crate::domain::actor::Scope,
+        admin::UserView,
     )),
     tags(
         (name = "companies", description = "Company profiles"),
         (name = "challenges", description = "Challenges and their life cycle"),
         (name = "search", description = "Hybrid search"),
         (name = "matching", description = "Matches, recommendations, supply preview and feedback"),
+        (name = "accounts", description = "Sign-up, sign-in, API tokens and personal data"),
+        (name = "admin", description = "Officers, roles, sessions and moderation"),
     )
 )]
 pub struct ApiDoc;
@@ -85,6 +96,24 @@ pub fn routes() -> Router<AppState> {
         .route("/challenges/{id}/status", post(challenges::change_status))
         .route("/challenges/{id}/matches", get(matching::matches))
         .route("/challenges/{id}/matches/{company}/feedback", post(matching::feedback))
+        .route("/auth/signup", post(auth::sign_up))
+        .route("/auth/verify", post(auth::verify))
+        .route("/auth/login", post(auth::log_in))
+        .route("/auth/logout", post(auth::log_out))
+        .route("/auth/login-link", post(auth::request_link))
+        .route("/auth/login-link/complete", post(auth::complete_link))
+        .route("/auth/password-reset", post(auth::request_reset))
+        .route("/auth/password-reset/complete", post(auth::complete_reset))
+        .route("/auth/invitation/complete", post(auth::complete_invitation))
+        .route("/me", get(me::me).delete(me::erase))
+        .route("/me/tokens", get(me::tokens).post(me::create_token))
+        .route("/me/tokens/{id}", delete(me::revoke_token))
+        .route("/me/data", get(me::data))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/invitations", post(admin::invite))
+        .route("/admin/users/{id}/sessions", delete(admin::end_sessions))
+        .route("/admin/users/{id}/administrator", put(admin::set_admin))
+        .route("/admin/companies/{id}/moderation", put(admin::moderate))
         .route(
             "/challenges/{id}/interests",
             get(challenges::interests).post(challenges::declare_interest).delete(challenges::withdraw_interest),

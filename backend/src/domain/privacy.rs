@@ -1,0 +1,168 @@
+//! Personal data: a person downloads everything Factoría holds about them, and erasure removes
+//! it from the database, the search index and the outbox.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use super::audit::{self, action};
+use super::{Actor, Error, Result};
+use crate::config::MailTransport;
+use crate::context::Context;
+use crate::db::entities::{
+    api_token, audit as audit_row, company, consent, department, email, interest, match_feedback, membership, session, subscription, suppression, user,
+    user_token,
+};
+use crate::db::{self, statement};
+
+fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339()
+}
+
+/// Everything stored about the actor, as JSON.
+pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Value> {
+    let Some(user_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
+    let db = &ctx.db;
+    let row = user::Entity::find_by_id(user_id).one(db).await?.ok_or(Error::NotFound("user"))?;
+    let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).all(db).await?;
+    let mut organisations = Vec::new();
+    for m in &memberships {
+        if let Some(id) = m.company_id
+            && let Some(c) = company::Entity::find_by_id(id).one(db).await?
+        {
+            organisations.push(json!({"company": c.external_id, "name": c.name, "role": m.role}));
+        }
+        if let Some(id) = m.department_id
+            && let Some(d) = department::Entity::find_by_id(id).one(db).await?
+        {
+            organisations.push(json!({"department": d.name, "role": m.role}));
+        }
+    }
+    let sessions: Vec<Value> = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|s| json!({"created_at": time(s.created_at), "last_seen_at": time(s.last_seen_at), "revoked": s.revoked_at.is_some(), "ip": s.ip, "user_agent": s.user_agent}))
+        .collect();
+    let tokens: Vec<Value> = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|t| json!({"name": t.name, "prefix": t.prefix, "scopes": serde_json::from_str::<Value>(&t.scopes).unwrap_or_default(), "created_at": time(t.created_at), "revoked": t.revoked_at.is_some()}))
+        .collect();
+    let consents: Vec<Value> = consent::Entity::find()
+        .filter(consent::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|c| json!({"topic": c.topic, "text_version": c.text_version, "granted_at": time(c.granted_at), "withdrawn_at": c.withdrawn_at.map(time)}))
+        .collect();
+    let subscriptions: Vec<Value> = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|s| json!({"topic": s.topic, "frequency": s.frequency, "created_at": time(s.created_at)}))
+        .collect();
+    let interests = interest::Entity::find().filter(interest::Column::UserId.eq(user_id)).all(db).await?.len();
+    let feedback = match_feedback::Entity::find().filter(match_feedback::Column::UserId.eq(user_id)).all(db).await?.len();
+    let emails: Vec<Value> = email::Entity::find()
+        .filter(email::Column::Recipient.eq(row.email.clone()))
+        .all(db)
+        .await?
+        .iter()
+        .map(|e| json!({"template": e.template, "status": e.status, "created_at": time(e.created_at), "sent_at": e.sent_at.map(time)}))
+        .collect();
+    let activity: Vec<Value> = audit_row::Entity::find()
+        .filter(audit_row::Column::ActorUserId.eq(user_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|a| json!({"action": a.action, "at": time(a.at), "ip": a.ip}))
+        .collect();
+    audit::record(db, Some(user_id), action::DATA_EXPORTED, Some(format!("user:{user_id}")), None, ip).await?;
+    Ok(json!({
+        "account": {"email": row.email, "name": row.name, "locale": row.locale, "created_at": time(row.created_at),
+                    "email_verified_at": row.email_verified_at.map(time), "administrator": row.is_admin},
+        "memberships": organisations,
+        "sessions": sessions,
+        "api_tokens": tokens,
+        "consents": consents,
+        "subscriptions": subscriptions,
+        "interests_declared": interests,
+        "match_feedback_given": feedback,
+        "emails": emails,
+        "activity": activity,
+    }))
+}
+
+/// Erases the actor's personal data: the account and everything tied to it, their name and
+/// address wherever a company lists them as contact (and so the search index), and every email
+/// to them, sent or waiting. What they did for their organisations stays, without their name.
+pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()> {
+    let Some(user_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
+    let tx = db::begin_write(&ctx.db).await?;
+    let row = user::Entity::find_by_id(user_id).one(&tx).await?.ok_or(Error::NotFound("user"))?;
+    let address = row.email.to_lowercase();
+    let backend = tx.get_database_backend();
+
+    let contacts = company::Entity::find().filter(company::Column::ContactEmail.eq(address.clone())).all(&tx).await?;
+    for company in &contacts {
+        tx.execute_raw(statement(
+            backend,
+            "UPDATE companies SET contact_name = NULL, contact_email = NULL, updated_at = $1 WHERE id = $2",
+            vec![db::now().into(), company.id.into()],
+        ))
+        .await?;
+        db::record_change(&tx, factoria_search::EntityKey::company(company.id)).await?;
+    }
+    // Emails to them, and emails to others that carry their address (an introduction names the
+    // company's contact).
+    email::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(email::Column::Recipient.eq(address.clone()))
+                .add(email::Column::RecipientUserId.eq(user_id))
+                .add(email::Column::Data.contains(&address)),
+        )
+        .exec(&tx)
+        .await?;
+    suppression::Entity::delete_many().filter(suppression::Column::Email.eq(address.clone())).exec(&tx).await?;
+    for sql in [
+        "UPDATE interests SET user_id = NULL WHERE user_id = $1",
+        "UPDATE introductions SET introduced_by = NULL WHERE introduced_by = $1",
+        "UPDATE introduction_events SET actor_user_id = NULL WHERE actor_user_id = $1",
+        "UPDATE challenges SET created_by = NULL WHERE created_by = $1",
+    ] {
+        tx.execute_raw(statement(backend, sql, vec![user_id.into()])).await?;
+    }
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&tx).await?;
+    api_token::Entity::delete_many().filter(api_token::Column::UserId.eq(user_id)).exec(&tx).await?;
+    user_token::Entity::delete_many().filter(user_token::Column::UserId.eq(user_id)).exec(&tx).await?;
+    consent::Entity::delete_many().filter(consent::Column::UserId.eq(user_id)).exec(&tx).await?;
+    subscription::Entity::delete_many().filter(subscription::Column::UserId.eq(user_id)).exec(&tx).await?;
+    match_feedback::Entity::delete_many().filter(match_feedback::Column::UserId.eq(user_id)).exec(&tx).await?;
+    membership::Entity::delete_many().filter(membership::Column::UserId.eq(user_id)).exec(&tx).await?;
+    user::Entity::delete_by_id(user_id).exec(&tx).await?;
+    audit::record(&tx, Some(user_id), action::ERASED, Some(format!("user:{user_id}")), None, ip).await?;
+    tx.commit().await?;
+
+    if let MailTransport::File(dir) = &ctx.config.mail.transport {
+        remove_written_emails(dir, &address);
+    }
+    ctx.search.notify_change();
+    Ok(())
+}
+
+/// The demo's file outbox keeps sent emails as files: remove those addressed to `address`.
+fn remove_written_emails(dir: &std::path::Path, address: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let mentions = std::fs::read_to_string(&path).is_ok_and(|text| text.to_lowercase().contains(address));
+        if mentions && let Err(error) = std::fs::remove_file(&path) {
+            tracing::warn!(file = %path.display(), %error, "cannot remove an email file of an erased person");
+        }
+    }
+}

@@ -1,0 +1,550 @@
+//! Emails: one folder per email under `templates/emails/`, each with `subject.txt`, `body.txt`
+//! and `body.html`, in Spanish and English. [`render`] turns an [`EmailContent`] into the three
+//! parts; user content is escaped in the HTML part by askama.
+
+use askama::Template;
+use serde::{Deserialize, Serialize};
+
+/// What changes from one recipient to another in the footer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Footer {
+    /// One-click unsubscribe page of this email's topic, for alerts.
+    pub unsubscribe_url: Option<String>,
+}
+
+/// A link sent to one person: verification, sign-in, password reset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// Recipient's name.
+    pub name: String,
+    /// The signed link.
+    pub url: String,
+}
+
+/// An officer invited by an administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// Recipient's name.
+    pub name: String,
+    /// Department.
+    pub department: String,
+    /// Who invites.
+    pub inviter: String,
+    /// Link to choose a password.
+    pub url: String,
+}
+
+/// An officer proposes an introduction to a company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroductionRequest {
+    /// The company's contact person.
+    pub contact_name: String,
+    /// Company.
+    pub company_name: String,
+    /// The officer.
+    pub officer_name: String,
+    /// Department.
+    pub department: String,
+    /// Challenge title.
+    pub challenge_title: String,
+    /// Challenge summary.
+    pub challenge_summary: String,
+    /// Public page of the challenge.
+    pub challenge_url: String,
+    /// The one-line summary of the match.
+    pub summary: String,
+    /// Requirements covered, as "requirement — capability".
+    pub reasons: Vec<String>,
+    /// The officer's own words.
+    pub message: Option<String>,
+    /// Signed accept link.
+    pub accept_url: String,
+    /// Signed decline link.
+    pub decline_url: String,
+    /// When the proposal expires.
+    pub expires_on: String,
+}
+
+/// The company accepted: sent to the officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroductionAcceptedOfficer {
+    /// The officer.
+    pub officer_name: String,
+    /// Company.
+    pub company_name: String,
+    /// Company contact.
+    pub contact_name: String,
+    /// Company contact address.
+    pub contact_email: String,
+    /// Challenge title.
+    pub challenge_title: String,
+    /// Pipeline page.
+    pub pipeline_url: String,
+}
+
+/// The company accepted: sent to the company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroductionAcceptedCompany {
+    /// Company contact.
+    pub contact_name: String,
+    /// The officer.
+    pub officer_name: String,
+    /// The officer's address.
+    pub officer_email: String,
+    /// Department.
+    pub department: String,
+    /// Challenge title.
+    pub challenge_title: String,
+    /// Public page of the challenge.
+    pub challenge_url: String,
+}
+
+/// The company declined: sent to the officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroductionDeclined {
+    /// The officer.
+    pub officer_name: String,
+    /// Company.
+    pub company_name: String,
+    /// Challenge title.
+    pub challenge_title: String,
+    /// The company's reason, if given.
+    pub reason: Option<String>,
+    /// Pipeline page.
+    pub pipeline_url: String,
+}
+
+/// Nobody answered in time: sent to the officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroductionExpired {
+    /// The officer.
+    pub officer_name: String,
+    /// Company.
+    pub company_name: String,
+    /// Challenge title.
+    pub challenge_title: String,
+    /// Pipeline page.
+    pub pipeline_url: String,
+}
+
+/// One challenge in a digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestItem {
+    /// Title.
+    pub title: String,
+    /// Department.
+    pub department: String,
+    /// Deadline, formatted.
+    pub deadline: Option<String>,
+    /// Why it matches.
+    pub reason: String,
+    /// Public page.
+    pub url: String,
+}
+
+/// New challenges matching a company's profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    /// Recipient's name.
+    pub name: String,
+    /// Company.
+    pub company_name: String,
+    /// Weekly rather than daily.
+    pub weekly: bool,
+    /// Challenges, best first.
+    pub items: Vec<DigestItem>,
+    /// Alert settings page.
+    pub settings_url: String,
+}
+
+/// A followed challenge changed or its deadline is near.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeUpdate {
+    /// Recipient's name.
+    pub name: String,
+    /// Challenge title.
+    pub challenge_title: String,
+    /// A reminder of the deadline rather than a change.
+    pub deadline_soon: bool,
+    /// Deadline, formatted.
+    pub deadline: String,
+    /// Public page.
+    pub url: String,
+}
+
+/// Every email Factoría sends, with its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "template", content = "data", rename_all = "snake_case")]
+pub enum EmailContent {
+    /// `templates/emails/verify_email`.
+    VerifyEmail(Link),
+    /// `templates/emails/login_link`.
+    LoginLink(Link),
+    /// `templates/emails/password_reset`.
+    PasswordReset(Link),
+    /// `templates/emails/officer_invite`.
+    OfficerInvite(Invite),
+    /// `templates/emails/introduction_request`.
+    IntroductionRequest(IntroductionRequest),
+    /// `templates/emails/introduction_accepted_officer`.
+    IntroductionAcceptedOfficer(IntroductionAcceptedOfficer),
+    /// `templates/emails/introduction_accepted_company`.
+    IntroductionAcceptedCompany(IntroductionAcceptedCompany),
+    /// `templates/emails/introduction_declined`.
+    IntroductionDeclined(IntroductionDeclined),
+    /// `templates/emails/introduction_expired`.
+    IntroductionExpired(IntroductionExpired),
+    /// `templates/emails/digest`.
+    Digest(Digest),
+    /// `templates/emails/challenge_update`.
+    ChallengeUpdate(ChallengeUpdate),
+}
+
+/// The three parts of a rendered email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// One-line subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+}
+
+impl EmailContent {
+    /// Name of the template folder.
+    pub fn template(&self) -> &'static str {
+        match self {
+            EmailContent::VerifyEmail(_) => "verify_email",
+            EmailContent::LoginLink(_) => "login_link",
+            EmailContent::PasswordReset(_) => "password_reset",
+            EmailContent::OfficerInvite(_) => "officer_invite",
+            EmailContent::IntroductionRequest(_) => "introduction_request",
+            EmailContent::IntroductionAcceptedOfficer(_) => "introduction_accepted_officer",
+            EmailContent::IntroductionAcceptedCompany(_) => "introduction_accepted_company",
+            EmailContent::IntroductionDeclined(_) => "introduction_declined",
+            EmailContent::IntroductionExpired(_) => "introduction_expired",
+            EmailContent::Digest(_) => "digest",
+            EmailContent::ChallengeUpdate(_) => "challenge_update",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "emails/verify_email/subject.txt")]
+struct VerifyEmailSubject<'a> {
+    d: &'a Link,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/verify_email/body.txt")]
+struct VerifyEmailText<'a> {
+    d: &'a Link,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/verify_email/body.html")]
+struct VerifyEmailHtml<'a> {
+    d: &'a Link,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/login_link/subject.txt")]
+struct LoginLinkSubject<'a> {
+    d: &'a Link,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/login_link/body.txt")]
+struct LoginLinkText<'a> {
+    d: &'a Link,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/login_link/body.html")]
+struct LoginLinkHtml<'a> {
+    d: &'a Link,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/password_reset/subject.txt")]
+struct PasswordResetSubject<'a> {
+    d: &'a Link,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/password_reset/body.txt")]
+struct PasswordResetText<'a> {
+    d: &'a Link,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/password_reset/body.html")]
+struct PasswordResetHtml<'a> {
+    d: &'a Link,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/officer_invite/subject.txt")]
+struct OfficerInviteSubject<'a> {
+    d: &'a Invite,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/officer_invite/body.txt")]
+struct OfficerInviteText<'a> {
+    d: &'a Invite,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/officer_invite/body.html")]
+struct OfficerInviteHtml<'a> {
+    d: &'a Invite,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_request/subject.txt")]
+struct IntroductionRequestSubject<'a> {
+    d: &'a IntroductionRequest,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_request/body.txt")]
+struct IntroductionRequestText<'a> {
+    d: &'a IntroductionRequest,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_request/body.html")]
+struct IntroductionRequestHtml<'a> {
+    d: &'a IntroductionRequest,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_accepted_officer/subject.txt")]
+struct IntroductionAcceptedOfficerSubject<'a> {
+    d: &'a IntroductionAcceptedOfficer,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_accepted_officer/body.txt")]
+struct IntroductionAcceptedOfficerText<'a> {
+    d: &'a IntroductionAcceptedOfficer,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_accepted_officer/body.html")]
+struct IntroductionAcceptedOfficerHtml<'a> {
+    d: &'a IntroductionAcceptedOfficer,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_accepted_company/subject.txt")]
+struct IntroductionAcceptedCompanySubject<'a> {
+    d: &'a IntroductionAcceptedCompany,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_accepted_company/body.txt")]
+struct IntroductionAcceptedCompanyText<'a> {
+    d: &'a IntroductionAcceptedCompany,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_accepted_company/body.html")]
+struct IntroductionAcceptedCompanyHtml<'a> {
+    d: &'a IntroductionAcceptedCompany,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_declined/subject.txt")]
+struct IntroductionDeclinedSubject<'a> {
+    d: &'a IntroductionDeclined,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_declined/body.txt")]
+struct IntroductionDeclinedText<'a> {
+    d: &'a IntroductionDeclined,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_declined/body.html")]
+struct IntroductionDeclinedHtml<'a> {
+    d: &'a IntroductionDeclined,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_expired/subject.txt")]
+struct IntroductionExpiredSubject<'a> {
+    d: &'a IntroductionExpired,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_expired/body.txt")]
+struct IntroductionExpiredText<'a> {
+    d: &'a IntroductionExpired,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/introduction_expired/body.html")]
+struct IntroductionExpiredHtml<'a> {
+    d: &'a IntroductionExpired,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/digest/subject.txt")]
+struct DigestSubject<'a> {
+    d: &'a Digest,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/digest/body.txt")]
+struct DigestText<'a> {
+    d: &'a Digest,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/digest/body.html")]
+struct DigestHtml<'a> {
+    d: &'a Digest,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/challenge_update/subject.txt")]
+struct ChallengeUpdateSubject<'a> {
+    d: &'a ChallengeUpdate,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/challenge_update/body.txt")]
+struct ChallengeUpdateText<'a> {
+    d: &'a ChallengeUpdate,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/challenge_update/body.html")]
+struct ChallengeUpdateHtml<'a> {
+    d: &'a ChallengeUpdate,
+    es: bool,
+    footer: &'a Footer,
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Renders an email in Spanish (`es`) or English.
+pub fn render(content: &EmailContent, es: bool, footer: &Footer) -> Result<Rendered, askama::Error> {
+    let (subject, text, html) = match content {
+        EmailContent::VerifyEmail(d) => (
+            VerifyEmailSubject { d, es }.render()?,
+            VerifyEmailText { d, es, footer }.render()?,
+            VerifyEmailHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::LoginLink(d) => (
+            LoginLinkSubject { d, es }.render()?,
+            LoginLinkText { d, es, footer }.render()?,
+            LoginLinkHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::PasswordReset(d) => (
+            PasswordResetSubject { d, es }.render()?,
+            PasswordResetText { d, es, footer }.render()?,
+            PasswordResetHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::OfficerInvite(d) => (
+            OfficerInviteSubject { d, es }.render()?,
+            OfficerInviteText { d, es, footer }.render()?,
+            OfficerInviteHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::IntroductionRequest(d) => (
+            IntroductionRequestSubject { d, es }.render()?,
+            IntroductionRequestText { d, es, footer }.render()?,
+            IntroductionRequestHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::IntroductionAcceptedOfficer(d) => (
+            IntroductionAcceptedOfficerSubject { d, es }.render()?,
+            IntroductionAcceptedOfficerText { d, es, footer }.render()?,
+            IntroductionAcceptedOfficerHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::IntroductionAcceptedCompany(d) => (
+            IntroductionAcceptedCompanySubject { d, es }.render()?,
+            IntroductionAcceptedCompanyText { d, es, footer }.render()?,
+            IntroductionAcceptedCompanyHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::IntroductionDeclined(d) => (
+            IntroductionDeclinedSubject { d, es }.render()?,
+            IntroductionDeclinedText { d, es, footer }.render()?,
+            IntroductionDeclinedHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::IntroductionExpired(d) => (
+            IntroductionExpiredSubject { d, es }.render()?,
+            IntroductionExpiredText { d, es, footer }.render()?,
+            IntroductionExpiredHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::Digest(d) => (
+            DigestSubject { d, es }.render()?,
+            DigestText { d, es, footer }.render()?,
+            DigestHtml { d, es, footer }.render()?,
+        ),
+        EmailContent::ChallengeUpdate(d) => (
+            ChallengeUpdateSubject { d, es }.render()?,
+            ChallengeUpdateText { d, es, footer }.render()?,
+            ChallengeUpdateHtml { d, es, footer }.render()?,
+        ),
+    };
+    Ok(Rendered { subject: one_line(&subject), text, html })
+}
