@@ -437,6 +437,23 @@ mod tests {
     }
 
     #[test]
+    fn any_query_parses_leniently_without_panicking() {
+        let index = SearchIndex::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let nasty = ["\"", "((((", "AND OR NOT", "+-+-", "title:[a TO", "*?~^2", "\u{0}", "a\"b\"c\"", "ñandú \"fugas de", ":::::", "NOT"];
+        for text in nasty {
+            let (_query, _warnings) = index.text_query(text);
+        }
+        let mut runner = proptest::test_runner::TestRunner::default();
+        let result = runner.run(&".{0,200}", |text| {
+            let (query, _) = sanitise_query(&text);
+            proptest::prop_assert!(query.matches('"').count() % 2 == 0);
+            let _ = index.text_query(&text);
+            Ok(())
+        });
+        assert!(result.is_ok(), "{result:?}");
+    }
+
+    #[test]
     fn rrf_rewards_agreement_and_normalised_fusion_keeps_distances() {
         let a = EntityKey::company(1);
         let b = EntityKey::company(2);

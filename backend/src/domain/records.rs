@@ -446,6 +446,43 @@ mod tests {
         assert_eq!(serde_json::to_value(profile.to_record("co-0001")).ok(), Some(input));
     }
 
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![Just("id".to_owned()), Just("name".to_owned()), Just("cpv".to_owned()), Just("trl".to_owned()),
+                                Just("contact".to_owned()), Just("requirements".to_owned()), Just("budget_eur".to_owned()), ".{0,6}"],
+                    inner,
+                    0..6,
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_import_line_is_parsed_or_rejected_with_fields_never_a_panic(value in json_value()) {
+            for unknown in [UnknownFields::Reject, UnknownFields::Ignore] {
+                if let Err(errors) = CompanyProfile::parse(&value, unknown) {
+                    proptest::prop_assert!(!errors.0.is_empty());
+                }
+                if let Err(errors) = ChallengeSpec::parse(&value, unknown) {
+                    proptest::prop_assert!(errors.0.iter().all(|e| !e.field.is_empty() && !e.message.is_empty()));
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_fault_of_a_company_is_reported() {
         let input = json!({"name": "", "kind": "giant", "description": "x", "cpv": ["123"], "trl": 12, "contact": {"email": "nope"}});

@@ -83,6 +83,22 @@ mod tests {
         assert!(Cpv::parse("01000000").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_accepts_only_eight_digits(input in ".{0,20}") {
+            if let Ok(code) = Cpv::parse(&input) {
+                proptest::prop_assert_eq!(code.as_str().len(), 8);
+                proptest::prop_assert!(code.as_str().bytes().all(|b| b.is_ascii_digit()));
+            }
+        }
+
+        #[test]
+        fn every_code_of_a_division_round_trips(division in proptest::sample::select(DIVISIONS.to_vec()), rest in 0u32..1_000_000) {
+            let text = format!("{division}{rest:06}");
+            proptest::prop_assert_eq!(Cpv::parse(&text).map(|c| c.to_string()), Ok(text));
+        }
+    }
+
     #[test]
     fn levels_follow_the_hierarchy() {
         let code = Cpv::parse("72316000").unwrap_or_else(|e| panic!("{e}"));

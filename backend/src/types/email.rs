@@ -64,6 +64,17 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_what_it_accepts_has_one_at_and_a_dotted_domain(input in ".{0,80}") {
+            if let Ok(email) = Email::parse(&input) {
+                let (_, domain) = email.as_str().rsplit_once('@').unwrap_or_default();
+                proptest::prop_assert!(domain.contains('.'));
+                proptest::prop_assert_eq!(Email::parse(email.as_str()), Ok(email.clone()), "parsing is idempotent");
+            }
+        }
+    }
+
     #[test]
     fn masks_the_local_part() {
         let email = Email::parse("lucia@movilia.example").unwrap_or_else(|e| panic!("{e}"));

@@ -79,6 +79,8 @@ impl<'a> ObjectReader<'a> {
     }
 
     fn path(&self, key: &str) -> String {
+        // An empty key (`{"": 1}`) still needs a name a person can see.
+        let key = if key.is_empty() { "\"\"" } else { key };
         if self.prefix.is_empty() { key.to_owned() } else { format!("{}.{key}", self.prefix) }
     }
 
