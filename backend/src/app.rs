@@ -70,7 +70,10 @@ impl App {
         let ctx = context(config, embedder, index).await?;
         let mut tasks = vec![search::spawn_follower(ctx.db.clone(), ctx.search.clone())];
         for n in 0..workers {
-            tasks.push(jobs::spawn_worker(ctx.clone(), format!("worker-{n}")));
+            tasks.push(jobs::spawn_worker(ctx.clone(), format!("worker-{n}"), job_handler()));
+        }
+        if workers > 0 {
+            tasks.push(spawn_scheduler(ctx.clone()));
         }
         Ok(App { ctx, tasks })
     }
@@ -83,6 +86,44 @@ impl App {
             .await
             .context("the HTTP server stopped")
     }
+}
+
+/// Runs each kind of job with the module that owns it.
+pub fn job_handler() -> jobs::Handler {
+    Arc::new(|ctx: Context, job: jobs::ClaimedJob| {
+        Box::pin(async move {
+            use crate::domain::{alerts, introductions};
+            use jobs::{JobError, kind};
+            let failed = |e: crate::domain::Error| JobError::Retry(e.to_string());
+            match job.kind.as_str() {
+                kind::EMBED => {
+                    let payload: jobs::EntityPayload = serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+                    search::embed_entity(&ctx.db, &ctx.search.embedder, payload.key()?).await.map_err(failed)?;
+                    ctx.search.notify_change();
+                    Ok(())
+                }
+                kind::SEND_EMAIL => crate::email::run_send_job(&ctx, &job.payload).await,
+                kind::EXPIRE_INTRODUCTIONS => introductions::expire_due(&ctx).await.map(|_| ()).map_err(failed),
+                kind::DIGESTS => alerts::send_digests(&ctx, crate::db::now()).await.map(|_| ()).map_err(failed),
+                kind::DEADLINE_REMINDERS => alerts::deadline_reminders(&ctx, chrono::Utc::now().date_naive()).await.map(|_| ()).map_err(failed),
+                other => Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
+            }
+        })
+    })
+}
+
+/// How often the periodic jobs are scheduled.
+const SCHEDULE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn spawn_scheduler(ctx: Context) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = jobs::schedule_periodic(&ctx.db).await {
+                tracing::warn!(%error, "cannot schedule the periodic jobs; trying again in a minute");
+            }
+            tokio::time::sleep(SCHEDULE_EVERY).await;
+        }
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

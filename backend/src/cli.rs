@@ -333,7 +333,7 @@ fn count_lines(path: &std::path::Path) -> u64 {
 pub async fn embed_pending(ctx: &Context) -> anyhow::Result<usize> {
     let bar = progress_bar(0, "embedding");
     bar.set_length(pending_embeddings(ctx).await?);
-    let ran = jobs::drain(ctx, &[jobs::kind::EMBED], &|n| bar.set_position(n as u64)).await?;
+    let ran = jobs::drain(ctx, &[jobs::kind::EMBED], &app::job_handler(), &|n| bar.set_position(n as u64)).await?;
     bar.finish_and_clear();
     Ok(ran)
 }

@@ -116,6 +116,10 @@ pub struct Config {
     pub workers: usize,
     /// Read the client address from `X-Forwarded-For` (set only behind a trusted proxy).
     pub trust_proxy: bool,
+    /// How long a claimed job is reserved for its worker before another may take it.
+    pub job_lease: Duration,
+    /// First retry delay of a failed job; it doubles with each attempt, up to an hour.
+    pub job_retry_base: Duration,
 }
 
 /// A secret value that never shows in logs or debug output.
@@ -355,6 +359,8 @@ impl Config {
         let introduction_expiry_days = number("INTRODUCTION_EXPIRY_DAYS", file.introduction_expiry_days.map(u64::from), 14, 1..=365, &mut problems) as u32;
         let idle_minutes = number("SESSION_IDLE_MINUTES", file.session_idle_minutes, 120, 5..=7 * 24 * 60, &mut problems);
         let absolute_hours = number("SESSION_ABSOLUTE_HOURS", file.session_absolute_hours, 12, 1..=30 * 24, &mut problems);
+        let job_lease = Duration::from_secs(number("JOB_LEASE_SECONDS", None, 120, 2..=3600, &mut problems));
+        let job_retry_base = Duration::from_millis(number("JOB_RETRY_BASE_MS", None, 5000, 10..=600_000, &mut problems));
         let workers = number("WORKERS", file.workers.map(|w| w as u64), 2, 0..=64, &mut problems) as usize;
         let contact_visibility = match pick("CONTACT_VISIBILITY", "contact_visibility", file.contact_visibility) {
             None => ContactVisibility::AfterAcceptance,
@@ -400,6 +406,8 @@ impl Config {
             session_absolute_timeout: Duration::from_secs(absolute_hours * 3600),
             workers,
             trust_proxy,
+            job_lease,
+            job_retry_base,
         })
     }
 

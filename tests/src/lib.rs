@@ -14,6 +14,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 
 pub mod pg;
+pub mod smtp;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,14 +97,16 @@ impl TestApp {
                 (db.url.clone(), Some(db))
             }
         };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
         let mut config = test_config(dir.path(), &database_url);
+        config.bind = addr;
+        config.public_url = url::Url::parse(&format!("http://{addr}")).unwrap_or_else(|e| panic!("{e}"));
         if let Some(configure) = options.configure {
             configure(&mut config);
         }
         let location = if options.disk_index { IndexLocation::Disk } else { IndexLocation::Memory };
         let app = App::start(config, Some(embedder()), location).await.unwrap_or_else(|e| panic!("cannot start the app: {e:#}"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
         let ctx = app.ctx.clone();
         let router = factoria::http::router(ctx.clone());
         let server = tokio::spawn(async move {

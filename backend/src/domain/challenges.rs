@@ -354,7 +354,10 @@ pub async fn replace(ctx: &Context, actor: &Actor, external_id: &str, mut spec: 
         None => row.department_id,
     };
     spec.external_id = Some(external_id.to_owned());
-    upsert(&tx, &spec, department_id, status, None).await?;
+    let (_, outcome) = upsert(&tx, &spec, department_id, status, None).await?;
+    if outcome == Upserted::Updated {
+        super::alerts::challenge_changed(ctx, &tx, row.id).await?;
+    }
     let row = challenge::Entity::find_by_id(row.id).one(&tx).await?.ok_or(Error::NotFound("challenge"))?;
     tx.commit().await?;
     view(&ctx.db, &row).await
@@ -408,6 +411,9 @@ pub async fn transition(ctx: &Context, actor: &Actor, external_id: &str, to: Cha
     model.updated_at = Set(now);
     model.update(&tx).await?;
     db::record_change(&tx, EntityKey::challenge(id)).await?;
+    if from == ChallengeStatus::Published {
+        super::alerts::challenge_changed(ctx, &tx, id).await?;
+    }
     let row = challenge::Entity::find_by_id(id).one(&tx).await?.ok_or(Error::NotFound("challenge"))?;
     tx.commit().await?;
     view(&ctx.db, &row).await

@@ -132,6 +132,7 @@ fn options(query: &MatchQuery, actor: &Actor, filters: Filters) -> MatchOptions 
         limit: query.per_page,
         explain: true,
         lang: query.lang.unwrap_or_else(|| actor.lang()),
+        focus: None,
     }
 }
 

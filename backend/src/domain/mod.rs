@@ -10,6 +10,8 @@ pub mod challenges;
 pub mod companies;
 mod error;
 pub mod interests;
+pub mod introductions;
+pub mod alerts;
 pub mod matching;
 pub mod records;
 pub mod search;

@@ -25,7 +25,7 @@ use crate::jobs::{self, JobError};
 use crate::types::Email;
 
 /// Job kind that sends one email.
-pub const SEND_JOB: &str = "send_email";
+pub const SEND_JOB: &str = jobs::kind::SEND_EMAIL;
 
 /// Attempts before an email fails for good (about a day with the backoff of `jobs`).
 const MAX_ATTEMPTS: i32 = 16;
@@ -168,15 +168,10 @@ async fn mark(ctx: &Context, id: i64, status: &str, error: Option<String>, sent_
     Ok(())
 }
 
-/// Runs a job of the email module.
-pub async fn run_job(ctx: &Context, kind: &str, payload: &str) -> std::result::Result<(), JobError> {
-    match kind {
-        SEND_JOB => {
-            let payload: SendPayload = serde_json::from_str(payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-            send(ctx, payload.email_id).await
-        }
-        other => Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
-    }
+/// Runs a `send_email` job.
+pub async fn run_send_job(ctx: &Context, payload: &str) -> std::result::Result<(), JobError> {
+    let payload: SendPayload = serde_json::from_str(payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    send(ctx, payload.email_id).await
 }
 
 async fn send(ctx: &Context, id: i64) -> std::result::Result<(), JobError> {

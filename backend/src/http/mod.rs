@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 mod openapi;
+pub mod pages;
 pub mod ratelimit;
 mod security;
 
@@ -39,6 +40,7 @@ pub fn router(ctx: Context) -> Router {
     Router::new()
         .nest("/api/v1", api::routes())
         .merge(openapi::routes())
+        .merge(pages::routes())
         .route("/healthz", axum::routing::get(health))
         .fallback(not_found)
         .with_state(state)

@@ -3,9 +3,11 @@
 //! retried with exponential backoff. Every handler is idempotent, so a job that ran but whose
 //! completion was lost (a crash) may run again harmlessly.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use factoria_search::{EntityKey, Kind};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
@@ -15,13 +17,27 @@ use crate::context::Context;
 use crate::db::{self, statement};
 use crate::domain::{Error, Result};
 
-/// How long a claimed job is reserved for its worker; after that another worker may take it.
-pub const LEASE: Duration = Duration::from_secs(120);
-
 /// Kinds of jobs.
 pub mod kind {
     /// Embed an entity's changed texts.
     pub const EMBED: &str = "embed";
+    /// Send one email.
+    pub const SEND_EMAIL: &str = "send_email";
+    /// Expire unanswered introductions (periodic).
+    pub const EXPIRE_INTRODUCTIONS: &str = "expire_introductions";
+    /// Send due digests (periodic).
+    pub const DIGESTS: &str = "send_digests";
+    /// Remind followers of near deadlines (periodic).
+    pub const DEADLINE_REMINDERS: &str = "deadline_reminders";
+}
+
+/// Enqueues the periodic jobs unless one of each is already waiting: every replica may call
+/// this, and one worker somewhere runs each.
+pub async fn schedule_periodic<C: ConnectionTrait>(conn: &C) -> Result<()> {
+    for kind in [kind::EXPIRE_INTRODUCTIONS, kind::DIGESTS, kind::DEADLINE_REMINDERS] {
+        enqueue(conn, kind, serde_json::json!({}), Some(format!("periodic:{kind}")), 3, db::now()).await?;
+    }
+    Ok(())
 }
 
 /// What a handler says about a failure.
@@ -73,12 +89,12 @@ pub struct ClaimedJob {
     pub max_attempts: i32,
 }
 
-/// Claims up to `limit` due jobs of `kinds` (any kind when empty) for [`LEASE`]. Claiming clears
+/// Claims up to `limit` due jobs of `kinds` (any kind when empty) for `lease`. Claiming clears
 /// the dedupe key, so a change made while the job runs enqueues a new one.
-pub async fn claim(db: &db::Db, kinds: &[&str], limit: i64) -> Result<Vec<ClaimedJob>> {
+pub async fn claim(db: &db::Db, kinds: &[&str], limit: i64, lease: Duration) -> Result<Vec<ClaimedJob>> {
     let backend = db.get_database_backend();
     let now = db::now();
-    let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
     let mut values: Vec<Value> = vec![until.into(), now.into(), limit.into()];
     let kind_filter = if kinds.is_empty() {
         String::new()
@@ -113,15 +129,16 @@ pub async fn complete(db: &db::Db, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Backoff before attempt `attempts + 1`: 5 s doubling, at most an hour, with ±20 % jitter.
-pub fn backoff(attempts: i32) -> Duration {
-    let base = 5.0 * 2f64.powi(attempts.clamp(0, 20) - 1);
+/// Backoff before attempt `attempts + 1`: `base` doubling with each attempt, at most an hour,
+/// with ±20 % jitter so that jobs failing together do not retry together.
+pub fn backoff(attempts: i32, base: Duration) -> Duration {
+    let delay = base.as_secs_f64() * 2f64.powi(attempts.clamp(1, 20) - 1);
     let jitter = 0.8 + rand::random::<f64>() * 0.4;
-    Duration::from_secs_f64((base * jitter).clamp(1.0, 3600.0))
+    Duration::from_secs_f64((delay * jitter).min(3600.0))
 }
 
 /// Records a failure: retried later, or failed for good after the last attempt.
-pub async fn fail(db: &db::Db, job: &ClaimedJob, error: &JobError) -> Result<bool> {
+pub async fn fail(db: &db::Db, job: &ClaimedJob, error: &JobError, retry_base: Duration) -> Result<bool> {
     let backend = db.get_database_backend();
     let now = db::now();
     let (message, permanent) = match error {
@@ -137,7 +154,7 @@ pub async fn fail(db: &db::Db, job: &ClaimedJob, error: &JobError) -> Result<boo
         ))
         .await?;
     } else {
-        let run_at = now + chrono::Duration::from_std(backoff(job.attempts)).unwrap_or_default();
+        let run_at = now + chrono::Duration::from_std(backoff(job.attempts, retry_base)).unwrap_or_default();
         db.execute_raw(statement(
             backend,
             "UPDATE jobs SET locked_until = NULL, last_error = $1, run_at = $2, updated_at = $3 WHERE id = $4",
@@ -148,50 +165,56 @@ pub async fn fail(db: &db::Db, job: &ClaimedJob, error: &JobError) -> Result<boo
     Ok(permanent)
 }
 
+/// Payload of an embedding job.
 #[derive(Debug, Deserialize, Serialize)]
-struct EntityPayload {
-    kind: String,
-    id: i64,
+pub struct EntityPayload {
+    /// company or challenge.
+    pub kind: String,
+    /// Database id.
+    pub id: i64,
 }
 
-/// Runs one claimed job to its end.
-async fn run(ctx: &Context, job: &ClaimedJob) -> std::result::Result<(), JobError> {
-    match job.kind.as_str() {
-        kind::EMBED => {
-            let payload: EntityPayload = serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-            let kind = Kind::parse(&payload.kind).ok_or_else(|| JobError::Permanent(format!("unknown entity kind {}", payload.kind)))?;
-            crate::search::embed_entity(&ctx.db, &ctx.search.embedder, EntityKey { kind, id: payload.id }).await?;
-            ctx.search.notify_change();
-            Ok(())
-        }
-        other => crate::email::run_job(ctx, other, &job.payload).await,
+impl EntityPayload {
+    /// The entity it names.
+    pub fn key(&self) -> std::result::Result<EntityKey, JobError> {
+        let kind = Kind::parse(&self.kind).ok_or_else(|| JobError::Permanent(format!("unknown entity kind {}", self.kind)))?;
+        Ok(EntityKey { kind, id: self.id })
     }
 }
 
+/// What runs a job: given by the application, which knows every module that owns a kind.
+pub type Handler = Arc<dyn Fn(Context, ClaimedJob) -> BoxFuture<'static, std::result::Result<(), JobError>> + Send + Sync>;
+
+async fn run(ctx: &Context, job: &ClaimedJob, handler: &Handler) -> std::result::Result<(), JobError> {
+    handler(ctx.clone(), job.clone()).await
+}
+
 /// Claims and runs jobs of `kinds` until none is due; returns how many ran.
-pub async fn drain(ctx: &Context, kinds: &[&str], progress: &dyn Fn(usize)) -> Result<usize> {
+pub async fn drain(ctx: &Context, kinds: &[&str], handler: &Handler, progress: &dyn Fn(usize)) -> Result<usize> {
     let mut ran = 0;
     loop {
-        let jobs = claim(&ctx.db, kinds, 8).await?;
+        let jobs = claim(&ctx.db, kinds, 8, ctx.config.job_lease).await?;
         if jobs.is_empty() {
             return Ok(ran);
         }
         for job in &jobs {
-            process(ctx, job).await?;
+            process(ctx, job, handler).await?;
             ran += 1;
             progress(ran);
         }
     }
 }
 
-async fn process(ctx: &Context, job: &ClaimedJob) -> Result<()> {
-    let outcome = tokio::time::timeout(LEASE - Duration::from_secs(10), run(ctx, job))
+async fn process(ctx: &Context, job: &ClaimedJob, handler: &Handler) -> Result<()> {
+    // Give up before the lease ends, so two workers never run the same job at once.
+    let budget = ctx.config.job_lease.mul_f32(0.8);
+    let outcome = tokio::time::timeout(budget, run(ctx, job, handler))
         .await
         .unwrap_or_else(|_| Err(JobError::Retry("the job took longer than its lease".into())));
     match outcome {
         Ok(()) => complete(&ctx.db, job.id).await,
         Err(error) => {
-            let permanent = fail(&ctx.db, job, &error).await?;
+            let permanent = fail(&ctx.db, job, &error, ctx.config.job_retry_base).await?;
             let message = match &error {
                 JobError::Retry(m) | JobError::Permanent(m) => m.as_str(),
             };
@@ -207,16 +230,16 @@ async fn process(ctx: &Context, job: &ClaimedJob) -> Result<()> {
 
 /// A worker: claims and runs jobs until the process stops; sleeps briefly when idle and backs
 /// off when the database is unreachable.
-pub fn spawn_worker(ctx: Context, name: String) -> tokio::task::JoinHandle<()> {
+pub fn spawn_worker(ctx: Context, name: String, handler: Handler) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut failing = false;
         loop {
-            match claim(&ctx.db, &[], 4).await {
+            match claim(&ctx.db, &[], 4, ctx.config.job_lease).await {
                 Ok(jobs) if jobs.is_empty() => tokio::time::sleep(Duration::from_millis(200)).await,
                 Ok(jobs) => {
                     failing = false;
                     for job in &jobs {
-                        if let Err(error) = process(&ctx, job).await {
+                        if let Err(error) = process(&ctx, job, &handler).await {
                             tracing::warn!(worker = %name, job = job.id, error = %error, "cannot record the outcome of a job; its lease will expire and it will run again");
                         }
                     }

@@ -286,11 +286,14 @@ pub struct MatchOptions {
     pub explain: bool,
     /// Language of the explanations.
     pub lang: Lang,
+    /// Return only the match of this company (ranked among the candidates, which it joins):
+    /// how an introduction explains one pair.
+    pub focus: Option<EntityKey>,
 }
 
 impl Default for MatchOptions {
     fn default() -> Self {
-        Self { filters: Filters::default(), config: MatchConfig::default(), offset: 0, limit: 20, explain: true, lang: Lang::Es }
+        Self { filters: Filters::default(), config: MatchConfig::default(), offset: 0, limit: 20, explain: true, lang: Lang::Es, focus: None }
     }
 }
 
@@ -411,6 +414,11 @@ impl SearchIndex {
                 pool.insert(key, score);
             }
         }
+        if let Some(focus) = options.focus
+            && catalog.get(focus).is_some_and(|e| allowed.contains(e.slot))
+        {
+            pool.entry(focus).or_insert(0.0);
+        }
         let candidates: Vec<(&Entry, f32)> = pool.into_iter().filter_map(|(key, bm25)| catalog.get(key).map(|e| (e, bm25))).collect();
         let scored: Vec<Features> = candidates
             .iter()
@@ -420,11 +428,15 @@ impl SearchIndex {
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then_with(|| candidates[a].0.doc.external_id().cmp(candidates[b].0.doc.external_id())));
         let challenge_key = EntityKey::challenge(probe.doc.id);
+        let (offset, limit) = match options.focus {
+            Some(focus) => (order.iter().position(|&i| candidates[i].0.doc.key() == focus).unwrap_or(order.len()), 1),
+            None => (options.offset, options.limit),
+        };
         let matches = order
             .iter()
             .enumerate()
-            .skip(options.offset)
-            .take(options.limit)
+            .skip(offset)
+            .take(limit)
             .map(|(rank, &i)| {
                 let (company, _) = candidates[i];
                 let explanation = options.explain.then(|| explain::explain(self, &searcher, probe, company, &scored[i], options.lang));

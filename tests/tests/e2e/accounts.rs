@@ -89,6 +89,12 @@ on_both!(every_endpoint_answers_every_role_as_the_matrix_says, |backend: Backend
         (Method::PUT, "/api/v1/admin/users/1/administrator", Some(json!({"administrator": false})), [401, 403, 403, 403, 403, 204]),
         (Method::PUT, "/api/v1/admin/companies/co-b/moderation", Some(json!({"visible": true})), [401, 403, 403, 403, 403, 204]),
         (Method::DELETE, &b_sessions, None, [401, 403, 403, 403, 403, 200]),
+        (Method::GET, "/api/v1/me/subscriptions", None, [401, 200, 200, 200, 200, 200]),
+        (Method::PUT, "/api/v1/me/subscriptions/new_challenges", Some(json!({"frequency": "off"})), [401, 200, 200, 200, 200, 200]),
+        (Method::POST, "/api/v1/challenges/ch-x/introductions", Some(json!({"company": "co-a"})), [401, 403, 403, 201, 403, 409]),
+        (Method::GET, "/api/v1/challenges/ch-x/introductions", None, [401, 403, 403, 200, 403, 200]),
+        (Method::GET, "/api/v1/companies/co-a/introductions", None, [401, 200, 403, 403, 403, 200]),
+        (Method::POST, "/api/v1/introductions/1/stage", Some(json!({"stage": "meeting"})), [404, 404, 404, 409, 404, 409]),
         // Last: creating a company makes the creator its member, which would change the rows above.
         (Method::POST, "/api/v1/companies", Some(new_company.clone()), [401, 201, 201, 201, 201, 201]),
     ];
@@ -142,7 +148,8 @@ fn template_of(path: &str) -> String {
             let previous = if i > 0 { segments[i - 1] } else { "" };
             let parameter = match (previous, *s) {
                 ("companies" | "challenges", s) if !["search", "preview"].contains(&s) => Some("{id}"),
-                ("users", _) => Some("{id}"),
+                ("users", _) | ("introductions", _) => Some("{id}"),
+                ("subscriptions", _) => Some("{topic}"),
                 ("matches", _) => Some("{company}"),
                 _ => None,
             };

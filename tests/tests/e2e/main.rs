@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod cli;
 mod concurrency;
+mod email;
 mod fixtures;
 mod matching;
 mod search;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod challenges;
 pub mod companies;
+pub mod introductions;
 pub mod matching;
 pub mod me;
 pub mod search;
@@ -39,6 +40,8 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         auth::request_reset, auth::complete_reset, auth::complete_invitation,
         me::me, me::tokens, me::create_token, me::revoke_token, me::data, me::erase,
         admin::users, admin::invite, admin::end_sessions, admin::set_admin, admin::moderate,
+        introductions::introduce, introductions::for_challenge, introductions::for_company, introductions::record_stage,
+        introductions::subscriptions, introductions::set_subscription,
     ),
     components(schemas(
         ErrorBody, FieldError, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
@@ -49,7 +52,8 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         crate::domain::matching::MatchPage, crate::domain::matching::MatchItem, crate::domain::matching::CompanySummary,
         crate::domain::matching::ChallengeSummary, crate::domain::matching::FeedbackView, matching::FeedbackRequest,
         auth::Notice, auth::SignedIn, me::Me, me::CreatedToken, crate::domain::accounts::TokenView, crate::domain::actor::Scope,
-        admin::UserView,
+        admin::UserView, crate::domain::introductions::IntroductionView, crate::domain::introductions::EventView,
+        crate::domain::alerts::SubscriptionView, crate::domain::alerts::Frequency,
     )),
     tags(
         (name = "companies", description = "Company profiles"),
@@ -58,6 +62,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         (name = "matching", description = "Matches, recommendations, supply preview and feedback"),
         (name = "accounts", description = "Sign-up, sign-in, API tokens and personal data"),
         (name = "admin", description = "Officers, roles, sessions and moderation"),
+        (name = "introductions", description = "Double opt-in introductions and the collaboration pipeline"),
     )
 )]
 pub struct ApiDoc;
@@ -109,6 +114,11 @@ pub fn routes() -> Router<AppState> {
         .route("/me/tokens", get(me::tokens).post(me::create_token))
         .route("/me/tokens/{id}", delete(me::revoke_token))
         .route("/me/data", get(me::data))
+        .route("/me/subscriptions", get(introductions::subscriptions))
+        .route("/me/subscriptions/{topic}", put(introductions::set_subscription))
+        .route("/challenges/{id}/introductions", get(introductions::for_challenge).post(introductions::introduce))
+        .route("/companies/{id}/introductions", get(introductions::for_company))
+        .route("/introductions/{id}/stage", post(introductions::record_stage))
         .route("/admin/users", get(admin::users))
         .route("/admin/invitations", post(admin::invite))
         .route("/admin/users/{id}/sessions", delete(admin::end_sessions))

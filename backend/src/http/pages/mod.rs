@@ -1,0 +1,184 @@
+//! The web pages: server-rendered HTML that works without JavaScript. Every form posts, then
+//! redirects to a page that shows the outcome (POST → redirect → GET); a form with faults is
+//! shown again with an error summary linked to the fields.
+
+mod email_links;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use factoria_frontend::layout::{Frame, NavUser};
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::{Session, cookie};
+use super::error::{ApiError, public_message, status_of};
+use crate::domain::{Actor, Error};
+
+/// Cookie holding the language chosen by someone not signed in.
+const LANG_COOKIE: &str = "factoria_lang";
+
+/// What a page handler knows about its request.
+pub struct Page {
+    /// Who is asking.
+    pub actor: Actor,
+    /// Their session's CSRF token ("" when not signed in).
+    pub csrf: String,
+    /// Spanish (else English).
+    pub es: bool,
+    /// Path and query, for the language switch.
+    pub here: String,
+    /// Name of the signed-in user.
+    pub user_name: Option<String>,
+    notice: Option<String>,
+}
+
+fn accept_language_is_english(parts: &Parts) -> bool {
+    let Some(header) = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else { return false };
+    // The first of es/en in the client's order of preference wins.
+    header
+        .split(',')
+        .map(|part| part.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .find(|tag| tag.starts_with("es") || tag.starts_with("en"))
+        .is_some_and(|tag| tag.starts_with("en"))
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Session(session) = Session::from_request_parts(parts, state).await?;
+        let (actor, csrf) = match &session {
+            Some(s) => (s.actor.clone(), s.csrf.clone()),
+            None => (Actor::Anonymous, String::new()),
+        };
+        let es = match (&actor, cookie(parts, LANG_COOKIE)) {
+            (Actor::User(user), _) => user.locale != "en",
+            (_, Some(lang)) => lang != "en",
+            _ => !accept_language_is_english(parts),
+        };
+        let user_name = match actor.user_id() {
+            Some(id) => {
+                use sea_orm::EntityTrait;
+                crate::db::entities::user::Entity::find_by_id(id).one(&state.ctx.db).await.map_err(Error::from)?.map(|u| u.name)
+            }
+            None => None,
+        };
+        let notice = cookie(parts, NOTICE_COOKIE).map(decode_notice);
+        let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        Ok(Page { actor, csrf, es, here, user_name, notice })
+    }
+}
+
+impl Page {
+    /// The frame of a page titled `title` (Spanish, English).
+    pub fn frame(&self, es: &str, en: &str) -> Frame {
+        let user = self.actor.user().map(|u| NavUser {
+            name: self.user_name.clone().unwrap_or_default(),
+            company: (!u.companies.is_empty()).then(String::new),
+            officer: !u.departments.is_empty(),
+            admin: u.is_admin,
+        });
+        Frame { es: self.es, title: if self.es { es } else { en }.to_owned(), user, csrf: self.csrf.clone(), here: self.here.clone(), notice: self.notice.clone() }
+    }
+
+    /// Text in the page's language.
+    pub fn t(&self, es: &str, en: &str) -> String {
+        if self.es { es } else { en }.to_owned()
+    }
+
+    /// The language for explanations.
+    pub fn lang(&self) -> factoria_search::Lang {
+        if self.es { factoria_search::Lang::Es } else { factoria_search::Lang::En }
+    }
+}
+
+/// Cookie carrying a one-line notice from a POST to the page it redirects to.
+const NOTICE_COOKIE: &str = "factoria_notice";
+
+fn decode_notice(value: &str) -> String {
+    let bytes: Vec<u8> = value
+        .as_bytes()
+        .chunks(2)
+        .filter_map(|pair| std::str::from_utf8(pair).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Redirects (303) to `to`, leaving `notice` for the next page.
+pub fn redirect_with_notice(to: &str, notice: &str) -> Response {
+    let encoded: String = notice.bytes().map(|b| format!("{b:02x}")).collect();
+    let mut response = Redirect::to(to).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("{NOTICE_COOKIE}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age=30")) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Renders a template as the answer; a rendering failure is logged and shows a plain error.
+pub fn render(template: impl Template, status: StatusCode, clear_notice: bool) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            if clear_notice {
+                response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("factoria_notice=; Path=/; Max-Age=0"));
+            }
+            response
+        }
+        Err(error) => ApiError(Error::Internal(anyhow::anyhow!("template: {error}"))).into_response(),
+    }
+}
+
+/// Shows a page with its notice consumed.
+pub fn show(template: impl Template) -> Response {
+    render(template, StatusCode::OK, true)
+}
+
+/// An error as a page in the visitor's language.
+pub fn error_page(page: &Page, error: &Error) -> Response {
+    super::error::log(error);
+    let (status, _) = status_of(error);
+    let (title_es, title_en) = match status {
+        StatusCode::NOT_FOUND => ("Página no encontrada", "Page not found"),
+        StatusCode::FORBIDDEN => ("No puedes hacer esto", "You cannot do this"),
+        StatusCode::UNAUTHORIZED => ("Entra para continuar", "Sign in to continue"),
+        StatusCode::TOO_MANY_REQUESTS => ("Demasiados intentos", "Too many attempts"),
+        _ => ("Algo ha fallado", "Something went wrong"),
+    };
+    let template = factoria_frontend::email_pages::Message { frame: page.frame(title_es, title_en), paragraphs: vec![public_message(error)] };
+    render(template, status, false)
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    to: Option<String>,
+    back: Option<String>,
+}
+
+/// Switches the language (a link on every page) and goes back where the visitor was.
+async fn switch_language(axum::extract::State(state): axum::extract::State<AppState>, page: Page, Query(q): Query<LangQuery>) -> Response {
+    let lang = if q.to.as_deref() == Some("en") { "en" } else { "es" };
+    let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_else(|| "/".into());
+    if let Some(user_id) = page.actor.user_id() {
+        use sea_orm::ConnectionTrait;
+        let backend = state.ctx.db.get_database_backend();
+        let result = state.ctx.db.execute_raw(crate::db::statement(backend, "UPDATE users SET locale = $1 WHERE id = $2", vec![lang.into(), user_id.into()])).await;
+        if let Err(error) = result {
+            return error_page(&page, &Error::from(error));
+        }
+    }
+    let mut response = Redirect::to(&back).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000")) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The pages' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/lang", get(switch_language)).merge(email_links::routes())
+}
