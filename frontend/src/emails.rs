@@ -548,3 +548,113 @@ pub fn render(content: &EmailContent, es: bool, footer: &Footer) -> Result<Rende
     };
     Ok(Rendered { subject: one_line(&subject), text, html })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// User-controlled text with markup, to show it is escaped in HTML and kept in text.
+    const HOSTILE: &str = "Acme <script>alert('x')</script> & Co";
+
+    fn samples() -> Vec<EmailContent> {
+        let link = || Link { name: HOSTILE.into(), url: "https://factoria.example/verify?token=abc".into() };
+        vec![
+            EmailContent::VerifyEmail(link()),
+            EmailContent::LoginLink(link()),
+            EmailContent::PasswordReset(link()),
+            EmailContent::OfficerInvite(Invite { name: "Ana Gil".into(), department: "Consejería de Sanidad".into(), inviter: HOSTILE.into(), url: "https://factoria.example/invitation?token=abc".into() }),
+            EmailContent::IntroductionRequest(IntroductionRequest {
+                contact_name: "Lucía Ortega".into(),
+                company_name: HOSTILE.into(),
+                officer_name: "Ana Gil".into(),
+                department: "Canal de Isabel II".into(),
+                challenge_title: "Detección temprana de fugas".into(),
+                challenge_summary: "Localizar fugas antes de que afloren.".into(),
+                challenge_url: "https://factoria.example/challenges/ch-007".into(),
+                summary: "Cubre 3 de 3 requisitos obligatorios".into(),
+                reasons: vec!["Detección acústica de fugas — Correladores acústicos".into()],
+                message: Some(HOSTILE.into()),
+                accept_url: "https://factoria.example/introductions/respond?token=accept".into(),
+                decline_url: "https://factoria.example/introductions/respond?token=decline".into(),
+                expires_on: "2026-12-12".into(),
+            }),
+            EmailContent::IntroductionAcceptedOfficer(IntroductionAcceptedOfficer {
+                officer_name: "Ana Gil".into(),
+                company_name: HOSTILE.into(),
+                contact_name: "Lucía Ortega".into(),
+                contact_email: "lucia@fugascero.example".into(),
+                challenge_title: "Detección temprana de fugas".into(),
+                pipeline_url: "https://factoria.example/officer/challenges/ch-007/pipeline".into(),
+            }),
+            EmailContent::IntroductionAcceptedCompany(IntroductionAcceptedCompany {
+                contact_name: "Lucía Ortega".into(),
+                officer_name: "Ana Gil".into(),
+                officer_email: "ana.gil@comunidad.example".into(),
+                department: "Canal de Isabel II".into(),
+                challenge_title: HOSTILE.into(),
+                challenge_url: "https://factoria.example/challenges/ch-007".into(),
+            }),
+            EmailContent::IntroductionDeclined(IntroductionDeclined {
+                officer_name: "Ana Gil".into(),
+                company_name: "Fugas Cero S.L.".into(),
+                challenge_title: "Detección temprana de fugas".into(),
+                reason: Some(HOSTILE.into()),
+                pipeline_url: "https://factoria.example/officer/challenges/ch-007/pipeline".into(),
+            }),
+            EmailContent::IntroductionExpired(IntroductionExpired {
+                officer_name: "Ana Gil".into(),
+                company_name: HOSTILE.into(),
+                challenge_title: "Detección temprana de fugas".into(),
+                pipeline_url: "https://factoria.example/officer/challenges/ch-007/pipeline".into(),
+            }),
+            EmailContent::Digest(Digest {
+                name: "Lucía Ortega".into(),
+                company_name: HOSTILE.into(),
+                weekly: true,
+                items: vec![DigestItem {
+                    title: "Detección temprana de fugas".into(),
+                    department: "Canal de Isabel II".into(),
+                    deadline: Some("2027-01-31".into()),
+                    reason: "Cubre 3 de 3 requisitos obligatorios".into(),
+                    url: "https://factoria.example/challenges/ch-007".into(),
+                }],
+                settings_url: "https://factoria.example/account/alerts".into(),
+            }),
+            EmailContent::ChallengeUpdate(ChallengeUpdate {
+                name: "Lucía Ortega".into(),
+                challenge_title: HOSTILE.into(),
+                deadline_soon: true,
+                deadline: "2027-01-31".into(),
+                url: "https://factoria.example/challenges/ch-007".into(),
+            }),
+        ]
+    }
+
+    #[test]
+    fn every_email_in_both_languages() {
+        let footer = Footer { unsubscribe_url: Some("https://factoria.example/email/unsubscribe?token=t".into()) };
+        for content in samples() {
+            for es in [true, false] {
+                let rendered = render(&content, es, &footer).unwrap_or_else(|e| panic!("{e}"));
+                assert!(!rendered.html.contains("<script>"), "{} escapes user content in HTML", content.template());
+                assert!(!rendered.subject.contains('\n'));
+                let name = format!("{}_{}", content.template(), if es { "es" } else { "en" });
+                insta::assert_snapshot!(name, format!("Subject: {}\n\n--- text ---\n{}\n--- html ---\n{}", rendered.subject, rendered.text, rendered.html));
+            }
+        }
+    }
+
+    #[test]
+    fn user_content_is_escaped_in_html_and_kept_in_text() {
+        let content = EmailContent::IntroductionDeclined(IntroductionDeclined {
+            officer_name: "Ana".into(),
+            company_name: "Fugas".into(),
+            challenge_title: "Reto".into(),
+            reason: Some(HOSTILE.into()),
+            pipeline_url: "https://factoria.example/p".into(),
+        });
+        let rendered = render(&content, true, &Footer::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(rendered.text.contains(HOSTILE));
+        assert!(rendered.html.contains("Acme &#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62; &#38; Co"), "{}", rendered.html);
+    }
+}
