@@ -264,3 +264,52 @@ pub fn run_cli(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (i
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// A `factoria serve` process of its own, for tests that kill or replicate the server.
+pub struct ServeProcess {
+    /// Base URL.
+    pub url: String,
+    child: std::process::Child,
+    /// Standard error, for diagnosis.
+    pub log: PathBuf,
+}
+
+impl ServeProcess {
+    /// Starts `factoria serve` with data in `dir` and the given environment, and waits until it
+    /// answers (at most a minute).
+    pub async fn start(dir: &std::path::Path, env: &[(&str, String)]) -> ServeProcess {
+        let port = smtp::free_port();
+        let log = dir.join(format!("serve-{port}.log"));
+        let stderr = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}"));
+        let mut command = std::process::Command::new(factoria_bin());
+        command.arg("--data-dir").arg(dir).arg("serve").arg("--bind").arg(format!("127.0.0.1:{port}"));
+        command.env("FACTORIA_LOG", "info").stdout(std::process::Stdio::null()).stderr(stderr);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start factoria serve: {e}"));
+        let process = ServeProcess { url: format!("http://127.0.0.1:{port}"), child, log };
+        let started = Instant::now();
+        loop {
+            if let Ok(response) = reqwest::get(format!("{}/healthz", process.url)).await
+                && response.status().is_success()
+            {
+                return process;
+            }
+            assert!(started.elapsed() < Duration::from_secs(90), "factoria serve did not start: {}", std::fs::read_to_string(&process.log).unwrap_or_default());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Kills the process with SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

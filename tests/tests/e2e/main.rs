@@ -8,6 +8,7 @@ mod concurrency;
 mod email;
 mod fixtures;
 mod matching;
+mod processes;
 mod search;
 
 /// Defines a test that runs once on SQLite and once on PostgreSQL.
