@@ -41,36 +41,62 @@ impl Drop for App {
 
 /// Connects, migrates, starts the embedder (fetching the model when missing) and opens the
 /// search index, caught up with the database.
-pub async fn context(config: Config, embedder: Option<Embedder>, index: IndexLocation) -> anyhow::Result<Context> {
-    let db = db::connect(&config.database_url)
+pub async fn context(
+    config: Config,
+    embedder: Option<Embedder>,
+    index: IndexLocation,
+) -> anyhow::Result<Context> {
+    let db = db::connect(&config.database_url).await.with_context(|| {
+        format!(
+            "cannot connect to the database at {}",
+            config.database_url_for_logs()
+        )
+    })?;
+    db::migrate(&db)
         .await
-        .with_context(|| format!("cannot connect to the database at {}", config.database_url_for_logs()))?;
-    db::migrate(&db).await.context("cannot apply the database migrations")?;
+        .context("cannot apply the database migrations")?;
     let embedder = match embedder {
         Some(embedder) => embedder,
         None => {
             let dir = config.assets_dir.clone();
-            tokio::task::spawn_blocking(move || search::start_embedder(&dir)).await.context("embedder start-up task")??
+            tokio::task::spawn_blocking(move || search::start_embedder(&dir))
+                .await
+                .context("embedder start-up task")??
         }
     };
     let search = match index {
-        IndexLocation::Disk => search::open_for(&db, Some(config.index_dir.as_path()), embedder).await,
+        IndexLocation::Disk => {
+            search::open_for(&db, Some(config.index_dir.as_path()), embedder).await
+        }
         IndexLocation::Memory => search::open_for(&db, None, embedder).await,
         IndexLocation::Unused => search::SearchService::open(None, embedder).map(Arc::new),
     }
     .context("cannot open the search index")?;
     let mailer = Arc::new(crate::email::Mailer::new(&config.mail)?);
-    Ok(Context { db, config: Arc::new(config), search, mailer })
+    Ok(Context {
+        db,
+        config: Arc::new(config),
+        search,
+        mailer,
+    })
 }
 
 impl App {
     /// Builds a serving process: the context, the index follower and `config.workers` workers.
-    pub async fn start(config: Config, embedder: Option<Embedder>, index: IndexLocation) -> anyhow::Result<App> {
+    pub async fn start(
+        config: Config,
+        embedder: Option<Embedder>,
+        index: IndexLocation,
+    ) -> anyhow::Result<App> {
         let workers = config.workers;
         let ctx = context(config, embedder, index).await?;
         let mut tasks = vec![search::spawn_follower(ctx.db.clone(), ctx.search.clone())];
         for n in 0..workers {
-            tasks.push(jobs::spawn_worker(ctx.clone(), format!("worker-{n}"), job_handler()));
+            tasks.push(jobs::spawn_worker(
+                ctx.clone(),
+                format!("worker-{n}"),
+                job_handler(),
+            ));
         }
         if workers > 0 {
             tasks.push(spawn_scheduler(ctx.clone()));
@@ -79,12 +105,19 @@ impl App {
     }
 
     /// Serves HTTP on `listener` until `shutdown` resolves.
-    pub async fn serve(&self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        &self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let router = http::router(self.ctx.clone());
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the HTTP server stopped")
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server stopped")
     }
 }
 
@@ -97,15 +130,29 @@ pub fn job_handler() -> jobs::Handler {
             let failed = |e: crate::domain::Error| JobError::Retry(e.to_string());
             match job.kind.as_str() {
                 kind::EMBED => {
-                    let payload: jobs::EntityPayload = serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-                    search::embed_entity(&ctx.db, &ctx.search.embedder, payload.key()?).await.map_err(failed)?;
+                    let payload: jobs::EntityPayload = serde_json::from_str(&job.payload)
+                        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+                    search::embed_entity(&ctx.db, &ctx.search.embedder, payload.key()?, false)
+                        .await
+                        .map_err(failed)?;
                     ctx.search.notify_change();
                     Ok(())
                 }
                 kind::SEND_EMAIL => crate::email::run_send_job(&ctx, &job.payload).await,
-                kind::EXPIRE_INTRODUCTIONS => introductions::expire_due(&ctx).await.map(|_| ()).map_err(failed),
-                kind::DIGESTS => alerts::send_digests(&ctx, crate::db::now()).await.map(|_| ()).map_err(failed),
-                kind::DEADLINE_REMINDERS => alerts::deadline_reminders(&ctx, chrono::Utc::now().date_naive()).await.map(|_| ()).map_err(failed),
+                kind::EXPIRE_INTRODUCTIONS => introductions::expire_due(&ctx)
+                    .await
+                    .map(|_| ())
+                    .map_err(failed),
+                kind::DIGESTS => alerts::send_digests(&ctx, crate::db::now())
+                    .await
+                    .map(|_| ())
+                    .map_err(failed),
+                kind::DEADLINE_REMINDERS => {
+                    alerts::deadline_reminders(&ctx, chrono::Utc::now().date_naive())
+                        .await
+                        .map(|_| ())
+                        .map_err(failed)
+                }
                 other => Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
             }
         })

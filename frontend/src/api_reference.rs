@@ -18,6 +18,16 @@ pub struct ParamView {
     pub description: String,
 }
 
+/// A schema named in an operation: its description (`list of TokenView`) and the component it
+/// links to, when there is one.
+#[derive(Debug, Clone)]
+pub struct SchemaRef {
+    /// What the body is.
+    pub label: String,
+    /// Name of the component schema described below.
+    pub anchor: Option<String>,
+}
+
 /// One answer of an operation.
 #[derive(Debug, Clone)]
 pub struct ResponseView {
@@ -25,8 +35,8 @@ pub struct ResponseView {
     pub status: String,
     /// Description.
     pub description: String,
-    /// Schema name, linked below.
-    pub schema: Option<String>,
+    /// Body schema, linked below.
+    pub schema: Option<SchemaRef>,
 }
 
 /// One operation.
@@ -44,8 +54,8 @@ pub struct OperationView {
     pub description: String,
     /// Parameters.
     pub params: Vec<ParamView>,
-    /// Body schema name.
-    pub request: Option<String>,
+    /// Body schema.
+    pub request: Option<SchemaRef>,
     /// Answers.
     pub responses: Vec<ResponseView>,
 }

@@ -488,7 +488,11 @@ fn one_line(text: &str) -> String {
 }
 
 /// Renders an email in Spanish (`es`) or English.
-pub fn render(content: &EmailContent, es: bool, footer: &Footer) -> Result<Rendered, askama::Error> {
+pub fn render(
+    content: &EmailContent,
+    es: bool,
+    footer: &Footer,
+) -> Result<Rendered, askama::Error> {
     let (subject, text, html) = match content {
         EmailContent::VerifyEmail(d) => (
             VerifyEmailSubject { d, es }.render()?,
@@ -546,7 +550,11 @@ pub fn render(content: &EmailContent, es: bool, footer: &Footer) -> Result<Rende
             ChallengeUpdateHtml { d, es, footer }.render()?,
         ),
     };
-    Ok(Rendered { subject: one_line(&subject), text, html })
+    Ok(Rendered {
+        subject: one_line(&subject),
+        text,
+        html,
+    })
 }
 
 #[cfg(test)]
@@ -557,12 +565,20 @@ mod tests {
     const HOSTILE: &str = "Acme <script>alert('x')</script> & Co";
 
     fn samples() -> Vec<EmailContent> {
-        let link = || Link { name: HOSTILE.into(), url: "https://factoria.example/verify?token=abc".into() };
+        let link = || Link {
+            name: HOSTILE.into(),
+            url: "https://factoria.example/verify?token=abc".into(),
+        };
         vec![
             EmailContent::VerifyEmail(link()),
             EmailContent::LoginLink(link()),
             EmailContent::PasswordReset(link()),
-            EmailContent::OfficerInvite(Invite { name: "Ana Gil".into(), department: "Consejería de Sanidad".into(), inviter: HOSTILE.into(), url: "https://factoria.example/invitation?token=abc".into() }),
+            EmailContent::OfficerInvite(Invite {
+                name: "Ana Gil".into(),
+                department: "Consejería de Sanidad".into(),
+                inviter: HOSTILE.into(),
+                url: "https://factoria.example/invitation?token=abc".into(),
+            }),
             EmailContent::IntroductionRequest(IntroductionRequest {
                 contact_name: "Lucía Ortega".into(),
                 company_name: HOSTILE.into(),
@@ -632,14 +648,26 @@ mod tests {
 
     #[test]
     fn every_email_in_both_languages() {
-        let footer = Footer { unsubscribe_url: Some("https://factoria.example/email/unsubscribe?token=t".into()) };
+        let footer = Footer {
+            unsubscribe_url: Some("https://factoria.example/email/unsubscribe?token=t".into()),
+        };
         for content in samples() {
             for es in [true, false] {
                 let rendered = render(&content, es, &footer).unwrap_or_else(|e| panic!("{e}"));
-                assert!(!rendered.html.contains("<script>"), "{} escapes user content in HTML", content.template());
+                assert!(
+                    !rendered.html.contains("<script>"),
+                    "{} escapes user content in HTML",
+                    content.template()
+                );
                 assert!(!rendered.subject.contains('\n'));
                 let name = format!("{}_{}", content.template(), if es { "es" } else { "en" });
-                insta::assert_snapshot!(name, format!("Subject: {}\n\n--- text ---\n{}\n--- html ---\n{}", rendered.subject, rendered.text, rendered.html));
+                insta::assert_snapshot!(
+                    name,
+                    format!(
+                        "Subject: {}\n\n--- text ---\n{}\n--- html ---\n{}",
+                        rendered.subject, rendered.text, rendered.html
+                    )
+                );
             }
         }
     }
@@ -655,6 +683,12 @@ mod tests {
         });
         let rendered = render(&content, true, &Footer::default()).unwrap_or_else(|e| panic!("{e}"));
         assert!(rendered.text.contains(HOSTILE));
-        assert!(rendered.html.contains("Acme &#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62; &#38; Co"), "{}", rendered.html);
+        assert!(
+            rendered
+                .html
+                .contains("Acme &#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62; &#38; Co"),
+            "{}",
+            rendered.html
+        );
     }
 }

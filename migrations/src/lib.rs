@@ -10,6 +10,7 @@ mod m20261128_000001_create_core_tables;
 mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_match_feedback;
 mod m20261129_000003_create_email;
+mod m20261129_000004_create_shortlists;
 
 /// Applies the migrations in order; `factoria migrate` and every server start run it.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_accounts::Migration),
             Box::new(m20261129_000002_create_match_feedback::Migration),
             Box::new(m20261129_000003_create_email::Migration),
+            Box::new(m20261129_000004_create_shortlists::Migration),
         ]
     }
 }

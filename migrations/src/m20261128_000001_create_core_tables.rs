@@ -14,7 +14,11 @@ fn updated_at() -> ColumnDef {
     timestamp_with_time_zone("updated_at")
 }
 
-fn fk(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(table, column)
@@ -25,7 +29,9 @@ fn fk(table: &'static str, column: &'static str, target: &'static str) -> Foreig
 
 fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut statement = Index::create();
-    statement.name(format!("ix_{table}_{}", columns.join("_"))).table(table);
+    statement
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(table);
     for column in columns {
         statement.col(*column);
     }
@@ -129,7 +135,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("memberships", &["user_id"])).await?;
+        manager
+            .create_index(index("memberships", &["user_id"]))
+            .await?;
 
         manager
             .create_table(
@@ -162,8 +170,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("challenges", &["status", "deadline"])).await?;
-        manager.create_index(index("challenges", &["department_id"])).await?;
+        manager
+            .create_index(index("challenges", &["status", "deadline"]))
+            .await?;
+        manager
+            .create_index(index("challenges", &["department_id"]))
+            .await?;
 
         manager
             .create_table(
@@ -182,7 +194,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("interests", &["company_id", "challenge_id", "kind"]).unique().to_owned())
+            .create_index(
+                index("interests", &["company_id", "challenge_id", "kind"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -205,7 +221,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("introductions", &["challenge_id", "company_id"]).unique().to_owned())
+            .create_index(
+                index("introductions", &["challenge_id", "company_id"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -218,7 +238,11 @@ impl MigrationTrait for Migration {
                     .col(text_null("note"))
                     .col(big_integer_null("actor_user_id"))
                     .col(created_at())
-                    .foreign_key(&mut fk("introduction_events", "introduction_id", "introductions"))
+                    .foreign_key(&mut fk(
+                        "introduction_events",
+                        "introduction_id",
+                        "introductions",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -243,8 +267,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("jobs", &["status", "run_at"])).await?;
-        manager.create_index(index("jobs", &["dedupe_key"]).unique().to_owned()).await?;
+        manager
+            .create_index(index("jobs", &["status", "run_at"]))
+            .await?;
+        manager
+            .create_index(index("jobs", &["dedupe_key"]).unique().to_owned())
+            .await?;
 
         manager
             .create_table(
@@ -276,9 +304,12 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("embeddings", &["entity_kind", "entity_id", "model_id", "field", "position"])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "embeddings",
+                    &["entity_kind", "entity_id", "model_id", "field", "position"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
 
@@ -301,7 +332,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

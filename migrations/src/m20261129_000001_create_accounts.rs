@@ -6,7 +6,11 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(table, column)
@@ -46,7 +50,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_sessions_user_id").table("sessions").col("user_id").to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_sessions_user_id")
+                    .table("sessions")
+                    .col("user_id")
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -111,14 +121,22 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let drops: &[&str] = match manager.get_database_backend() {
-            sea_orm::DbBackend::Postgres => &["DROP TRIGGER audit_log_append_only ON audit_log", "DROP FUNCTION audit_log_append_only()"],
-            _ => &["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"],
+            sea_orm::DbBackend::Postgres => &[
+                "DROP TRIGGER audit_log_append_only ON audit_log",
+                "DROP FUNCTION audit_log_append_only()",
+            ],
+            _ => &[
+                "DROP TRIGGER audit_log_no_update",
+                "DROP TRIGGER audit_log_no_delete",
+            ],
         };
         for sql in drops {
             manager.get_connection().execute_unprepared(sql).await?;
         }
         for table in ["consents", "user_tokens", "api_tokens", "sessions"] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

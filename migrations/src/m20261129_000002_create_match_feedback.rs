@@ -19,9 +19,27 @@ impl MigrationTrait for Migration {
                     .col(boolean("useful"))
                     .col(text_null("reason"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(ForeignKey::create().name("fk_match_feedback_challenge").from("match_feedback", "challenge_id").to("challenges", "id").on_delete(ForeignKeyAction::Cascade))
-                    .foreign_key(ForeignKey::create().name("fk_match_feedback_company").from("match_feedback", "company_id").to("companies", "id").on_delete(ForeignKeyAction::Cascade))
-                    .foreign_key(ForeignKey::create().name("fk_match_feedback_user").from("match_feedback", "user_id").to("users", "id").on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_match_feedback_challenge")
+                            .from("match_feedback", "challenge_id")
+                            .to("challenges", "id")
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_match_feedback_company")
+                            .from("match_feedback", "company_id")
+                            .to("companies", "id")
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_match_feedback_user")
+                            .from("match_feedback", "user_id")
+                            .to("users", "id")
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -40,6 +58,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("match_feedback").to_owned()).await
+        manager
+            .drop_table(Table::drop().table("match_feedback").to_owned())
+            .await
     }
 }

@@ -28,8 +28,24 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("ix_emails_status").table("emails").col("status").to_owned()).await?;
-        manager.create_index(Index::create().name("ix_emails_recipient").table("emails").col("recipient").to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_emails_status")
+                    .table("emails")
+                    .col("status")
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_emails_recipient")
+                    .table("emails")
+                    .col("recipient")
+                    .to_owned(),
+            )
+            .await?;
 
         manager
             .create_table(
@@ -44,7 +60,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_suppressions_email_topic").table("suppressions").col("email").col("topic").unique().to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_suppressions_email_topic")
+                    .table("suppressions")
+                    .col("email")
+                    .col("topic")
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -57,18 +81,34 @@ impl MigrationTrait for Migration {
                     .col(string("frequency"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone_null("last_sent_at"))
-                    .foreign_key(ForeignKey::create().name("fk_subscriptions_user").from("subscriptions", "user_id").to("users", "id").on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_subscriptions_user")
+                            .from("subscriptions", "user_id")
+                            .to("users", "id")
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_subscriptions_user_topic").table("subscriptions").col("user_id").col("topic").unique().to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_subscriptions_user_topic")
+                    .table("subscriptions")
+                    .col("user_id")
+                    .col("topic")
+                    .unique()
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["subscriptions", "suppressions", "emails"] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -11,12 +11,20 @@ use std::path::{Path, PathBuf};
 
 use factoria_search::matching::{MatchConfig, MatchOptions};
 use factoria_search::{
-    ChallengeDoc, Change, CompanyDoc, Document, Embedder, EmbedderConfig, EntityVectors, Lang, ModelAssets, SearchIndex, VectorChunk,
+    ChallengeDoc, Change, CompanyDoc, Document, Embedder, EmbedderConfig, EntityVectors, Lang,
+    ModelAssets, SearchIndex, VectorChunk,
 };
 use serde_json::Value;
 
 fn strings(v: &Value, key: &str) -> Vec<String> {
-    v[key].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    v[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -39,7 +47,10 @@ fn main() {
     let out = PathBuf::from(&args[3]);
     let config: MatchConfig = args
         .get(4)
-        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}")))
+        .map(|p| {
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
         .unwrap_or_default();
 
     let mut docs = Vec::new();
@@ -88,15 +99,29 @@ fn main() {
     }
 
     let cache_path = out.with_extension("vectors.json");
-    let mut cache: HashMap<String, Vec<f32>> =
-        std::fs::read_to_string(&cache_path).ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
-    let texts: Vec<String> = docs.iter().flat_map(|d| d.chunk_texts()).map(|c| c.text).filter(|t| !cache.contains_key(t)).collect();
+    let mut cache: HashMap<String, Vec<f32>> = std::fs::read_to_string(&cache_path)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let texts: Vec<String> = docs
+        .iter()
+        .flat_map(|d| d.chunk_texts())
+        .map(|c| c.text)
+        .filter(|t| !cache.contains_key(t))
+        .collect();
     if !texts.is_empty() {
         eprintln!("embedding {} texts", texts.len());
-        let embedder = Embedder::start(EmbedderConfig::new(assets)).unwrap_or_else(|e| panic!("{e}"));
-        let vectors = embedder.embed_texts_blocking(texts.clone()).unwrap_or_else(|e| panic!("{e}"));
+        let embedder =
+            Embedder::start(EmbedderConfig::new(assets)).unwrap_or_else(|e| panic!("{e}"));
+        let vectors = embedder
+            .embed_texts_blocking(texts.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
         cache.extend(texts.into_iter().zip(vectors));
-        std::fs::write(&cache_path, serde_json::to_string(&cache).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            &cache_path,
+            serde_json::to_string(&cache).unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     }
     let index = SearchIndex::in_memory().unwrap_or_else(|e| panic!("{e}"));
     let changes: Vec<Change> = docs
@@ -105,26 +130,49 @@ fn main() {
             let chunks = d
                 .chunk_texts()
                 .into_iter()
-                .map(|c| VectorChunk { field: c.field, position: c.position, vector: cache[&c.text].clone() })
+                .map(|c| VectorChunk {
+                    field: c.field,
+                    position: c.position,
+                    vector: cache[&c.text].clone(),
+                })
                 .collect();
             Change::Upsert(d.clone(), EntityVectors { chunks })
         })
         .collect();
     index.apply(changes, 1).unwrap_or_else(|e| panic!("{e}"));
-    let options = MatchOptions { config, limit: 300, explain: false, ..Default::default() };
+    let options = MatchOptions {
+        config,
+        limit: 300,
+        explain: false,
+        ..Default::default()
+    };
     let mut file = std::fs::File::create(&out).unwrap_or_else(|e| panic!("{e}"));
-    let mut dump = std::env::var("DUMP_FEATURES").ok().map(|p| std::fs::File::create(p).unwrap_or_else(|e| panic!("{e}")));
+    let mut dump = std::env::var("DUMP_FEATURES")
+        .ok()
+        .map(|p| std::fs::File::create(p).unwrap_or_else(|e| panic!("{e}")));
     let started = std::time::Instant::now();
     for i in 0..challenges.len() {
         let key = factoria_search::EntityKey::challenge(i as i64 + 1);
-        let results = index.match_indexed_challenge(key, &options).unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("not indexed"));
+        let results = index
+            .match_indexed_challenge(key, &options)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("not indexed"));
         for m in results.matches {
             if let Some(dump) = dump.as_mut() {
                 let line = serde_json::json!({"challenge": m.challenge_id, "company": m.company_id, "features": m.features});
                 writeln!(dump, "{line}").unwrap_or_else(|e| panic!("{e}"));
             }
-            writeln!(file, "{}\t{}\t{}\t{}", m.challenge_id, m.company_id, m.rank, m.score).unwrap_or_else(|e| panic!("{e}"));
+            writeln!(
+                file,
+                "{}\t{}\t{}\t{}",
+                m.challenge_id, m.company_id, m.rank, m.score
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
         }
     }
-    eprintln!("matched {} challenges in {:?}", challenges.len(), started.elapsed());
+    eprintln!(
+        "matched {} challenges in {:?}",
+        challenges.len(),
+        started.elapsed()
+    );
 }

@@ -5,8 +5,8 @@
 //! accents always becomes the same term.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    TokenStream,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer, TokenStream,
 };
 
 /// The two languages Factoría analyses and speaks.
@@ -34,7 +34,11 @@ impl Lang {
     /// From an ISO 639-1 code; anything but `en` is read as Spanish, the administration's
     /// language.
     pub fn from_code(code: &str) -> Lang {
-        if code.eq_ignore_ascii_case("en") { Lang::En } else { Lang::Es }
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Es
+        }
     }
 
     /// Name of the tantivy analyzer for this language.
@@ -67,7 +71,9 @@ fn analyzer(lang: Lang) -> TextAnalyzer {
 /// Registers the Spanish and English analyzers on an index.
 pub fn register(index: &tantivy::Index) {
     for lang in Lang::ALL {
-        index.tokenizers().register(lang.analyzer_name(), analyzer(lang));
+        index
+            .tokenizers()
+            .register(lang.analyzer_name(), analyzer(lang));
     }
 }
 
@@ -84,7 +90,8 @@ pub fn terms(lang: Lang, text: &str) -> Vec<String> {
 
 /// Guesses whether `text` is Spanish or English; short or ambiguous text counts as Spanish.
 pub fn detect_language(text: &str) -> Lang {
-    let detector = whatlang::Detector::with_allowlist(vec![whatlang::Lang::Spa, whatlang::Lang::Eng]);
+    let detector =
+        whatlang::Detector::with_allowlist(vec![whatlang::Lang::Spa, whatlang::Lang::Eng]);
     match detector.detect_lang(text) {
         Some(whatlang::Lang::Eng) => Lang::En,
         _ => Lang::Es,
@@ -98,18 +105,33 @@ mod tests {
     #[test]
     fn accents_and_case_do_not_matter() {
         assert_eq!(terms(Lang::Es, "Innovación"), terms(Lang::Es, "innovacion"));
-        assert_eq!(terms(Lang::Es, "ANÁLISIS de Datos"), terms(Lang::Es, "analisis datos"));
+        assert_eq!(
+            terms(Lang::Es, "ANÁLISIS de Datos"),
+            terms(Lang::Es, "analisis datos")
+        );
     }
 
     #[test]
     fn stems_in_the_language_and_drops_stop_words() {
-        assert_eq!(terms(Lang::En, "the hospitals"), terms(Lang::En, "hospital"));
-        assert_eq!(terms(Lang::Es, "los hospitales"), terms(Lang::Es, "hospital"));
+        assert_eq!(
+            terms(Lang::En, "the hospitals"),
+            terms(Lang::En, "hospital")
+        );
+        assert_eq!(
+            terms(Lang::Es, "los hospitales"),
+            terms(Lang::Es, "hospital")
+        );
     }
 
     #[test]
     fn detects_spanish_and_english() {
-        assert_eq!(detect_language("Detección temprana de fugas en redes de abastecimiento de agua"), Lang::Es);
-        assert_eq!(detect_language("Early detection of wildfires in the mountains around the city"), Lang::En);
+        assert_eq!(
+            detect_language("Detección temprana de fugas en redes de abastecimiento de agua"),
+            Lang::Es
+        );
+        assert_eq!(
+            detect_language("Early detection of wildfires in the mountains around the city"),
+            Lang::En
+        );
     }
 }

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use fixedbitset::FixedBitSet;
 
 use crate::analysis::Lang;
-use crate::documents::{ChunkField, Document, EntityKey, EntityVectors, Kind, normalise_certification};
+use crate::documents::{
+    ChunkField, Document, EntityKey, EntityVectors, Kind, normalise_certification,
+};
 use crate::vectors::{DIMENSION, VectorMatrix, dot};
 
 /// One document with what is derived from it once, at indexing time.
@@ -34,17 +36,32 @@ impl Entry {
             .iter()
             .enumerate()
             .filter(move |(_, (f, _))| *f == field)
-            .map(|(i, (_, position))| (*position, &self.chunk_data[i * DIMENSION..(i + 1) * DIMENSION]))
+            .map(|(i, (_, position))| {
+                (
+                    *position,
+                    &self.chunk_data[i * DIMENSION..(i + 1) * DIMENSION],
+                )
+            })
     }
 
     /// The best similarity of `query` to any chunk of `fields`: the chunk's field, position and
     /// the dot product.
-    pub fn best_chunk(&self, query: &[f32], fields: &[ChunkField]) -> Option<(ChunkField, usize, f32)> {
+    pub fn best_chunk(
+        &self,
+        query: &[f32],
+        fields: &[ChunkField],
+    ) -> Option<(ChunkField, usize, f32)> {
         self.chunks
             .iter()
             .enumerate()
             .filter(|(_, (f, _))| fields.contains(f))
-            .map(|(i, (f, p))| (*f, *p, dot(query, &self.chunk_data[i * DIMENSION..(i + 1) * DIMENSION])))
+            .map(|(i, (f, p))| {
+                (
+                    *f,
+                    *p,
+                    dot(query, &self.chunk_data[i * DIMENSION..(i + 1) * DIMENSION]),
+                )
+            })
             .max_by(|a, b| a.2.total_cmp(&b.2))
     }
 
@@ -113,7 +130,11 @@ pub struct Catalog {
 
 impl Default for Catalog {
     fn default() -> Self {
-        Self { entries: HashMap::new(), companies: KindStore::new(), challenges: KindStore::new() }
+        Self {
+            entries: HashMap::new(),
+            companies: KindStore::new(),
+            challenges: KindStore::new(),
+        }
     }
 }
 
@@ -171,13 +192,36 @@ impl Catalog {
             }
         }
         let certifications = match &doc {
-            Document::Company(c) => c.certifications.iter().map(|c| normalise_certification(c)).collect(),
-            Document::Challenge(c) => c.required_certifications.iter().map(|c| normalise_certification(c)).collect(),
+            Document::Company(c) => c
+                .certifications
+                .iter()
+                .map(|c| normalise_certification(c))
+                .collect(),
+            Document::Challenge(c) => c
+                .required_certifications
+                .iter()
+                .map(|c| normalise_certification(c))
+                .collect(),
         };
-        let sectors = doc.sectors().iter().map(|s| s.trim().to_lowercase()).collect();
+        let sectors = doc
+            .sectors()
+            .iter()
+            .map(|s| s.trim().to_lowercase())
+            .collect();
         let lang = doc.language();
         self.store_mut(key.kind).set_language(slot, Some(lang));
-        self.entries.insert(key, Entry { doc, lang, slot, certifications, sectors, chunks, chunk_data });
+        self.entries.insert(
+            key,
+            Entry {
+                doc,
+                lang,
+                slot,
+                certifications,
+                sectors,
+                chunks,
+                chunk_data,
+            },
+        );
     }
 
     /// Removes a document; its slot is reused.
@@ -211,7 +255,11 @@ impl Catalog {
 
     /// Every entry of `kind`, in slot order.
     pub fn iter(&self, kind: Kind) -> impl Iterator<Item = &Entry> {
-        self.store(kind).keys.iter().flatten().filter_map(|key| self.entries.get(key))
+        self.store(kind)
+            .keys
+            .iter()
+            .flatten()
+            .filter_map(|key| self.entries.get(key))
     }
 
     /// The slots of `kind` whose entry satisfies `keep`.
@@ -235,7 +283,14 @@ impl Catalog {
     }
 
     /// The `k` entries of `kind` whose `which` vector is most similar to `query`.
-    pub fn nearest(&self, kind: Kind, which: DocVector, query: &[f32], allowed: &FixedBitSet, k: usize) -> Vec<(EntityKey, f32)> {
+    pub fn nearest(
+        &self,
+        kind: Kind,
+        which: DocVector,
+        query: &[f32],
+        allowed: &FixedBitSet,
+        k: usize,
+    ) -> Vec<(EntityKey, f32)> {
         let store = self.store(kind);
         self.matrix(kind, which)
             .top_k(query, allowed, k)
@@ -246,7 +301,14 @@ impl Catalog {
 
     /// The `k` nearest of each language: a cross-lingual neighbour has a lower cosine than a
     /// same-language one of the same meaning, so one list would crowd it out.
-    pub fn nearest_by_language(&self, kind: Kind, which: DocVector, query: &[f32], allowed: &FixedBitSet, k: usize) -> Vec<(EntityKey, f32)> {
+    pub fn nearest_by_language(
+        &self,
+        kind: Kind,
+        which: DocVector,
+        query: &[f32],
+        allowed: &FixedBitSet,
+        k: usize,
+    ) -> Vec<(EntityKey, f32)> {
         let mut out = Vec::with_capacity(2 * k);
         for language in &self.store(kind).languages {
             let mut subset = allowed.clone();
@@ -267,7 +329,10 @@ impl Catalog {
     /// Bytes held by vectors.
     pub fn vector_bytes(&self) -> usize {
         let chunk_bytes: usize = self.entries.values().map(|e| e.chunk_data.len() * 4).sum();
-        [&self.companies, &self.challenges].iter().map(|s| s.passage.memory_bytes() + s.query.memory_bytes()).sum::<usize>()
+        [&self.companies, &self.challenges]
+            .iter()
+            .map(|s| s.passage.memory_bytes() + s.query.memory_bytes())
+            .sum::<usize>()
             + chunk_bytes
     }
 }
@@ -278,7 +343,12 @@ mod tests {
     use crate::documents::{CompanyDoc, VectorChunk};
 
     fn company(id: i64) -> Document {
-        Document::Company(CompanyDoc { id, name: format!("Company {id}"), description: "x".into(), ..Default::default() })
+        Document::Company(CompanyDoc {
+            id,
+            name: format!("Company {id}"),
+            description: "x".into(),
+            ..Default::default()
+        })
     }
 
     fn vectors(first: f32) -> EntityVectors {
@@ -287,8 +357,16 @@ mod tests {
         v[1] = (1.0 - first * first).sqrt();
         EntityVectors {
             chunks: vec![
-                VectorChunk { field: ChunkField::DocPassage, position: 0, vector: v.clone() },
-                VectorChunk { field: ChunkField::Capability, position: 0, vector: v },
+                VectorChunk {
+                    field: ChunkField::DocPassage,
+                    position: 0,
+                    vector: v.clone(),
+                },
+                VectorChunk {
+                    field: ChunkField::Capability,
+                    position: 0,
+                    vector: v,
+                },
             ],
         }
     }
@@ -306,8 +384,13 @@ mod tests {
         let mut query = vec![0.0; DIMENSION];
         query[0] = 1.0;
         let nearest = catalog.nearest(Kind::Company, DocVector::Passage, &query, &all, 5);
-        assert_eq!(nearest.iter().map(|(k, _)| k.id).collect::<Vec<_>>(), vec![3, 2]);
-        let best = catalog.get(EntityKey::company(2)).and_then(|e| e.best_chunk(&query, &[ChunkField::Capability]));
+        assert_eq!(
+            nearest.iter().map(|(k, _)| k.id).collect::<Vec<_>>(),
+            vec![3, 2]
+        );
+        let best = catalog
+            .get(EntityKey::company(2))
+            .and_then(|e| e.best_chunk(&query, &[ChunkField::Capability]));
         assert!(best.is_some_and(|(_, _, score)| (score - 0.5).abs() < 1e-6));
     }
 }

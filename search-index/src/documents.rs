@@ -46,12 +46,18 @@ pub struct EntityKey {
 impl EntityKey {
     /// A company's key.
     pub fn company(id: i64) -> Self {
-        Self { kind: Kind::Company, id }
+        Self {
+            kind: Kind::Company,
+            id,
+        }
     }
 
     /// A challenge's key.
     pub fn challenge(id: i64) -> Self {
-        Self { kind: Kind::Challenge, id }
+        Self {
+            kind: Kind::Challenge,
+            id,
+        }
     }
 
     /// The unique term stored in the index, like `company:42`.
@@ -195,7 +201,10 @@ impl ChunkField {
 
     /// Whether the text is embedded with e5's `query: ` prefix (else `passage: `).
     pub fn is_query(self) -> bool {
-        matches!(self, ChunkField::DocQuery | ChunkField::Must | ChunkField::Should)
+        matches!(
+            self,
+            ChunkField::DocQuery | ChunkField::Must | ChunkField::Should
+        )
     }
 }
 
@@ -231,7 +240,10 @@ pub struct EntityVectors {
 impl EntityVectors {
     /// The vector of a whole-document field.
     pub fn get(&self, field: ChunkField) -> Option<&[f32]> {
-        self.chunks.iter().find(|c| c.field == field).map(|c| c.vector.as_slice())
+        self.chunks
+            .iter()
+            .find(|c| c.field == field)
+            .map(|c| c.vector.as_slice())
     }
 
     /// The vectors of one field, in position order.
@@ -241,7 +253,12 @@ impl EntityVectors {
 }
 
 fn joined(parts: &[&str]) -> String {
-    parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("\n")
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Document {
@@ -323,12 +340,21 @@ impl Document {
     /// The need is the title, summary and must-haves, without the narrative description: e5 was
     /// trained on short queries, and on the development set the focused query ranks suppliers
     /// clearly better than the whole text (nDCG@10 0.79 against 0.73, `docs/MATCHING.md`). A
-    /// challenge without must-haves keeps its description.
+    /// challenge without a summary uses its description in its place, and one without
+    /// must-haves adds it.
     pub fn chunk_texts(&self) -> Vec<ChunkText> {
         let chunk = |field: ChunkField, position: usize, text: &str| ChunkText {
             field,
             position,
-            text: format!("{}{}", if field.is_query() { "query: " } else { "passage: " }, text.trim()),
+            text: format!(
+                "{}{}",
+                if field.is_query() {
+                    "query: "
+                } else {
+                    "passage: "
+                },
+                text.trim()
+            ),
         };
         let mut out = Vec::new();
         match self {
@@ -341,9 +367,12 @@ impl Document {
                 }
             }
             Document::Challenge(c) => {
-                let mut need = vec![c.title.as_str(), c.summary.as_deref().unwrap_or("")];
+                // The description stands in for a missing summary, and is added when there
+                // are no must-haves to say what is needed.
+                let summary = c.summary.as_deref().filter(|s| !s.trim().is_empty());
+                let mut need = vec![c.title.as_str(), summary.unwrap_or(c.description.as_str())];
                 need.extend(c.must.iter().map(String::as_str));
-                if c.must.is_empty() {
+                if c.must.is_empty() && summary.is_some() {
                     need.push(c.description.as_str());
                 }
                 out.push(chunk(ChunkField::DocQuery, 0, &joined(&need)));
@@ -364,7 +393,10 @@ impl Document {
 
 /// Lower-case alphanumerics only: how certifications are compared (`ENS media` = `ENS-media`).
 pub fn normalise_certification(name: &str) -> String {
-    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -380,13 +412,29 @@ mod tests {
             ..Default::default()
         });
         let chunks = doc.chunk_texts();
-        assert!(chunks.iter().any(|c| c.field == ChunkField::DocQuery && c.text.starts_with("query: Fugas de agua")));
-        assert!(chunks.iter().any(|c| c.field == ChunkField::DocPassage && c.text.starts_with("passage: ")));
-        assert!(chunks.iter().any(|c| c.field == ChunkField::Must && c.text == "query: Sensores acústicos"));
+        assert!(
+            chunks
+                .iter()
+                .any(|c| c.field == ChunkField::DocQuery
+                    && c.text.starts_with("query: Fugas de agua"))
+        );
+        assert!(
+            chunks
+                .iter()
+                .any(|c| c.field == ChunkField::DocPassage && c.text.starts_with("passage: "))
+        );
+        assert!(
+            chunks
+                .iter()
+                .any(|c| c.field == ChunkField::Must && c.text == "query: Sensores acústicos")
+        );
     }
 
     #[test]
     fn certifications_compare_without_punctuation_or_case() {
-        assert_eq!(normalise_certification("ENS-media"), normalise_certification("ens media"));
+        assert_eq!(
+            normalise_certification("ENS-media"),
+            normalise_certification("ens media")
+        );
     }
 }

@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
-use fastembed::{InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel};
+use fastembed::{
+    InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
+};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
@@ -34,13 +36,21 @@ pub struct ModelAssets {
     pub model_dir: PathBuf,
 }
 
-const MODEL_FILES: [&str; 5] = ["model.onnx", "tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json"];
+const MODEL_FILES: [&str; 5] = [
+    "model.onnx",
+    "tokenizer.json",
+    "config.json",
+    "special_tokens_map.json",
+    "tokenizer_config.json",
+];
 
 impl ModelAssets {
     /// The layout `factoria fetch-model` writes under `dir`.
     pub fn in_dir(dir: &Path) -> Self {
         Self {
-            runtime: dir.join("onnxruntime").join(format!("libonnxruntime.so.{ORT_VERSION}")),
+            runtime: dir
+                .join("onnxruntime")
+                .join(format!("libonnxruntime.so.{ORT_VERSION}")),
             model_dir: dir.join("models").join("multilingual-e5-small"),
         }
     }
@@ -72,7 +82,13 @@ pub struct EmbedderConfig {
 impl EmbedderConfig {
     /// Defaults for `assets`.
     pub fn new(assets: ModelAssets) -> Self {
-        Self { assets, batch_size: 16, max_length: 512, threads: None, cache_capacity: 20_000 }
+        Self {
+            assets,
+            batch_size: 16,
+            max_length: 512,
+            threads: None,
+            cache_capacity: 20_000,
+        }
     }
 }
 
@@ -131,7 +147,10 @@ impl Embedder {
             )));
         }
         ort::init_from(&config.assets.runtime).map_err(|e| {
-            Error::Model(format!("cannot load ONNX Runtime from {}: {e}", config.assets.runtime.display()))
+            Error::Model(format!(
+                "cannot load ONNX Runtime from {}: {e}",
+                config.assets.runtime.display()
+            ))
         })?;
         let model = load_model(&config)?;
         let (query_tx, query_rx) = crossbeam_channel::unbounded();
@@ -144,19 +163,29 @@ impl Embedder {
         Ok(Self {
             queries: query_tx,
             bulk: bulk_tx,
-            cache: Arc::new(Mutex::new(Cache { capacity: config.cache_capacity, ..Cache::default() })),
+            cache: Arc::new(Mutex::new(Cache {
+                capacity: config.cache_capacity,
+                ..Cache::default()
+            })),
         })
     }
 
     /// Embeds one search query (`query: ` is prepended), ahead of any bulk work.
     pub async fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
-        let mut vectors = self.embed(vec![format!("query: {}", text.trim())], true).await?;
+        let mut vectors = self
+            .embed(vec![format!("query: {}", text.trim())], true)
+            .await?;
         vectors.pop().ok_or(Error::EmbedderGone)
     }
 
     /// Embeds already prefixed texts in bulk, in order.
     pub async fn embed_texts(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>> {
         self.embed(texts, false).await
+    }
+
+    /// Embeds already prefixed texts for someone waiting on the answer, ahead of bulk work.
+    pub async fn embed_texts_now(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>> {
+        self.embed(texts, true).await
     }
 
     /// [`Embedder::embed_texts`] for callers outside an async runtime.
@@ -178,29 +207,54 @@ impl Embedder {
         Ok(self.merge(cached, missing, computed))
     }
 
-    #[expect(clippy::type_complexity, reason = "private plumbing between submit and merge")]
+    #[expect(
+        clippy::type_complexity,
+        reason = "private plumbing between submit and merge"
+    )]
     fn submit(
         &self,
         texts: Vec<String>,
         interactive: bool,
-    ) -> Result<(Vec<Option<Arc<[f32]>>>, Vec<(usize, String)>, Option<oneshot::Receiver<Result<Vec<Vec<f32>>>>>)> {
+    ) -> Result<(
+        Vec<Option<Arc<[f32]>>>,
+        Vec<(usize, String)>,
+        Option<oneshot::Receiver<Result<Vec<Vec<f32>>>>>,
+    )> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let cached: Vec<Option<Arc<[f32]>>> = texts.iter().map(|t| cache.get(t)).collect();
         drop(cache);
-        let missing: Vec<(usize, String)> =
-            texts.into_iter().enumerate().filter(|(i, _)| cached[*i].is_none()).collect();
+        let missing: Vec<(usize, String)> = texts
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| cached[*i].is_none())
+            .collect();
         if missing.is_empty() {
             return Ok((cached, missing, None));
         }
         let (reply, rx) = oneshot::channel();
-        let request = Request { texts: missing.iter().map(|(_, t)| t.clone()).collect(), reply };
-        let queue = if interactive { &self.queries } else { &self.bulk };
+        let request = Request {
+            texts: missing.iter().map(|(_, t)| t.clone()).collect(),
+            reply,
+        };
+        let queue = if interactive {
+            &self.queries
+        } else {
+            &self.bulk
+        };
         queue.send(request).map_err(|_| Error::EmbedderGone)?;
         Ok((cached, missing, Some(rx)))
     }
 
-    fn merge(&self, cached: Vec<Option<Arc<[f32]>>>, missing: Vec<(usize, String)>, computed: Vec<Vec<f32>>) -> Vec<Vec<f32>> {
-        let mut out: Vec<Vec<f32>> = cached.into_iter().map(|v| v.map(|v| v.to_vec()).unwrap_or_default()).collect();
+    fn merge(
+        &self,
+        cached: Vec<Option<Arc<[f32]>>>,
+        missing: Vec<(usize, String)>,
+        computed: Vec<Vec<f32>>,
+    ) -> Vec<Vec<f32>> {
+        let mut out: Vec<Vec<f32>> = cached
+            .into_iter()
+            .map(|v| v.map(|v| v.to_vec()).unwrap_or_default())
+            .collect();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         for ((i, text), vector) in missing.into_iter().zip(computed) {
             cache.put(text, Arc::from(vector.as_slice()));
@@ -233,7 +287,12 @@ fn load_model(config: &EmbedderConfig) -> Result<TextEmbedding> {
 
 /// The embedding thread: answers interactive requests first, and bulk requests one batch at a
 /// time in between.
-fn serve(mut model: TextEmbedding, batch_size: usize, queries: &Receiver<Request>, bulk: &Receiver<Request>) {
+fn serve(
+    mut model: TextEmbedding,
+    batch_size: usize,
+    queries: &Receiver<Request>,
+    bulk: &Receiver<Request>,
+) {
     loop {
         let request = match queries.try_recv() {
             Ok(request) => request,
@@ -253,22 +312,37 @@ fn serve(mut model: TextEmbedding, batch_size: usize, queries: &Receiver<Request
 
 /// Embeds `texts` in batches of similar length (less padding), answering waiting interactive
 /// requests between batches, and returns the vectors in the original order.
-fn embed_sorted(model: &mut TextEmbedding, texts: &[String], batch_size: usize, queries: &Receiver<Request>) -> Result<Vec<Vec<f32>>> {
+fn embed_sorted(
+    model: &mut TextEmbedding,
+    texts: &[String],
+    batch_size: usize,
+    queries: &Receiver<Request>,
+) -> Result<Vec<Vec<f32>>> {
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| texts[i].len());
     let mut out = vec![Vec::new(); texts.len()];
     for batch in order.chunks(batch_size) {
         let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i].as_str()).collect();
-        let vectors = model.embed(&batch_texts, Some(batch_size)).map_err(|e| Error::Embedding(e.to_string()))?;
+        let vectors = model
+            .embed(&batch_texts, Some(batch_size))
+            .map_err(|e| Error::Embedding(e.to_string()))?;
         for (&i, mut vector) in batch.iter().zip(vectors) {
             if vector.len() != DIMENSION {
-                return Err(Error::Embedding(format!("the model returned {} dimensions, not {DIMENSION}", vector.len())));
+                return Err(Error::Embedding(format!(
+                    "the model returned {} dimensions, not {DIMENSION}",
+                    vector.len()
+                )));
             }
             normalise(&mut vector);
             out[i] = vector;
         }
         while let Ok(request) = queries.try_recv() {
-            let result = embed_sorted(model, &request.texts, batch_size, &crossbeam_channel::never());
+            let result = embed_sorted(
+                model,
+                &request.texts,
+                batch_size,
+                &crossbeam_channel::never(),
+            );
             let _ = request.reply.send(result);
         }
     }

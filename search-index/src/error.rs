@@ -24,7 +24,9 @@ pub enum Error {
     #[error("the embedding thread has stopped")]
     EmbedderGone,
     /// The commit payload of the index is not one this version wrote.
-    #[error("index commit payload `{0}` is not understood; rebuild the index with `factoria reindex`")]
+    #[error(
+        "index commit payload `{0}` is not understood; rebuild the index with `factoria reindex`"
+    )]
     Payload(String),
     /// A file could not be read or written.
     #[error("{0}: {1}")]

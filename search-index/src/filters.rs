@@ -5,7 +5,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tantivy::Term;
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::catalog::Entry;
@@ -49,7 +51,10 @@ pub struct Filters {
 }
 
 fn any_of(values: &[String], candidates: &[String]) -> bool {
-    values.is_empty() || values.iter().any(|v| candidates.iter().any(|c| c.eq_ignore_ascii_case(v.trim())))
+    values.is_empty()
+        || values
+            .iter()
+            .any(|v| candidates.iter().any(|c| c.eq_ignore_ascii_case(v.trim())))
 }
 
 impl Filters {
@@ -66,8 +71,15 @@ impl Filters {
                 return false;
             }
         }
-        let wanted_certs: Vec<String> = self.certifications.iter().map(|c| normalise_certification(c)).collect();
-        if !wanted_certs.iter().all(|c| entry.certifications.contains(c)) {
+        let wanted_certs: Vec<String> = self
+            .certifications
+            .iter()
+            .map(|c| normalise_certification(c))
+            .collect();
+        if !wanted_certs
+            .iter()
+            .all(|c| entry.certifications.contains(c))
+        {
             return false;
         }
         match doc {
@@ -77,7 +89,9 @@ impl Filters {
                 any_of(&self.sizes, &size)
                     && any_of(&self.company_kinds, std::slice::from_ref(&c.company_kind))
                     && any_of(&self.regions, &region)
-                    && self.trl_at_least.is_none_or(|min| c.trl.is_some_and(|t| t >= min))
+                    && self
+                        .trl_at_least
+                        .is_none_or(|min| c.trl.is_some_and(|t| t >= min))
                     && (!self.sme_only || c.size.as_deref().is_some_and(|s| s != "large"))
                     && self.departments.is_empty()
                     && self.statuses.is_empty()
@@ -86,9 +100,15 @@ impl Filters {
                 let deadline = c.deadline.map_or(NO_DEADLINE, days);
                 any_of(&self.departments, std::slice::from_ref(&c.department))
                     && any_of(&self.statuses, std::slice::from_ref(&c.status))
-                    && self.trl_min_at_most.is_none_or(|max| c.trl_min.is_none_or(|t| t <= max))
-                    && self.budget_min.is_none_or(|min| c.budget_eur.is_some_and(|b| b >= min))
-                    && self.budget_max.is_none_or(|max| c.budget_eur.is_some_and(|b| b <= max))
+                    && self
+                        .trl_min_at_most
+                        .is_none_or(|max| c.trl_min.is_none_or(|t| t <= max))
+                    && self
+                        .budget_min
+                        .is_none_or(|min| c.budget_eur.is_some_and(|b| b >= min))
+                    && self
+                        .budget_max
+                        .is_none_or(|max| c.budget_eur.is_some_and(|b| b <= max))
                     && self.deadline_from.is_none_or(|d| deadline >= days(d))
                     && self.deadline_to.is_none_or(|d| deadline <= days(d))
                     && self.sizes.is_empty()
@@ -100,7 +120,8 @@ impl Filters {
 
     /// The same constraints as a tantivy query that scores nothing, restricted to `kind`.
     pub fn to_query(&self, fields: &Fields, kind: Kind) -> Box<dyn Query> {
-        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, term(fields.kind, kind.as_str()))];
+        let mut must: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, term(fields.kind, kind.as_str()))];
         let lower = |v: &str| v.trim().to_lowercase();
         let exact = |v: &str| v.trim().to_owned();
         let smes = ["micro", "small", "medium"].map(String::from);
@@ -117,15 +138,22 @@ impl Filters {
         ];
         must.extend(any_clauses.into_iter().flatten().map(|q| (Occur::Must, q)));
         for cert in &self.certifications {
-            must.push((Occur::Must, term(fields.certification, &normalise_certification(cert))));
+            must.push((
+                Occur::Must,
+                term(fields.certification, &normalise_certification(cert)),
+            ));
         }
         let u64_range = |field: Field, lower: Option<u64>, upper: Option<u64>| -> Box<dyn Query> {
             use std::ops::Bound::{Included, Unbounded};
-            let bound = |v: Option<u64>| v.map_or(Unbounded, |v| Included(Term::from_field_u64(field, v)));
+            let bound =
+                |v: Option<u64>| v.map_or(Unbounded, |v| Included(Term::from_field_u64(field, v)));
             Box::new(RangeQuery::new(bound(lower), bound(upper)))
         };
         if let Some(min) = self.trl_at_least {
-            must.push((Occur::Must, u64_range(fields.trl, Some(u64::from(min)), None)));
+            must.push((
+                Occur::Must,
+                u64_range(fields.trl, Some(u64::from(min)), None),
+            ));
         }
         if let Some(max) = self.trl_min_at_most {
             // A challenge without a minimum TRL has no `trl` value: it passes.
@@ -133,17 +161,35 @@ impl Filters {
             must.push((Occur::MustNot, too_high));
         }
         if self.budget_min.is_some() || self.budget_max.is_some() {
-            must.push((Occur::Must, u64_range(fields.budget, self.budget_min, self.budget_max)));
+            must.push((
+                Occur::Must,
+                u64_range(fields.budget, self.budget_min, self.budget_max),
+            ));
         }
         if self.deadline_from.is_some() || self.deadline_to.is_some() {
             use std::ops::Bound::{Included, Unbounded};
-            let bound = |d: Option<NaiveDate>| d.map_or(Unbounded, |d| Included(Term::from_field_i64(fields.deadline, days(d))));
-            must.push((Occur::Must, Box::new(RangeQuery::new(bound(self.deadline_from), bound(self.deadline_to)))));
+            let bound = |d: Option<NaiveDate>| {
+                d.map_or(Unbounded, |d| {
+                    Included(Term::from_field_i64(fields.deadline, days(d)))
+                })
+            };
+            must.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    bound(self.deadline_from),
+                    bound(self.deadline_to),
+                )),
+            ));
         }
         if kind == Kind::Company && (!self.departments.is_empty() || !self.statuses.is_empty()) {
             must.push((Occur::MustNot, Box::new(AllQuery)));
         }
-        if kind == Kind::Challenge && (!self.sizes.is_empty() || !self.company_kinds.is_empty() || !self.regions.is_empty() || self.sme_only) {
+        if kind == Kind::Challenge
+            && (!self.sizes.is_empty()
+                || !self.company_kinds.is_empty()
+                || !self.regions.is_empty()
+                || self.sme_only)
+        {
             must.push((Occur::MustNot, Box::new(AllQuery)));
         }
         Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(must)), 0.0))
@@ -151,14 +197,24 @@ impl Filters {
 }
 
 /// A query matching documents with any of `values` in `field`; `None` when there are none.
-fn any_term(field: Field, values: &[String], normalise: &dyn Fn(&str) -> String) -> Option<Box<dyn Query>> {
+fn any_term(
+    field: Field,
+    values: &[String],
+    normalise: &dyn Fn(&str) -> String,
+) -> Option<Box<dyn Query>> {
     if values.is_empty() {
         return None;
     }
-    let options: Vec<(Occur, Box<dyn Query>)> = values.iter().map(|v| (Occur::Should, term(field, &normalise(v)))).collect();
+    let options: Vec<(Occur, Box<dyn Query>)> = values
+        .iter()
+        .map(|v| (Occur::Should, term(field, &normalise(v))))
+        .collect();
     Some(Box::new(BooleanQuery::new(options)))
 }
 
 fn term(field: Field, value: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
 }

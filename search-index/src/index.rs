@@ -66,7 +66,10 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_owned(), e))?;
         let (schema, fields) = Fields::build();
-        let directory = MmapDirectory::open(dir).map_err(|source| Error::Directory { path: dir.to_owned(), source })?;
+        let directory = MmapDirectory::open(dir).map_err(|source| Error::Directory {
+            path: dir.to_owned(),
+            source,
+        })?;
         let index = match Index::open_or_create(directory, schema.clone()) {
             Ok(index) if read_payload(&index).is_ok() => index,
             outcome => {
@@ -92,9 +95,20 @@ impl SearchIndex {
     fn with_index(index: Index, fields: Fields, dir: Option<PathBuf>) -> Result<Self> {
         analysis::register(&index);
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let position = read_payload(&index)?.map_or(0, |p| p.position);
-        Ok(Self { index, fields, writer: Mutex::new(writer), reader, catalog: RwLock::default(), position: AtomicI64::new(position), dir })
+        Ok(Self {
+            index,
+            fields,
+            writer: Mutex::new(writer),
+            reader,
+            catalog: RwLock::default(),
+            position: AtomicI64::new(position),
+            dir,
+        })
     }
 
     /// The change-log position this index has applied, as committed.
@@ -103,16 +117,22 @@ impl SearchIndex {
     }
 
     fn writer(&self) -> MutexGuard<'_, IndexWriter<TantivyDocument>> {
-        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Read access to the catalog.
     pub fn catalog(&self) -> RwLockReadGuard<'_, Catalog> {
-        self.catalog.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.catalog
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn catalog_mut(&self) -> RwLockWriteGuard<'_, Catalog> {
-        self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.catalog
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Fills the catalog (not tantivy) with documents the index already holds: what a process
@@ -152,7 +172,11 @@ impl SearchIndex {
     }
 
     /// Replaces everything with `docs`, at `position`.
-    pub fn rebuild(&self, docs: impl IntoIterator<Item = (Document, EntityVectors)>, position: i64) -> Result<()> {
+    pub fn rebuild(
+        &self,
+        docs: impl IntoIterator<Item = (Document, EntityVectors)>,
+        position: i64,
+    ) -> Result<()> {
         let mut writer = self.writer();
         writer.delete_all_documents()?;
         let mut catalog = Catalog::default();
@@ -167,7 +191,8 @@ impl SearchIndex {
     }
 
     fn commit(&self, writer: &mut IndexWriter<TantivyDocument>, position: i64) -> Result<()> {
-        let payload = serde_json::json!({"schema": SCHEMA_VERSION, "position": position}).to_string();
+        let payload =
+            serde_json::json!({"schema": SCHEMA_VERSION, "position": position}).to_string();
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
@@ -191,7 +216,9 @@ impl SearchIndex {
 }
 
 fn read_payload(index: &Index) -> Result<Option<Payload>> {
-    let Some(raw) = index.load_metas()?.payload else { return Ok(None) };
+    let Some(raw) = index.load_metas()?.payload else {
+        return Ok(None);
+    };
     match serde_json::from_str::<Payload>(&raw) {
         Ok(payload) if payload.schema == SCHEMA_VERSION => Ok(Some(payload)),
         _ => Err(Error::Payload(raw)),
@@ -200,6 +227,13 @@ fn read_payload(index: &Index) -> Result<Option<Payload>> {
 
 fn directory_size(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
         .unwrap_or(0)
 }

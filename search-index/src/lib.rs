@@ -20,9 +20,13 @@ pub mod vectors;
 
 pub use analysis::{Lang, detect_language};
 pub use catalog::{Catalog, Entry};
-pub use documents::{ChallengeDoc, ChunkField, CompanyDoc, Document, EntityKey, EntityVectors, Kind, VectorChunk};
+pub use documents::{
+    ChallengeDoc, ChunkField, CompanyDoc, Document, EntityKey, EntityVectors, Kind, VectorChunk,
+};
 pub use embedder::{Embedder, EmbedderConfig, ModelAssets};
 pub use error::{Error, Result};
 pub use filters::Filters;
 pub use index::{Change, IndexStats, SearchIndex};
-pub use search::{Facet, FacetValue, Fusion, Hit, Highlight, SearchMode, SearchRequest, SearchResults, SortOrder};
+pub use search::{
+    Facet, FacetValue, Fusion, Highlight, Hit, SearchMode, SearchRequest, SearchResults, SortOrder,
+};

@@ -155,7 +155,11 @@ pub fn cpv_levels(code: &str) -> Vec<&str> {
         return Vec::new();
     }
     let depth = code.trim_end_matches('0').len().max(2);
-    let mut levels: Vec<&str> = [2, 3, 4, 5].into_iter().filter(|&n| n <= depth).map(|n| &code[..n]).collect();
+    let mut levels: Vec<&str> = [2, 3, 4, 5]
+        .into_iter()
+        .filter(|&n| n <= depth)
+        .map(|n| &code[..n])
+        .collect();
     if depth > 5 {
         levels.push(code);
     }

@@ -4,7 +4,10 @@
 //! **Fusion.** Each retriever contributes its top [`CANDIDATES`]. The default,
 //! [`Fusion::Normalized`], adds the BM25 score divided by the best BM25 score of the query
 //! (0 when the document matched no word) to the cosine rescaled over the candidates
-//! (`(cos - min) / (max - min)`), weighted `w` and `1 - w`. Unlike reciprocal rank fusion it
+//! (`(cos - min) / (max - min)`), weighted `w` and `1 - w`. BM25 is normalised within each
+//! language, and a language none of whose documents matched a word of the query is ranked by
+//! the cosine alone: an English query cannot match Spanish words, which is no evidence against
+//! a Spanish challenge. Unlike reciprocal rank fusion it
 //! keeps how far apart two results are, so one clear lexical match is not drowned by many
 //! near-equal vector neighbours. `factoria-bench` and `docs/MATCHING.md` compare both.
 
@@ -17,6 +20,7 @@ use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
+use crate::analysis::Lang;
 use crate::catalog::{Catalog, DocVector, Entry};
 use crate::documents::{Document, EntityKey, Kind};
 use crate::error::Result;
@@ -173,13 +177,31 @@ pub struct SearchResults {
 /// Makes user text safe for the lenient query parser: no field prefixes (`status:draft` must not
 /// reach into fields), no boosts, at most [`MAX_QUERY_WORDS`] words.
 pub(crate) fn sanitise_query(text: &str) -> (String, Vec<String>) {
-    let cleaned: String = text.chars().map(|c| if matches!(c, ':' | '^' | '\\' | '{' | '}' | '[' | ']' | '*' | '~' | '/') { ' ' } else { c }).collect();
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if matches!(
+                c,
+                ':' | '^' | '\\' | '{' | '}' | '[' | ']' | '*' | '~' | '/'
+            ) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
     let words: Vec<&str> = cleaned.split_whitespace().collect();
     let mut warnings = Vec::new();
     if words.len() > MAX_QUERY_WORDS {
-        warnings.push(format!("the query was shortened to its first {MAX_QUERY_WORDS} words"));
+        warnings.push(format!(
+            "the query was shortened to its first {MAX_QUERY_WORDS} words"
+        ));
     }
-    let mut query = words.into_iter().take(MAX_QUERY_WORDS).collect::<Vec<_>>().join(" ");
+    let mut query = words
+        .into_iter()
+        .take(MAX_QUERY_WORDS)
+        .collect::<Vec<_>>()
+        .join(" ");
     // An odd number of quotes would leave a phrase open: close it.
     if query.matches('"').count() % 2 == 1 {
         query.push('"');
@@ -198,12 +220,28 @@ impl SearchIndex {
     }
 
     /// BM25 top `limit` of `query` under `filters`, with the number of matches.
-    pub(crate) fn bm25(&self, searcher: &Searcher, query: Box<dyn Query>, kind: Kind, filters: &Filters, limit: usize) -> Result<(Vec<(EntityKey, f32, DocAddress)>, usize)> {
-        let combined = BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, filters.to_query(&self.fields, kind))]);
-        let (top, count) = searcher.search(&combined, &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count))?;
+    pub(crate) fn bm25(
+        &self,
+        searcher: &Searcher,
+        query: Box<dyn Query>,
+        kind: Kind,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<(Vec<(EntityKey, f32, DocAddress)>, usize)> {
+        let combined = BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (Occur::Must, filters.to_query(&self.fields, kind)),
+        ]);
+        let (top, count) = searcher.search(
+            &combined,
+            &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
+        )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let column = searcher.segment_reader(address.segment_ord).fast_fields().i64("id")?;
+            let column = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .i64("id")?;
             if let Some(id) = column.first(address.doc_id) {
                 hits.push((EntityKey { kind, id }, score, address));
             }
@@ -221,9 +259,13 @@ impl SearchIndex {
         let text = request.text.trim();
 
         let (ranked, text_query): (Vec<Hit>, Option<Box<dyn Query>>) = if text.is_empty() {
-            let mut entries: Vec<&Entry> = catalog.iter(kind).filter(|e| filters.matches(e)).collect();
+            let mut entries: Vec<&Entry> =
+                catalog.iter(kind).filter(|e| filters.matches(e)).collect();
             sort_entries(&mut entries, request.sort);
-            let hits = entries.into_iter().map(|e| hit(e.doc.key(), &e.doc, 0.0, None, None)).collect();
+            let hits = entries
+                .into_iter()
+                .map(|e| hit(e.doc.key(), &e.doc, 0.0, None, None))
+                .collect();
             (hits, None)
         } else {
             let (query, query_warnings) = self.text_query(text);
@@ -231,46 +273,89 @@ impl SearchIndex {
             let limit = CANDIDATES.max(request.offset + request.limit);
             let lexical = match request.mode {
                 SearchMode::Vector => Vec::new(),
-                _ => self.bm25(&searcher, query.box_clone(), kind, filters, limit)?.0,
+                _ => {
+                    self.bm25(&searcher, query.box_clone(), kind, filters, limit)?
+                        .0
+                }
             };
             let semantic = match (&request.query_vector, request.mode) {
                 (Some(vector), SearchMode::Hybrid | SearchMode::Vector) => {
                     let allowed = catalog.select(kind, |e| filters.matches(e));
-                    let k = if request.mode == SearchMode::Vector { limit } else { VECTOR_CANDIDATES_FOR_SEARCH.max(request.offset + request.limit) };
+                    let k = if request.mode == SearchMode::Vector {
+                        limit
+                    } else {
+                        VECTOR_CANDIDATES_FOR_SEARCH.max(request.offset + request.limit)
+                    };
                     catalog.nearest(kind, DocVector::Passage, vector, &allowed, k)
                 }
                 _ => Vec::new(),
             };
-            let lexical: Vec<(EntityKey, f32)> = lexical.into_iter().map(|(k, s, _)| (k, s)).collect();
-            let mut hits: Vec<Hit> = fuse(&lexical, &semantic, request.fusion)
+            let lexical: Vec<(EntityKey, f32)> =
+                lexical.into_iter().map(|(k, s, _)| (k, s)).collect();
+            let lang = |key: EntityKey| catalog.get(key).map(|e| e.lang);
+            let mut hits: Vec<Hit> = fuse(&lexical, &semantic, request.fusion, &lang)
                 .into_iter()
-                .filter_map(|(key, score, bm25, cosine)| catalog.get(key).map(|e| hit(key, &e.doc, score, bm25, cosine)))
+                .filter_map(|(key, score, bm25, cosine)| {
+                    catalog
+                        .get(key)
+                        .map(|e| hit(key, &e.doc, score, bm25, cosine))
+                })
                 .collect();
             if request.sort != SortOrder::Relevance {
                 let order: HashMap<EntityKey, usize> = {
-                    let mut entries: Vec<&Entry> = hits.iter().filter_map(|h| catalog.get(h.key)).collect();
+                    let mut entries: Vec<&Entry> =
+                        hits.iter().filter_map(|h| catalog.get(h.key)).collect();
                     sort_entries(&mut entries, request.sort);
-                    entries.iter().enumerate().map(|(i, e)| (e.doc.key(), i)).collect()
+                    entries
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| (e.doc.key(), i))
+                        .collect()
                 };
                 hits.sort_by_key(|h| order.get(&h.key).copied().unwrap_or(usize::MAX));
             }
             (hits, Some(query))
         };
 
-        let facets = if request.facets { facet_counts(&catalog, kind, ranked.iter().map(|h| h.key)) } else { Vec::new() };
+        let facets = if request.facets {
+            facet_counts(&catalog, kind, ranked.iter().map(|h| h.key))
+        } else {
+            Vec::new()
+        };
         let total = ranked.len();
-        let mut page: Vec<Hit> = ranked.into_iter().skip(request.offset).take(request.limit).collect();
-        if request.highlight && let Some(query) = &text_query {
+        let mut page: Vec<Hit> = ranked
+            .into_iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .collect();
+        if request.highlight
+            && let Some(query) = &text_query
+        {
             self.add_highlights(&searcher, &catalog, query.as_ref(), &mut page)?;
         }
-        Ok(SearchResults { total, hits: page, facets, warnings })
+        Ok(SearchResults {
+            total,
+            hits: page,
+            facets,
+            warnings,
+        })
     }
 
-    fn add_highlights(&self, searcher: &Searcher, catalog: &Catalog, query: &dyn Query, hits: &mut [Hit]) -> Result<()> {
+    fn add_highlights(
+        &self,
+        searcher: &Searcher,
+        catalog: &Catalog,
+        query: &dyn Query,
+        hits: &mut [Hit],
+    ) -> Result<()> {
         let mut generators = HashMap::new();
         for hit in hits.iter_mut() {
-            let Some(entry) = catalog.get(hit.key) else { continue };
-            let Some(address) = self.address(searcher, hit.key)? else { continue };
+            let Some(entry) = catalog.get(hit.key) else {
+                continue;
+            };
+            let Some(address) = self.address(searcher, hit.key)? else {
+                continue;
+            };
             let doc: TantivyDocument = searcher.doc(address)?;
             let (title_field, body_field) = self.fields.text_fields(entry.lang);
             for (name, field, chars) in [("title", title_field, 200), ("body", body_field, 220)] {
@@ -279,10 +364,15 @@ impl SearchIndex {
                     generator.set_max_num_chars(chars);
                     generators.insert(field, generator);
                 }
-                let Some(generator) = generators.get(&field) else { continue };
+                let Some(generator) = generators.get(&field) else {
+                    continue;
+                };
                 let snippet = generator.snippet_from_doc(&doc);
                 if !snippet.highlighted().is_empty() {
-                    let html = snippet.to_html().replace("<b>", "<mark>").replace("</b>", "</mark>");
+                    let html = snippet
+                        .to_html()
+                        .replace("<b>", "<mark>")
+                        .replace("</b>", "</mark>");
                     hit.highlights.push(Highlight { field: name, html });
                 }
             }
@@ -291,7 +381,10 @@ impl SearchIndex {
     }
 
     fn address(&self, searcher: &Searcher, key: EntityKey) -> Result<Option<DocAddress>> {
-        let query = tantivy::query::TermQuery::new(Term::from_field_text(self.fields.key, &key.term()), tantivy::schema::IndexRecordOption::Basic);
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.key, &key.term()),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.first().map(|(_, address)| *address))
     }
@@ -299,7 +392,9 @@ impl SearchIndex {
     /// The stored title of a document, for tests and tools.
     pub fn stored_title(&self, key: EntityKey) -> Result<Option<String>> {
         let searcher = self.reader.searcher();
-        let Some(address) = self.address(&searcher, key)? else { return Ok(None) };
+        let Some(address) = self.address(&searcher, key)? else {
+            return Ok(None);
+        };
         let doc: TantivyDocument = searcher.doc(address)?;
         let title = [self.fields.title_es, self.fields.title_en]
             .into_iter()
@@ -309,11 +404,26 @@ impl SearchIndex {
 }
 
 fn hit(key: EntityKey, doc: &Document, score: f32, bm25: Option<f32>, cosine: Option<f32>) -> Hit {
-    Hit { key, external_id: doc.external_id().to_owned(), score, bm25, cosine, highlights: Vec::new() }
+    Hit {
+        key,
+        external_id: doc.external_id().to_owned(),
+        score,
+        bm25,
+        cosine,
+        highlights: Vec::new(),
+    }
 }
 
-/// Fuses two ranked candidate lists: (key, fused score, bm25, cosine), best first.
-pub fn fuse(lexical: &[(EntityKey, f32)], semantic: &[(EntityKey, f32)], fusion: Fusion) -> Vec<(EntityKey, f32, Option<f32>, Option<f32>)> {
+/// Fuses two ranked candidate lists: (key, fused score, bm25, cosine), best first. `lang` gives
+/// a candidate's language: BM25 is normalised within each language, and where no document of a
+/// language matched a word of the query (an English query over Spanish challenges), BM25 says
+/// nothing about them, so their score is the rescaled cosine alone instead of a penalty.
+pub fn fuse(
+    lexical: &[(EntityKey, f32)],
+    semantic: &[(EntityKey, f32)],
+    fusion: Fusion,
+    lang: &dyn Fn(EntityKey) -> Option<Lang>,
+) -> Vec<(EntityKey, f32, Option<f32>, Option<f32>)> {
     let mut merged: BTreeMap<EntityKey, (Option<f32>, Option<f32>, f32)> = BTreeMap::new();
     match fusion {
         Fusion::Rrf { k } => {
@@ -329,24 +439,39 @@ pub fn fuse(lexical: &[(EntityKey, f32)], semantic: &[(EntityKey, f32)], fusion:
             }
         }
         Fusion::Normalized { bm25_weight } => {
-            let best_bm25 = lexical.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
-            let (low, high) = semantic.iter().fold((f32::MAX, f32::MIN), |(lo, hi), (_, s)| (lo.min(*s), hi.max(*s)));
-            let spread = (high - low).max(1e-6);
+            let mut best_bm25: HashMap<Option<Lang>, f32> = HashMap::new();
             for (key, score) in lexical {
-                let e = merged.entry(*key).or_insert((None, None, 0.0));
-                e.0 = Some(*score);
-                if best_bm25 > 0.0 {
-                    e.2 += bm25_weight * score / best_bm25;
-                }
+                let best = best_bm25.entry(lang(*key)).or_insert(0.0);
+                *best = best.max(*score);
+                merged.entry(*key).or_insert((None, None, 0.0)).0 = Some(*score);
             }
+            let (low, high) = semantic
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(lo, hi), (_, s)| {
+                    (lo.min(*s), hi.max(*s))
+                });
+            let spread = (high - low).max(1e-6);
             for (key, score) in semantic {
-                let e = merged.entry(*key).or_insert((None, None, 0.0));
-                e.1 = Some(*score);
-                e.2 += (1.0 - bm25_weight) * (score - low) / spread;
+                merged.entry(*key).or_insert((None, None, 0.0)).1 = Some(*score);
+            }
+            for (key, (bm25, cosine, fused)) in merged.iter_mut() {
+                let rescaled = cosine.map_or(0.0, |c| (c - low) / spread);
+                let lexical_part = match best_bm25
+                    .get(&lang(*key))
+                    .copied()
+                    .filter(|best| *best > 0.0)
+                {
+                    Some(best) => bm25.map_or(0.0, |b| b / best),
+                    None => rescaled,
+                };
+                *fused = bm25_weight * lexical_part + (1.0 - bm25_weight) * rescaled;
             }
         }
     }
-    let mut out: Vec<_> = merged.into_iter().map(|(key, (bm25, cosine, score))| (key, score, bm25, cosine)).collect();
+    let mut out: Vec<_> = merged
+        .into_iter()
+        .map(|(key, (bm25, cosine, score))| (key, score, bm25, cosine))
+        .collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     out
 }
@@ -378,14 +503,27 @@ fn sort_entries(entries: &mut [&Entry], sort: SortOrder) {
 }
 
 /// Counts of each facet value over `keys`.
-fn facet_counts(catalog: &Catalog, kind: Kind, keys: impl Iterator<Item = EntityKey>) -> Vec<Facet> {
+fn facet_counts(
+    catalog: &Catalog,
+    kind: Kind,
+    keys: impl Iterator<Item = EntityKey>,
+) -> Vec<Facet> {
     let names: &[&'static str] = match kind {
         Kind::Challenge => &["sector", "cpv_division", "department", "status", "trl"],
-        Kind::Company => &["sector", "cpv_division", "size", "company_kind", "region", "trl"],
+        Kind::Company => &[
+            "sector",
+            "cpv_division",
+            "size",
+            "company_kind",
+            "region",
+            "trl",
+        ],
     };
     let mut counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); names.len()];
     for key in keys {
-        let Some(entry) = catalog.get(key) else { continue };
+        let Some(entry) = catalog.get(key) else {
+            continue;
+        };
         for (i, name) in names.iter().enumerate() {
             for value in facet_values(entry, name) {
                 *counts[i].entry(value).or_default() += 1;
@@ -396,9 +534,15 @@ fn facet_counts(catalog: &Catalog, kind: Kind, keys: impl Iterator<Item = Entity
         .iter()
         .zip(counts)
         .map(|(name, counts)| {
-            let mut values: Vec<FacetValue> = counts.into_iter().map(|(value, count)| FacetValue { value, count }).collect();
+            let mut values: Vec<FacetValue> = counts
+                .into_iter()
+                .map(|(value, count)| FacetValue { value, count })
+                .collect();
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            Facet { field: name, values }
+            Facet {
+                field: name,
+                values,
+            }
         })
         .collect()
 }
@@ -406,7 +550,12 @@ fn facet_counts(catalog: &Catalog, kind: Kind, keys: impl Iterator<Item = Entity
 fn facet_values(entry: &Entry, name: &str) -> Vec<String> {
     let mut values: Vec<String> = match (name, &entry.doc) {
         ("sector", _) => entry.sectors.clone(),
-        ("cpv_division", doc) => doc.cpv().iter().filter(|c| c.len() >= 2).map(|c| c[..2].to_owned()).collect(),
+        ("cpv_division", doc) => doc
+            .cpv()
+            .iter()
+            .filter(|c| c.len() >= 2)
+            .map(|c| c[..2].to_owned())
+            .collect(),
         ("department", Document::Challenge(c)) => vec![c.department.clone()],
         ("status", Document::Challenge(c)) => vec![c.status.clone()],
         ("trl", Document::Challenge(c)) => c.trl_min.map(|t| t.to_string()).into_iter().collect(),
@@ -439,7 +588,19 @@ mod tests {
     #[test]
     fn any_query_parses_leniently_without_panicking() {
         let index = SearchIndex::in_memory().unwrap_or_else(|e| panic!("{e}"));
-        let nasty = ["\"", "((((", "AND OR NOT", "+-+-", "title:[a TO", "*?~^2", "\u{0}", "a\"b\"c\"", "ñandú \"fugas de", ":::::", "NOT"];
+        let nasty = [
+            "\"",
+            "((((",
+            "AND OR NOT",
+            "+-+-",
+            "title:[a TO",
+            "*?~^2",
+            "\u{0}",
+            "a\"b\"c\"",
+            "ñandú \"fugas de",
+            ":::::",
+            "NOT",
+        ];
         for text in nasty {
             let (_query, _warnings) = index.text_query(text);
         }
@@ -460,11 +621,51 @@ mod tests {
         let c = EntityKey::company(3);
         let lexical = [(a, 10.0), (b, 1.0)];
         let semantic = [(b, 0.90), (c, 0.89), (a, 0.80)];
-        let rrf = fuse(&lexical, &semantic, Fusion::Rrf { k: 60.0 });
+        let one_language = |_: EntityKey| Some(Lang::Es);
+        let rrf = fuse(&lexical, &semantic, Fusion::Rrf { k: 60.0 }, &one_language);
         assert_eq!(rrf[0].0, b, "b is ranked well by both");
-        let normalised = fuse(&lexical, &semantic, Fusion::Normalized { bm25_weight: 0.5 });
+        let normalised = fuse(
+            &lexical,
+            &semantic,
+            Fusion::Normalized { bm25_weight: 0.5 },
+            &one_language,
+        );
         assert_eq!(normalised[0].0, b);
         assert_eq!(normalised.len(), 3);
-        assert_eq!(normalised.iter().find(|h| h.0 == c).and_then(|h| h.2), None, "c matched no word");
+        assert_eq!(
+            normalised.iter().find(|h| h.0 == c).and_then(|h| h.2),
+            None,
+            "c matched no word"
+        );
+    }
+
+    #[test]
+    fn documents_in_a_language_the_query_cannot_match_are_ranked_by_meaning() {
+        // An English query: one English document matches a word of it; the Spanish document
+        // matches none, being in Spanish, but is the nearest in meaning.
+        let english = EntityKey::challenge(1);
+        let spanish = EntityKey::challenge(2);
+        let other_english = EntityKey::challenge(3);
+        let lexical = [(english, 4.0)];
+        let semantic = [(spanish, 0.86), (english, 0.82), (other_english, 0.78)];
+        let lang = |key: EntityKey| Some(if key == spanish { Lang::Es } else { Lang::En });
+        let fused = fuse(
+            &lexical,
+            &semantic,
+            Fusion::Normalized { bm25_weight: 0.3 },
+            &lang,
+        );
+        assert_eq!(fused[0].0, spanish, "{fused:?}");
+        let english_only = |_: EntityKey| Some(Lang::En);
+        let fused = fuse(
+            &lexical,
+            &semantic,
+            Fusion::Normalized { bm25_weight: 0.3 },
+            &english_only,
+        );
+        assert_eq!(
+            fused[2].0, other_english,
+            "in one language, missing every word still costs"
+        );
     }
 }

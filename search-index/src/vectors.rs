@@ -52,7 +52,10 @@ impl Eq for Scored {}
 impl Ord for Scored {
     // Reversed, so `BinaryHeap` keeps the worst of the best on top; ties prefer lower slots.
     fn cmp(&self, other: &Self) -> Ordering {
-        other.score.total_cmp(&self.score).then(self.slot.cmp(&other.slot))
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.slot.cmp(&other.slot))
     }
 }
 
@@ -71,7 +74,10 @@ pub struct TopK {
 impl TopK {
     /// An empty selection of at most `k`.
     pub fn new(k: usize) -> Self {
-        Self { k, heap: BinaryHeap::with_capacity(k + 1) }
+        Self {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
     }
 
     /// Offers one candidate.
@@ -105,7 +111,11 @@ pub struct VectorMatrix {
 impl VectorMatrix {
     /// An empty matrix of `dim`-dimensional rows.
     pub fn new(dim: usize) -> Self {
-        Self { dim, data: Vec::new(), present: FixedBitSet::new() }
+        Self {
+            dim,
+            data: Vec::new(),
+            present: FixedBitSet::new(),
+        }
     }
 
     /// Dimension of the rows.
@@ -145,7 +155,9 @@ impl VectorMatrix {
 
     /// The vector at `slot`, if any.
     pub fn row(&self, slot: usize) -> Option<&[f32]> {
-        self.present.contains(slot).then(|| &self.data[slot * self.dim..(slot + 1) * self.dim])
+        self.present
+            .contains(slot)
+            .then(|| &self.data[slot * self.dim..(slot + 1) * self.dim])
     }
 
     /// The `k` rows most similar to `query` among the `allowed` slots.
@@ -186,7 +198,10 @@ mod tests {
             let a: Vec<f32> = (0..len).map(|i| i as f32 * 0.5).collect();
             let b: Vec<f32> = (0..len).map(|i| 1.0 - i as f32 * 0.25).collect();
             let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert!((dot(&a, &b) - naive).abs() <= naive.abs() * 1e-5 + 1e-5, "len {len}");
+            assert!(
+                (dot(&a, &b) - naive).abs() <= naive.abs() * 1e-5 + 1e-5,
+                "len {len}"
+            );
         }
     }
 

@@ -31,7 +31,8 @@ pub fn embedder() -> Embedder {
     EMBEDDER
         .get_or_init(|| {
             let config = Config::load(&Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
-            factoria::search::start_embedder(&config.assets_dir).unwrap_or_else(|e| panic!("cannot start the embedder: {e:#}"))
+            factoria::search::start_embedder(&config.assets_dir)
+                .unwrap_or_else(|e| panic!("cannot start the embedder: {e:#}"))
         })
         .clone()
 }
@@ -91,29 +92,60 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let (database_url, db) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("test.sqlite").display()), None),
+            Backend::Sqlite => (
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("test.sqlite").display()
+                ),
+                None,
+            ),
             Backend::Postgres => {
                 let db = pg::Database::create().await;
                 (db.url.clone(), Some(db))
             }
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
         let mut config = test_config(dir.path(), &database_url);
         config.bind = addr;
-        config.public_url = url::Url::parse(&format!("http://{addr}")).unwrap_or_else(|e| panic!("{e}"));
+        config.public_url =
+            url::Url::parse(&format!("http://{addr}")).unwrap_or_else(|e| panic!("{e}"));
         if let Some(configure) = options.configure {
             configure(&mut config);
         }
-        let location = if options.disk_index { IndexLocation::Disk } else { IndexLocation::Memory };
-        let app = App::start(config, Some(embedder()), location).await.unwrap_or_else(|e| panic!("cannot start the app: {e:#}"));
+        let location = if options.disk_index {
+            IndexLocation::Disk
+        } else {
+            IndexLocation::Memory
+        };
+        let app = App::start(config, Some(embedder()), location)
+            .await
+            .unwrap_or_else(|e| panic!("cannot start the app: {e:#}"));
         let ctx = app.ctx.clone();
         let router = factoria::http::router(ctx.clone());
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_else(|e| panic!("{e}"));
-        TestApp { url: format!("http://{addr}"), addr, ctx, dir, http, _app: app, _db: db, server }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        TestApp {
+            url: format!("http://{addr}"),
+            addr,
+            ctx,
+            dir,
+            http,
+            _app: app,
+            _db: db,
+            server,
+        }
     }
 
     /// Full URL of `path`.
@@ -123,24 +155,84 @@ impl TestApp {
 
     /// Creates a verified user with optional admin flag and memberships, and an API token with
     /// read and write scopes; returns the token.
-    pub async fn user_token(&self, email: &str, admin: bool, company: Option<&str>, department: Option<&str>) -> String {
+    pub async fn user_token(
+        &self,
+        email: &str,
+        admin: bool,
+        company: Option<&str>,
+        department: Option<&str>,
+    ) -> String {
         use factoria::domain::accounts;
         use factoria::domain::actor::Scope;
         let db = &self.ctx.db;
-        let tx = factoria::db::begin_write(db).await.unwrap_or_else(|e| panic!("{e}"));
+        let tx = factoria::db::begin_write(db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let email = factoria::types::Email::parse(email).unwrap_or_else(|e| panic!("{e}"));
-        let id = accounts::create_user(&tx, &email, "Test User", None, "es", admin, true).await.unwrap_or_else(|e| panic!("{e}"));
+        let id = accounts::create_user(&tx, &email, "Test User", None, "es", admin, true)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         if let Some(department) = department {
-            let department_id = factoria::domain::challenges::department_id_by_name(&tx, department).await.unwrap_or_else(|e| panic!("{e}"));
-            accounts::add_membership(&tx, id, None, Some(department_id)).await.unwrap_or_else(|e| panic!("{e}"));
+            let department_id =
+                factoria::domain::challenges::department_id_by_name(&tx, department)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+            accounts::add_membership(&tx, id, None, Some(department_id))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         if let Some(company) = company {
             let row = self.company_id(&tx, company).await;
-            accounts::add_membership(&tx, id, Some(row), None).await.unwrap_or_else(|e| panic!("{e}"));
+            accounts::add_membership(&tx, id, Some(row), None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         }
-        let (token, _) = accounts::create_api_token(&tx, id, "test", &[Scope::Read, Scope::Write]).await.unwrap_or_else(|e| panic!("{e}"));
+        let (token, _) = accounts::create_api_token(&tx, id, "test", &[Scope::Read, Scope::Write])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         token
+    }
+
+    /// Creates a verified user who signs in with `password`, with optional admin flag and
+    /// memberships; returns the user id.
+    pub async fn user_with_password(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        admin: bool,
+        company: Option<&str>,
+        department: Option<&str>,
+    ) -> i64 {
+        use factoria::domain::accounts;
+        let hash = accounts::hash_password(password.to_owned())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let tx = factoria::db::begin_write(&self.ctx.db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let email = factoria::types::Email::parse(email).unwrap_or_else(|e| panic!("{e}"));
+        let id = accounts::create_user(&tx, &email, name, Some(hash), "es", admin, true)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if let Some(department) = department {
+            let department_id =
+                factoria::domain::challenges::department_id_by_name(&tx, department)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+            accounts::add_membership(&tx, id, None, Some(department_id))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        if let Some(company) = company {
+            let row = self.company_id(&tx, company).await;
+            accounts::add_membership(&tx, id, Some(row), None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        id
     }
 
     async fn company_id<C: ConnectionTrait>(&self, conn: &C, external_id: &str) -> i64 {
@@ -166,10 +258,20 @@ impl TestApp {
         };
         let companies = write("import-companies.jsonl", companies);
         let challenges = write("import-challenges.jsonl", challenges);
-        let report = factoria::interchange::import(&self.ctx, Some(&companies), Some(&challenges), true, &|_| {})
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(report.errors.is_empty(), "import faults: {:?}", report.errors);
+        let report = factoria::interchange::import(
+            &self.ctx,
+            Some(&companies),
+            Some(&challenges),
+            true,
+            &|_| {},
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            report.errors.is_empty(),
+            "import faults: {:?}",
+            report.errors
+        );
         self.settle().await;
     }
 
@@ -177,12 +279,20 @@ impl TestApp {
     pub async fn settle(&self) {
         let started = Instant::now();
         loop {
-            let pending = self.count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'").await;
-            let head = self.count("SELECT COALESCE(MAX(seq), 0) AS n FROM change_log").await;
+            let pending = self
+                .count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'")
+                .await;
+            let head = self
+                .count("SELECT COALESCE(MAX(seq), 0) AS n FROM change_log")
+                .await;
             if pending == 0 && self.ctx.search.index.position() >= head {
                 return;
             }
-            assert!(started.elapsed() < Duration::from_secs(120), "the app did not settle: {pending} jobs queued, index at {} of {head}", self.ctx.search.index.position());
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the app did not settle: {pending} jobs queued, index at {} of {head}",
+                self.ctx.search.index.position()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -190,8 +300,14 @@ impl TestApp {
     /// Runs a `SELECT … AS n` and returns `n`.
     pub async fn count(&self, sql: &str) -> i64 {
         let backend = self.ctx.db.get_database_backend();
-        let row = self.ctx.db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-        row.and_then(|r| r.try_get::<i64>("", "n").ok()).unwrap_or(0)
+        let row = self
+            .ctx
+            .db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        row.and_then(|r| r.try_get::<i64>("", "n").ok())
+            .unwrap_or(0)
     }
 
     /// GET with an optional bearer token; returns status and JSON.
@@ -204,7 +320,13 @@ impl TestApp {
     }
 
     /// A request with a JSON body and an optional bearer token.
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: &Value, token: Option<&str>) -> (u16, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> (u16, Value) {
         let mut request = self.http.request(method, self.at(path)).json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -214,10 +336,16 @@ impl TestApp {
 }
 
 async fn respond(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let response = request.send().await.unwrap_or_else(|e| panic!("request failed: {e}"));
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("request failed: {e}"));
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// The demo data (300 companies, 64 challenges) with deadlines from today.
@@ -241,15 +369,24 @@ pub fn factoria_bin() -> PathBuf {
             .current_dir(&workspace)
             .status()
             .unwrap_or_else(|e| panic!("cannot run cargo build: {e}"));
-        assert!(status.success(), "cargo build of the factoria binary failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace.join("target"));
+        assert!(
+            status.success(),
+            "cargo build of the factoria binary failed"
+        );
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace.join("target"));
         target.join("debug").join("factoria")
     })
     .clone()
 }
 
 /// Runs `factoria` with `args` in `dir` as data folder; returns exit code, stdout, stderr.
-pub fn run_cli(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+pub fn run_cli(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, String, String) {
     let output = std::process::Command::new(factoria_bin())
         .arg("--data-dir")
         .arg(dir)
@@ -282,13 +419,27 @@ impl ServeProcess {
         let log = dir.join(format!("serve-{port}.log"));
         let stderr = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}"));
         let mut command = std::process::Command::new(factoria_bin());
-        command.arg("--data-dir").arg(dir).arg("serve").arg("--bind").arg(format!("127.0.0.1:{port}"));
-        command.env("FACTORIA_LOG", "info").stdout(std::process::Stdio::null()).stderr(stderr);
+        command
+            .arg("--data-dir")
+            .arg(dir)
+            .arg("serve")
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"));
+        command
+            .env("FACTORIA_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr);
         for (key, value) in env {
             command.env(key, value);
         }
-        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start factoria serve: {e}"));
-        let process = ServeProcess { url: format!("http://127.0.0.1:{port}"), child, log };
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start factoria serve: {e}"));
+        let process = ServeProcess {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+            log,
+        };
         let started = Instant::now();
         loop {
             if let Ok(response) = reqwest::get(format!("{}/healthz", process.url)).await
@@ -296,7 +447,11 @@ impl ServeProcess {
             {
                 return process;
             }
-            assert!(started.elapsed() < Duration::from_secs(90), "factoria serve did not start: {}", std::fs::read_to_string(&process.log).unwrap_or_default());
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "factoria serve did not start: {}",
+                std::fs::read_to_string(&process.log).unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

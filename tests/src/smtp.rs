@@ -9,14 +9,25 @@ use crate::crate_dir;
 
 /// The Python of `scripts/ensure-test-tools.sh`.
 pub fn tools_python() -> PathBuf {
-    let python = crate_dir().parent().map(PathBuf::from).unwrap_or_default().join("target/test-tools/venv/bin/python");
-    assert!(python.is_file(), "{} is missing: run scripts/ensure-test-tools.sh (scripts/test does)", python.display());
+    let python = crate_dir()
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+        .join("target/test-tools/venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run scripts/ensure-test-tools.sh (scripts/test does)",
+        python.display()
+    );
     python
 }
 
 /// A free TCP port on the loopback.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"))
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A running SMTP server.
@@ -50,10 +61,17 @@ impl SmtpServer {
             .unwrap_or_else(|e| panic!("cannot start the SMTP server: {e}"));
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "the SMTP server did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the SMTP server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        SmtpServer { port, dir: dir.to_path_buf(), child }
+        SmtpServer {
+            port,
+            dir: dir.to_path_buf(),
+            child,
+        }
     }
 
     /// `smtp://127.0.0.1:PORT`.
@@ -64,15 +82,25 @@ impl SmtpServer {
     /// Accepted messages, in order.
     pub fn messages(&self) -> Vec<String> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
-            .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
             .unwrap_or_default();
         files.sort();
-        files.iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect()
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect()
     }
 
     /// DATA attempts so far.
     pub fn attempts(&self) -> usize {
-        std::fs::read_to_string(self.dir.join("attempts.log")).map(|t| t.lines().count()).unwrap_or(0)
+        std::fs::read_to_string(self.dir.join("attempts.log"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
     }
 
     /// Waits until `n` messages were accepted (at most `limit`).
@@ -83,7 +111,12 @@ impl SmtpServer {
             if messages.len() >= n {
                 return messages;
             }
-            assert!(started.elapsed() < limit, "{} of {n} messages arrived within {limit:?} ({} attempts)", messages.len(), self.attempts());
+            assert!(
+                started.elapsed() < limit,
+                "{} of {n} messages arrived within {limit:?} ({} attempts)",
+                messages.len(),
+                self.attempts()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -107,7 +140,8 @@ pub fn header(message: &str, name: &str) -> Option<String> {
     let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
     unfolded.lines().find_map(|line| {
         let (key, value) = line.split_once(':')?;
-        key.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+        key.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
     })
 }
 
@@ -122,7 +156,9 @@ pub fn html_part(message: &str) -> String {
 }
 
 fn decoded_part(message: &str, content_type: &str) -> String {
-    let Some(start) = message.find(&format!("Content-Type: {content_type}")) else { return String::new() };
+    let Some(start) = message.find(&format!("Content-Type: {content_type}")) else {
+        return String::new();
+    };
     let part = &message[start..];
     let (head, body) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
     let body = body.split("\r\n--").next().unwrap_or(body);
@@ -131,7 +167,12 @@ fn decoded_part(message: &str, content_type: &str) -> String {
     } else if head.contains("base64") {
         use base64::Engine;
         let joined: String = body.split_whitespace().collect();
-        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined).unwrap_or_default()).unwrap_or_default()
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(joined)
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default()
     } else {
         body.to_owned()
     }

@@ -6,13 +6,13 @@ pub mod entities;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use factoria_migrations::MigratorTrait;
 use factoria_search::EntityKey;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
-    Statement, TransactionOptions, TransactionTrait, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
-use factoria_migrations::MigratorTrait;
 
 /// A pool of connections.
 pub type Db = DatabaseConnection;
@@ -26,13 +26,16 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
-        options.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-                .create_if_missing(true)
-        });
+        options
+            .max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .create_if_missing(true)
+            });
     } else {
         options.max_connections(16).min_connections(1);
     }
@@ -48,8 +51,11 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
 /// start, so a transaction that read first never fails with "database is locked" when it
 /// writes; concurrent writers wait for the busy timeout instead.
 pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() })
-        .await
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// The current time at the precision both databases keep (microseconds).
@@ -78,7 +84,12 @@ const CHANGE_LOG_LOCK: i64 = 0x0FAC_7021;
 pub async fn record_change<C: ConnectionTrait>(conn: &C, key: EntityKey) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     if backend == DbBackend::Postgres {
-        conn.execute_raw(statement(backend, "SELECT pg_advisory_xact_lock($1)", vec![CHANGE_LOG_LOCK.into()])).await?;
+        conn.execute_raw(statement(
+            backend,
+            "SELECT pg_advisory_xact_lock($1)",
+            vec![CHANGE_LOG_LOCK.into()],
+        ))
+        .await?;
     }
     conn.execute_raw(statement(
         backend,
@@ -96,7 +107,11 @@ pub fn to_json_text<T: serde::Serialize>(items: &[T]) -> String {
 
 /// Reads a list column; a value that is not a JSON list of strings is a bug, reported as one.
 pub fn from_json_text(column: &str, text: &str) -> Result<Vec<String>, DbErr> {
-    serde_json::from_str(text).map_err(|e| DbErr::Custom(format!("column {column} holds `{text}`, not a JSON list: {e}")))
+    serde_json::from_str(text).map_err(|e| {
+        DbErr::Custom(format!(
+            "column {column} holds `{text}`, not a JSON list: {e}"
+        ))
+    })
 }
 
 /// Whether an error means the database cannot be reached (as opposed to a bad query).

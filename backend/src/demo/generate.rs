@@ -56,39 +56,114 @@ struct Archetype {
 
 /// Spanish first names and surnames for contacts and officers.
 pub const PEOPLE_ES: &[(&str, &str)] = &[
-    ("Lucía", "Ortega"), ("Javier", "Moreno"), ("Carmen", "Navarro"), ("Sergio", "Gil"), ("Marta", "Serrano"), ("Adrián", "Gallego"),
-    ("Patricia", "Fuentes"), ("Raúl", "Cano"), ("Elena", "Prieto"), ("Diego", "Molina"), ("Nuria", "Vidal"), ("Pablo", "Herrero"),
-    ("Irene", "Calvo"), ("Álvaro", "Lozano"), ("Sara", "Méndez"), ("Hugo", "Pascual"), ("Rocío", "Santana"), ("Marcos", "Iglesias"),
-    ("Beatriz", "Cortés"), ("Iván", "Garrido"), ("Alicia", "Rubio"), ("Óscar", "Vega"), ("Laura", "Castillo"), ("Rubén", "Sanz"),
+    ("Lucía", "Ortega"),
+    ("Javier", "Moreno"),
+    ("Carmen", "Navarro"),
+    ("Sergio", "Gil"),
+    ("Marta", "Serrano"),
+    ("Adrián", "Gallego"),
+    ("Patricia", "Fuentes"),
+    ("Raúl", "Cano"),
+    ("Elena", "Prieto"),
+    ("Diego", "Molina"),
+    ("Nuria", "Vidal"),
+    ("Pablo", "Herrero"),
+    ("Irene", "Calvo"),
+    ("Álvaro", "Lozano"),
+    ("Sara", "Méndez"),
+    ("Hugo", "Pascual"),
+    ("Rocío", "Santana"),
+    ("Marcos", "Iglesias"),
+    ("Beatriz", "Cortés"),
+    ("Iván", "Garrido"),
+    ("Alicia", "Rubio"),
+    ("Óscar", "Vega"),
+    ("Laura", "Castillo"),
+    ("Rubén", "Sanz"),
 ];
 
 const PEOPLE_EN: &[(&str, &str)] = &[
-    ("Claire", "Kowalski"), ("James", "Whitaker"), ("Aoife", "Brennan"), ("Tom", "Hughes"), ("Sophie", "Martin"), ("Daniel", "Okafor"),
-    ("Emma", "Lindqvist"), ("Mark", "de Vries"), ("Hannah", "Schmidt"), ("Oliver", "Patel"), ("Niamh", "Byrne"), ("Lukas", "Virtanen"),
+    ("Claire", "Kowalski"),
+    ("James", "Whitaker"),
+    ("Aoife", "Brennan"),
+    ("Tom", "Hughes"),
+    ("Sophie", "Martin"),
+    ("Daniel", "Okafor"),
+    ("Emma", "Lindqvist"),
+    ("Mark", "de Vries"),
+    ("Hannah", "Schmidt"),
+    ("Oliver", "Patel"),
+    ("Niamh", "Byrne"),
+    ("Lukas", "Virtanen"),
 ];
 
 const MADRID: &[&str] = &[
-    "Madrid", "Madrid", "Madrid", "Getafe", "Alcobendas", "Leganés", "Alcalá de Henares", "Móstoles", "Las Rozas de Madrid",
-    "Tres Cantos", "Pozuelo de Alarcón", "San Sebastián de los Reyes", "Fuenlabrada", "Majadahonda", "Boadilla del Monte", "Collado Villalba",
-    "Torrejón de Ardoz", "Rivas-Vaciamadrid", "Aranjuez", "Colmenar Viejo",
+    "Madrid",
+    "Madrid",
+    "Madrid",
+    "Getafe",
+    "Alcobendas",
+    "Leganés",
+    "Alcalá de Henares",
+    "Móstoles",
+    "Las Rozas de Madrid",
+    "Tres Cantos",
+    "Pozuelo de Alarcón",
+    "San Sebastián de los Reyes",
+    "Fuenlabrada",
+    "Majadahonda",
+    "Boadilla del Monte",
+    "Collado Villalba",
+    "Torrejón de Ardoz",
+    "Rivas-Vaciamadrid",
+    "Aranjuez",
+    "Colmenar Viejo",
 ];
 
 const SPAIN: &[(&str, &str)] = &[
-    ("Cataluña", "Barcelona"), ("Comunitat Valenciana", "Valencia"), ("País Vasco", "Bilbao"), ("Andalucía", "Sevilla"), ("Aragón", "Zaragoza"),
-    ("Castilla y León", "Valladolid"), ("Galicia", "Vigo"),
+    ("Cataluña", "Barcelona"),
+    ("Comunitat Valenciana", "Valencia"),
+    ("País Vasco", "Bilbao"),
+    ("Andalucía", "Sevilla"),
+    ("Aragón", "Zaragoza"),
+    ("Castilla y León", "Valladolid"),
+    ("Galicia", "Vigo"),
 ];
 
 const ABROAD: &[(&str, &str)] = &[
-    ("United Kingdom", "London"), ("United Kingdom", "Manchester"), ("Ireland", "Dublin"), ("Netherlands", "Amsterdam"), ("Finland", "Helsinki"),
-    ("Portugal", "Lisboa"), ("Germany", "Berlin"), ("Denmark", "Copenhagen"), ("Estonia", "Tallinn"), ("Belgium", "Brussels"),
+    ("United Kingdom", "London"),
+    ("United Kingdom", "Manchester"),
+    ("Ireland", "Dublin"),
+    ("Netherlands", "Amsterdam"),
+    ("Finland", "Helsinki"),
+    ("Portugal", "Lisboa"),
+    ("Germany", "Berlin"),
+    ("Denmark", "Copenhagen"),
+    ("Estonia", "Tallinn"),
+    ("Belgium", "Brussels"),
 ];
 
 const CLIENTS_ES: &[&str] = &[
-    "Ayuntamiento de Getafe", "Ayuntamiento de Alcalá de Henares", "Diputación de Valencia", "Servicio Andaluz de Salud", "Ayuntamiento de Zaragoza",
-    "Canal de Isabel II", "Ayuntamiento de Bilbao", "Generalitat de Catalunya", "Junta de Castilla y León", "Ayuntamiento de Las Rozas",
+    "Ayuntamiento de Getafe",
+    "Ayuntamiento de Alcalá de Henares",
+    "Diputación de Valencia",
+    "Servicio Andaluz de Salud",
+    "Ayuntamiento de Zaragoza",
+    "Canal de Isabel II",
+    "Ayuntamiento de Bilbao",
+    "Generalitat de Catalunya",
+    "Junta de Castilla y León",
+    "Ayuntamiento de Las Rozas",
 ];
 
-const CLIENTS_EN: &[&str] = &["Dublin City Council", "NHS trust in the North West", "Municipality of Utrecht", "City of Helsinki", "Lisbon City Council", "Transport for Greater Manchester"];
+const CLIENTS_EN: &[&str] = &[
+    "Dublin City Council",
+    "NHS trust in the North West",
+    "Municipality of Utrecht",
+    "City of Helsinki",
+    "Lisbon City Council",
+    "Transport for Greater Manchester",
+];
 
 /// Generated records in the interchange format.
 pub struct DemoData {
@@ -102,7 +177,10 @@ impl DemoData {
     /// Writes both lists as JSON Lines.
     pub fn write(&self, companies: &Path, challenges: &Path) -> anyhow::Result<()> {
         for (path, records) in [(companies, &self.companies), (challenges, &self.challenges)] {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            );
             for record in records {
                 writeln!(file, "{record}")?;
             }
@@ -125,20 +203,32 @@ fn slug(text: &str) -> String {
             c => c.to_ascii_lowercase(),
         })
         .collect();
-    folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
+    folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The demo data of `seed`, with deadlines counted from `today`.
 pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
-    let catalog: Catalog = serde_json::from_str(CATALOG).unwrap_or_else(|e| unreachable!("catalog.json is checked by a test: {e}"));
+    let catalog: Catalog = serde_json::from_str(CATALOG)
+        .unwrap_or_else(|e| unreachable!("catalog.json is checked by a test: {e}"));
     let mut rng = StdRng::seed_from_u64(seed);
     let companies = companies(&catalog, &mut rng, 300);
     let challenges = challenges(&catalog, &mut rng, today);
-    DemoData { companies, challenges }
+    DemoData {
+        companies,
+        challenges,
+    }
 }
 
 fn companies(catalog: &Catalog, rng: &mut StdRng, count: usize) -> Vec<Value> {
-    let archetypes: Vec<(&Domain, &Archetype)> = catalog.domains.iter().flat_map(|d| d.archetypes.iter().map(move |a| (d, a))).collect();
+    let archetypes: Vec<(&Domain, &Archetype)> = catalog
+        .domains
+        .iter()
+        .flat_map(|d| d.archetypes.iter().map(move |a| (d, a)))
+        .collect();
     let mut names = HashSet::new();
     let mut out = Vec::with_capacity(count);
     for n in 0..count {
@@ -147,9 +237,23 @@ fn companies(catalog: &Catalog, rng: &mut StdRng, count: usize) -> Vec<Value> {
         let round = n / archetypes.len();
         let root = &archetype.roots[(n + round) % archetype.roots.len()];
         let suffixes: &[&str] = if spanish {
-            &["S.L.", "Soluciones S.L.", "Tecnologías S.L.", "Ingeniería S.L.", "Sistemas S.A.", "Innovación S.L."]
+            &[
+                "S.L.",
+                "Soluciones S.L.",
+                "Tecnologías S.L.",
+                "Ingeniería S.L.",
+                "Sistemas S.A.",
+                "Innovación S.L.",
+            ]
         } else {
-            &["Ltd", "Labs Ltd", "Systems Ltd", "Technologies B.V.", "Analytics Ltd", "Iberia S.L."]
+            &[
+                "Ltd",
+                "Labs Ltd",
+                "Systems Ltd",
+                "Technologies B.V.",
+                "Analytics Ltd",
+                "Iberia S.L.",
+            ]
         };
         let mut name = format!("{root} {}", suffixes[round % suffixes.len()]);
         let mut k = round + 1;
@@ -157,7 +261,11 @@ fn companies(catalog: &Catalog, rng: &mut StdRng, count: usize) -> Vec<Value> {
             name = format!("{root} {}", suffixes[k % suffixes.len()]);
             k += 1;
             if k > round + suffixes.len() {
-                name = format!("{root} {} {}", ["Norte", "Sur", "Centro", "Global"][k % 4], suffixes[k % suffixes.len()]);
+                name = format!(
+                    "{root} {} {}",
+                    ["Norte", "Sur", "Centro", "Global"][k % 4],
+                    suffixes[k % suffixes.len()]
+                );
             }
         }
         let kind = match rng.random_range(0..100) {
@@ -176,14 +284,31 @@ fn companies(catalog: &Catalog, rng: &mut StdRng, count: usize) -> Vec<Value> {
             _ => rng.random_range(1970..=2008),
         };
         let (region, municipality) = if spanish {
-            if rng.random_bool(0.8) { ("Comunidad de Madrid", *MADRID.choose(rng).unwrap_or(&"Madrid")) } else { *SPAIN.choose(rng).unwrap_or(&SPAIN[0]) }
+            if rng.random_bool(0.8) {
+                (
+                    "Comunidad de Madrid",
+                    *MADRID.choose(rng).unwrap_or(&"Madrid"),
+                )
+            } else {
+                *SPAIN.choose(rng).unwrap_or(&SPAIN[0])
+            }
         } else if rng.random_bool(0.35) {
             ("Comunidad de Madrid", "Madrid")
         } else {
             *ABROAD.choose(rng).unwrap_or(&ABROAD[0])
         };
-        let domain_name = slug(&name.replace("S.L.", "").replace("S.A.", "").replace("Ltd", "").replace("B.V.", ""));
-        let (first, last) = if spanish { *PEOPLE_ES.choose(rng).unwrap_or(&PEOPLE_ES[0]) } else { *PEOPLE_EN.choose(rng).unwrap_or(&PEOPLE_EN[0]) };
+        let domain_name = slug(
+            &name
+                .replace("S.L.", "")
+                .replace("S.A.", "")
+                .replace("Ltd", "")
+                .replace("B.V.", ""),
+        );
+        let (first, last) = if spanish {
+            *PEOPLE_ES.choose(rng).unwrap_or(&PEOPLE_ES[0])
+        } else {
+            *PEOPLE_EN.choose(rng).unwrap_or(&PEOPLE_EN[0])
+        };
         let email = format!("{}@{domain_name}.example", slug(first));
         let staff = match size {
             "micro" => rng.random_range(3..10),
@@ -192,7 +317,9 @@ fn companies(catalog: &Catalog, rng: &mut StdRng, count: usize) -> Vec<Value> {
             _ => rng.random_range(250..3000),
         };
         let tail = if spanish {
-            format!("Fundada en {founded} en {municipality}, la empresa cuenta con {staff} personas en plantilla.")
+            format!(
+                "Fundada en {founded} en {municipality}, la empresa cuenta con {staff} personas en plantilla."
+            )
         } else {
             format!("Founded in {founded} in {municipality}, we are a team of {staff}.")
         };
@@ -201,11 +328,17 @@ fn companies(catalog: &Catalog, rng: &mut StdRng, count: usize) -> Vec<Value> {
             let drop = rng.random_range(1..capabilities.len());
             capabilities.remove(drop);
         }
-        let mut certifications: Vec<String> = archetype.certs.iter().filter(|_| rng.random_bool(0.8)).cloned().collect();
+        let mut certifications: Vec<String> = archetype
+            .certs
+            .iter()
+            .filter(|_| rng.random_bool(0.8))
+            .cloned()
+            .collect();
         if !certifications.iter().any(|c| c == "ISO9001") && rng.random_bool(0.3) {
             certifications.push("ISO9001".into());
         }
-        let trl = (!rng.random_bool(0.12)).then(|| rng.random_range(archetype.trl[0]..=archetype.trl[1]));
+        let trl =
+            (!rng.random_bool(0.12)).then(|| rng.random_range(archetype.trl[0]..=archetype.trl[1]));
         let languages: Vec<&str> = match (spanish, rng.random_bool(0.5)) {
             (true, false) => vec!["es"],
             (true, true) => vec!["es", "en"],
@@ -234,9 +367,20 @@ fn companies(catalog: &Catalog, rng: &mut StdRng, count: usize) -> Vec<Value> {
             record["trl"] = json!(trl);
         }
         if rng.random_bool(0.4) {
-            let client = if spanish { CLIENTS_ES.choose(rng) } else { CLIENTS_EN.choose(rng) }.copied().unwrap_or("Ayuntamiento de Madrid");
-            let title = if spanish { format!("Proyecto de {}", archetype.capabilities[0].to_lowercase()) } else { format!("{} project", archetype.capabilities[0]) };
-            record["references"] = json!([{"title": title, "client": client, "year": rng.random_range(2019..=2026)}]);
+            let client = if spanish {
+                CLIENTS_ES.choose(rng)
+            } else {
+                CLIENTS_EN.choose(rng)
+            }
+            .copied()
+            .unwrap_or("Ayuntamiento de Madrid");
+            let title = if spanish {
+                format!("Proyecto de {}", archetype.capabilities[0].to_lowercase())
+            } else {
+                format!("{} project", archetype.capabilities[0])
+            };
+            record["references"] =
+                json!([{"title": title, "client": client, "year": rng.random_range(2019..=2026)}]);
         }
         out.push(record);
     }
@@ -244,7 +388,11 @@ fn companies(catalog: &Catalog, rng: &mut StdRng, count: usize) -> Vec<Value> {
 }
 
 fn challenges(catalog: &Catalog, rng: &mut StdRng, today: NaiveDate) -> Vec<Value> {
-    let mut templates: Vec<(&Domain, &ChallengeTemplate)> = catalog.domains.iter().flat_map(|d| d.challenges.iter().map(move |c| (d, c))).collect();
+    let mut templates: Vec<(&Domain, &ChallengeTemplate)> = catalog
+        .domains
+        .iter()
+        .flat_map(|d| d.challenges.iter().map(move |c| (d, c)))
+        .collect();
     templates.shuffle(rng);
     templates
         .into_iter()
@@ -252,9 +400,18 @@ fn challenges(catalog: &Catalog, rng: &mut StdRng, today: NaiveDate) -> Vec<Valu
         .map(|(n, (domain, t))| {
             // Most are open; a few are drafts, a few closed with a past deadline.
             let (status, deadline) = match n % 16 {
-                5 | 13 => ("draft", today + chrono::Duration::days(rng.random_range(60..240))),
-                9 => ("closed", today - chrono::Duration::days(rng.random_range(5..90))),
-                _ => ("published", today + chrono::Duration::days(rng.random_range(14..200))),
+                5 | 13 => (
+                    "draft",
+                    today + chrono::Duration::days(rng.random_range(60..240)),
+                ),
+                9 => (
+                    "closed",
+                    today - chrono::Duration::days(rng.random_range(5..90)),
+                ),
+                _ => (
+                    "published",
+                    today + chrono::Duration::days(rng.random_range(14..200)),
+                ),
             };
             json!({
                 "id": format!("ch-{:03}", n + 1),
@@ -289,18 +446,38 @@ mod tests {
         let data = generate(2026, today);
         assert!(data.companies.len() >= 300);
         assert!(data.challenges.len() >= 60);
-        let departments: HashSet<&str> = data.challenges.iter().filter_map(|c| c["department"].as_str()).collect();
+        let departments: HashSet<&str> = data
+            .challenges
+            .iter()
+            .filter_map(|c| c["department"].as_str())
+            .collect();
         assert!(departments.len() >= 12, "{} departments", departments.len());
         for language in ["es", "en"] {
-            assert!(data.challenges.iter().filter(|c| c["language"] == language).count() >= 20);
+            assert!(
+                data.challenges
+                    .iter()
+                    .filter(|c| c["language"] == language)
+                    .count()
+                    >= 20
+            );
         }
-        let names: HashSet<&str> = data.companies.iter().filter_map(|c| c["name"].as_str()).collect();
-        assert_eq!(names.len(), data.companies.len(), "company names are unique");
+        let names: HashSet<&str> = data
+            .companies
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        assert_eq!(
+            names.len(),
+            data.companies.len(),
+            "company names are unique"
+        );
         for record in &data.companies {
-            CompanyProfile::parse(record, UnknownFields::Reject).unwrap_or_else(|e| panic!("{}: {e}", record["id"]));
+            CompanyProfile::parse(record, UnknownFields::Reject)
+                .unwrap_or_else(|e| panic!("{}: {e}", record["id"]));
         }
         for record in &data.challenges {
-            ChallengeSpec::parse(record, UnknownFields::Reject).unwrap_or_else(|e| panic!("{}: {e}", record["id"]));
+            ChallengeSpec::parse(record, UnknownFields::Reject)
+                .unwrap_or_else(|e| panic!("{}: {e}", record["id"]));
         }
     }
 

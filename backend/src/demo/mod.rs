@@ -27,8 +27,11 @@ pub const DEMO_PASSWORD: &str = "factoria-demo";
 
 fn remove_if_present(path: &Path) -> anyhow::Result<()> {
     match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path).with_context(|| format!("cannot remove {}", path.display())),
-        Ok(_) => std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display())),
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path)
+            .with_context(|| format!("cannot remove {}", path.display())),
+        Ok(_) => {
+            std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))
+        }
         Err(_) => Ok(()),
     }
 }
@@ -36,11 +39,20 @@ fn remove_if_present(path: &Path) -> anyhow::Result<()> {
 /// Creates the demo in the configured data folder and, when `serve`, serves it.
 pub async fn run(config: Config, serve: bool) -> anyhow::Result<()> {
     if !config.is_sqlite() {
-        anyhow::bail!("the demo creates a fresh SQLite database; unset FACTORIA_DATABASE_URL or point it at sqlite://");
+        anyhow::bail!(
+            "the demo creates a fresh SQLite database; unset FACTORIA_DATABASE_URL or point it at sqlite://"
+        );
     }
     let data_dir = config.data_dir.clone();
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    for name in ["factoria.sqlite", "factoria.sqlite-wal", "factoria.sqlite-shm", "index", "outbox"] {
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    for name in [
+        "factoria.sqlite",
+        "factoria.sqlite-wal",
+        "factoria.sqlite-shm",
+        "index",
+        "outbox",
+    ] {
         remove_if_present(&data_dir.join(name))?;
     }
     eprintln!("Creating a fresh demo in {}", data_dir.display());
@@ -49,17 +61,38 @@ pub async fn run(config: Config, serve: bool) -> anyhow::Result<()> {
     let companies_file = data_dir.join("demo-companies.jsonl");
     let challenges_file = data_dir.join("demo-challenges.jsonl");
     data.write(&companies_file, &challenges_file)?;
-    eprintln!("Generated {} companies and {} challenges ({} and {})", data.companies.len(), data.challenges.len(), companies_file.display(), challenges_file.display());
+    eprintln!(
+        "Generated {} companies and {} challenges ({} and {})",
+        data.companies.len(),
+        data.challenges.len(),
+        companies_file.display(),
+        challenges_file.display()
+    );
 
     let ctx = app::context(config.clone(), None, IndexLocation::Unused).await?;
-    let bar = crate::cli::progress_bar((data.companies.len() + data.challenges.len()) as u64, "loading");
-    let report = crate::interchange::import(&ctx, Some(&companies_file), Some(&challenges_file), true, &|n| bar.set_position(n as u64)).await?;
+    let bar = crate::cli::progress_bar(
+        (data.companies.len() + data.challenges.len()) as u64,
+        "loading",
+    );
+    let report = crate::interchange::import(
+        &ctx,
+        Some(&companies_file),
+        Some(&challenges_file),
+        true,
+        &|n| bar.set_position(n as u64),
+    )
+    .await?;
     bar.finish_and_clear();
     if !report.errors.is_empty() {
-        anyhow::bail!("the generated demo data has faults (a bug): {:?}", report.errors);
+        anyhow::bail!(
+            "the generated demo data has faults (a bug): {:?}",
+            report.errors
+        );
     }
     let accounts = create_accounts(&ctx, &data).await?;
-    eprintln!("Embedding every profile and challenge with multilingual-e5-small (a minute or two on two cores)…");
+    eprintln!(
+        "Embedding every profile and challenge with multilingual-e5-small (a minute or two on two cores)…"
+    );
     crate::cli::embed_pending(&ctx).await?;
     let embedder = ctx.search.embedder.clone();
     drop(ctx);
@@ -73,43 +106,103 @@ pub async fn run(config: Config, serve: bool) -> anyhow::Result<()> {
     }
     let bind = config.bind;
     let app = App::start(config, Some(embedder), IndexLocation::Disk).await?;
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
-    eprintln!("\nFactoría demo: http://{bind}/   API reference: http://{bind}/api/docs   Emails: {}", data_dir.join("outbox").display());
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    eprintln!(
+        "\nFactoría demo: http://{bind}/   API reference: http://{bind}/api/docs   Emails: {}",
+        data_dir.join("outbox").display()
+    );
     app.serve(listener, app::shutdown_signal()).await
 }
 
 /// An administrator, an officer per department and members of some companies.
-async fn create_accounts(ctx: &crate::context::Context, data: &DemoData) -> anyhow::Result<Vec<(String, String)>> {
+async fn create_accounts(
+    ctx: &crate::context::Context,
+    data: &DemoData,
+) -> anyhow::Result<Vec<(String, String)>> {
     let hash = accounts::hash_password(DEMO_PASSWORD.to_owned()).await?;
     let tx = crate::db::begin_write(&ctx.db).await?;
     let mut created = Vec::new();
     let admin = Email::parse("admin@factoria.example").map_err(anyhow::Error::msg)?;
-    accounts::create_user(&tx, &admin, "Administración Factoría", Some(hash.clone()), "es", true, true).await?;
+    accounts::create_user(
+        &tx,
+        &admin,
+        "Administración Factoría",
+        Some(hash.clone()),
+        "es",
+        true,
+        true,
+    )
+    .await?;
     created.push(("Administrator".to_owned(), admin.to_string()));
-    for (n, row) in department::Entity::find().all(&tx).await?.iter().enumerate() {
+    for (n, row) in department::Entity::find()
+        .all(&tx)
+        .await?
+        .iter()
+        .enumerate()
+    {
         let (first, last) = generate::PEOPLE_ES[n % generate::PEOPLE_ES.len()];
-        let email = Email::parse(&format!("officer{:02}@comunidad.example", n + 1)).map_err(anyhow::Error::msg)?;
-        let id = accounts::create_user(&tx, &email, &format!("{first} {last}"), Some(hash.clone()), "es", false, true).await?;
+        let email = Email::parse(&format!("officer{:02}@comunidad.example", n + 1))
+            .map_err(anyhow::Error::msg)?;
+        let id = accounts::create_user(
+            &tx,
+            &email,
+            &format!("{first} {last}"),
+            Some(hash.clone()),
+            "es",
+            false,
+            true,
+        )
+        .await?;
         accounts::add_membership(&tx, id, None, Some(row.id)).await?;
         if n < 4 {
-            created.push((format!("Officer, {}", truncate(&row.name, 34)), email.to_string()));
+            created.push((
+                format!("Officer, {}", truncate(&row.name, 34)),
+                email.to_string(),
+            ));
         }
     }
-    created.push(("(officerNN@comunidad.example for every department)".to_owned(), String::new()));
+    created.push((
+        "(officerNN@comunidad.example for every department)".to_owned(),
+        String::new(),
+    ));
     for record in data.companies.iter().take(6) {
-        let (Some(id), Some(email)) = (record["id"].as_str(), record["contact"]["email"].as_str()) else { continue };
-        let Some(row) = company::Entity::find().filter(company::Column::ExternalId.eq(id)).one(&tx).await? else { continue };
+        let (Some(id), Some(email)) = (record["id"].as_str(), record["contact"]["email"].as_str())
+        else {
+            continue;
+        };
+        let Some(row) = company::Entity::find()
+            .filter(company::Column::ExternalId.eq(id))
+            .one(&tx)
+            .await?
+        else {
+            continue;
+        };
         let email = Email::parse(email).map_err(anyhow::Error::msg)?;
         let name = record["contact"]["name"].as_str().unwrap_or("Demo");
-        let locale = if record["languages"][0].as_str() == Some("en") { "en" } else { "es" };
-        let user = accounts::create_user(&tx, &email, name, Some(hash.clone()), locale, false, true).await?;
+        let locale = if record["languages"][0].as_str() == Some("en") {
+            "en"
+        } else {
+            "es"
+        };
+        let user =
+            accounts::create_user(&tx, &email, name, Some(hash.clone()), locale, false, true)
+                .await?;
         accounts::add_membership(&tx, user, Some(row.id), None).await?;
-        created.push((format!("Member of {}", truncate(&row.name, 34)), email.to_string()));
+        created.push((
+            format!("Member of {}", truncate(&row.name, 34)),
+            email.to_string(),
+        ));
     }
     tx.commit().await?;
     Ok(created)
 }
 
 fn truncate(text: &str, chars: usize) -> String {
-    if text.chars().count() <= chars { text.to_owned() } else { format!("{}…", text.chars().take(chars - 1).collect::<String>()) }
+    if text.chars().count() <= chars {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(chars - 1).collect::<String>())
+    }
 }

@@ -3,8 +3,8 @@
 //! Passwords are hashed with argon2id on a blocking thread. Session ids and tokens are 256
 //! random bits; only their SHA-256 is stored, so a database leak yields nothing usable.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -26,13 +26,17 @@ pub fn random_token() -> String {
 
 /// SHA-256 of a token, hex; what is stored.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes), off the runtime.
 pub async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+            .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -46,7 +50,11 @@ pub async fn hash_password(password: String) -> Result<String> {
 /// Checks a password against a stored hash, off the runtime.
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
     .unwrap_or(false)
@@ -65,10 +73,25 @@ pub fn check_password(password: &str) -> std::result::Result<(), String> {
 }
 
 /// Creates a user; an existing address is a conflict.
-pub async fn create_user<C: ConnectionTrait>(conn: &C, email: &Email, name: &str, password_hash: Option<String>, locale: &str, is_admin: bool, verified: bool) -> Result<i64> {
+pub async fn create_user<C: ConnectionTrait>(
+    conn: &C,
+    email: &Email,
+    name: &str,
+    password_hash: Option<String>,
+    locale: &str,
+    is_admin: bool,
+    verified: bool,
+) -> Result<i64> {
     let address = email.as_str().to_lowercase();
-    if user::Entity::find().filter(user::Column::Email.eq(&address)).one(conn).await?.is_some() {
-        return Err(Error::Conflict("an account with this email address already exists".into()));
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(&address))
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(
+            "an account with this email address already exists".into(),
+        ));
     }
     let now = db::now();
     let row = user::ActiveModel {
@@ -88,8 +111,17 @@ pub async fn create_user<C: ConnectionTrait>(conn: &C, email: &Email, name: &str
 }
 
 /// Adds a membership: `member` of a company or `officer` of a department.
-pub async fn add_membership<C: ConnectionTrait>(conn: &C, user_id: i64, company_id: Option<i64>, department_id: Option<i64>) -> Result<()> {
-    let role = if department_id.is_some() { "officer" } else { "member" };
+pub async fn add_membership<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    company_id: Option<i64>,
+    department_id: Option<i64>,
+) -> Result<()> {
+    let role = if department_id.is_some() {
+        "officer"
+    } else {
+        "member"
+    };
     let exists = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .filter(match company_id {
@@ -118,12 +150,21 @@ pub async fn add_membership<C: ConnectionTrait>(conn: &C, user_id: i64, company_
 }
 
 /// The actor of an active user, with their memberships; `None` when disabled or gone.
-pub async fn actor_for_user<C: ConnectionTrait>(conn: &C, user_id: i64, scopes: Option<Vec<Scope>>) -> Result<Option<Actor>> {
-    let Some(row) = user::Entity::find_by_id(user_id).one(conn).await? else { return Ok(None) };
+pub async fn actor_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    scopes: Option<Vec<Scope>>,
+) -> Result<Option<Actor>> {
+    let Some(row) = user::Entity::find_by_id(user_id).one(conn).await? else {
+        return Ok(None);
+    };
     if row.disabled_at.is_some() {
         return Ok(None);
     }
-    let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).all(conn).await?;
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .all(conn)
+        .await?;
     Ok(Some(Actor::User(UserActor {
         id: row.id,
         is_admin: row.is_admin,
@@ -166,7 +207,12 @@ fn token_view(row: &api_token::Model) -> TokenView {
 }
 
 /// Creates an API token for `user_id`; the token is returned once and stored hashed.
-pub async fn create_api_token<C: ConnectionTrait>(conn: &C, user_id: i64, name: &str, scopes: &[Scope]) -> Result<(String, TokenView)> {
+pub async fn create_api_token<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<(String, TokenView)> {
     let token = format!("fct_{}", random_token());
     let row = api_token::ActiveModel {
         user_id: Set(user_id),
@@ -184,13 +230,20 @@ pub async fn create_api_token<C: ConnectionTrait>(conn: &C, user_id: i64, name: 
 
 /// The tokens of a user.
 pub async fn list_api_tokens(ctx: &Context, user_id: i64) -> Result<Vec<TokenView>> {
-    let rows = api_token::Entity::find().filter(api_token::Column::UserId.eq(user_id)).all(&ctx.db).await?;
+    let rows = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .all(&ctx.db)
+        .await?;
     Ok(rows.iter().map(token_view).collect())
 }
 
 /// Revokes one of the user's tokens.
 pub async fn revoke_api_token(ctx: &Context, user_id: i64, id: i64) -> Result<()> {
-    let row = api_token::Entity::find_by_id(id).one(&ctx.db).await?.filter(|t| t.user_id == user_id).ok_or(Error::NotFound("token"))?;
+    let row = api_token::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .filter(|t| t.user_id == user_id)
+        .ok_or(Error::NotFound("token"))?;
     let mut model: api_token::ActiveModel = row.into();
     model.revoked_at = Set(Some(db::now()));
     model.update(&ctx.db).await?;
@@ -206,13 +259,18 @@ pub async fn actor_for_api_token(ctx: &Context, token: &str) -> Result<Actor> {
         .filter(|t| t.revoked_at.is_none())
         .ok_or(Error::Unauthenticated)?;
     let now = db::now();
-    if row.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+    {
         let mut model: api_token::ActiveModel = row.clone().into();
         model.last_used_at = Set(Some(now));
         model.update(&ctx.db).await?;
     }
     let scopes: Vec<Scope> = serde_json::from_str(&row.scopes).unwrap_or_default();
-    actor_for_user(&ctx.db, row.user_id, Some(scopes)).await?.ok_or(Error::Unauthenticated)
+    actor_for_user(&ctx.db, row.user_id, Some(scopes))
+        .await?
+        .ok_or(Error::Unauthenticated)
 }
 
 /// A new browser session: its cookie value and CSRF token.
@@ -224,11 +282,17 @@ pub struct NewSession {
 }
 
 /// Starts a session for `user_id`; every login gets a new id.
-pub async fn create_session(ctx: &Context, user_id: i64, ip: Option<String>, user_agent: Option<String>) -> Result<NewSession> {
+pub async fn create_session(
+    ctx: &Context,
+    user_id: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+) -> Result<NewSession> {
     let token = random_token();
     let csrf = random_token();
     let now = db::now();
-    let absolute = chrono::Duration::from_std(ctx.config.session_absolute_timeout).unwrap_or_default();
+    let absolute =
+        chrono::Duration::from_std(ctx.config.session_absolute_timeout).unwrap_or_default();
     session::ActiveModel {
         id: Set(token_hash(&token)),
         user_id: Set(user_id),
@@ -260,7 +324,9 @@ pub struct LiveSession {
 /// absolute end.
 pub async fn resolve_session(ctx: &Context, token: &str) -> Result<Option<LiveSession>> {
     let id = token_hash(token);
-    let Some(row) = session::Entity::find_by_id(id.clone()).one(&ctx.db).await? else { return Ok(None) };
+    let Some(row) = session::Entity::find_by_id(id.clone()).one(&ctx.db).await? else {
+        return Ok(None);
+    };
     let now = db::now();
     let idle = chrono::Duration::from_std(ctx.config.session_idle_timeout).unwrap_or_default();
     if row.revoked_at.is_some() || row.expires_at <= now || now - row.last_seen_at > idle {
@@ -271,14 +337,23 @@ pub async fn resolve_session(ctx: &Context, token: &str) -> Result<Option<LiveSe
         model.last_seen_at = Set(now);
         model.update(&ctx.db).await?;
     }
-    let Some(actor) = actor_for_user(&ctx.db, row.user_id, None).await? else { return Ok(None) };
-    Ok(Some(LiveSession { actor, csrf: row.csrf_token, id }))
+    let Some(actor) = actor_for_user(&ctx.db, row.user_id, None).await? else {
+        return Ok(None);
+    };
+    Ok(Some(LiveSession {
+        actor,
+        csrf: row.csrf_token,
+        id,
+    }))
 }
 
 /// Ends one session.
 pub async fn revoke_session(ctx: &Context, id: &str) -> Result<()> {
     session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(db::now()))
+        .col_expr(
+            session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(db::now()),
+        )
         .filter(session::Column::Id.eq(id))
         .exec(&ctx.db)
         .await?;
@@ -288,7 +363,10 @@ pub async fn revoke_session(ctx: &Context, id: &str) -> Result<()> {
 /// Ends every session of a user.
 pub async fn revoke_sessions_of<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<u64> {
     let result = session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(db::now()))
+        .col_expr(
+            session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(db::now()),
+        )
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null())
         .exec(conn)

@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 /// What an API token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Read everything the user may read.
@@ -66,7 +68,10 @@ impl Actor {
 
     fn may(&self, scope: Scope) -> bool {
         match self {
-            Actor::User(user) => user.scopes.as_ref().is_none_or(|scopes| scopes.contains(&scope)),
+            Actor::User(user) => user
+                .scopes
+                .as_ref()
+                .is_none_or(|scopes| scopes.contains(&scope)),
             Actor::System => true,
             Actor::Anonymous => false,
         }
@@ -79,7 +84,8 @@ impl Actor {
 
     /// Member of `company` (or admin).
     pub fn manages_company(&self, company: i64) -> bool {
-        self.may_write() && (self.is_admin() || self.user().is_some_and(|u| u.companies.contains(&company)))
+        self.may_write()
+            && (self.is_admin() || self.user().is_some_and(|u| u.companies.contains(&company)))
     }
 
     /// Member of `company`, for reading (or admin).
@@ -89,7 +95,10 @@ impl Actor {
 
     /// Officer of `department` (or admin), for reading.
     pub fn belongs_to_department(&self, department: i64) -> bool {
-        self.is_admin() || self.user().is_some_and(|u| u.departments.contains(&department))
+        self.is_admin()
+            || self
+                .user()
+                .is_some_and(|u| u.departments.contains(&department))
     }
 
     /// Officer of `department` allowed to change its challenges (or admin).
@@ -118,7 +127,14 @@ mod tests {
     use super::*;
 
     fn user(companies: Vec<i64>, departments: Vec<i64>, scopes: Option<Vec<Scope>>) -> Actor {
-        Actor::User(UserActor { id: 1, is_admin: false, companies, departments, scopes, locale: "es".into() })
+        Actor::User(UserActor {
+            id: 1,
+            is_admin: false,
+            companies,
+            departments,
+            scopes,
+            locale: "es".into(),
+        })
     }
 
     #[test]

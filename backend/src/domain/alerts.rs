@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::{Actor, Error, Result};
 use crate::context::Context;
-use crate::db::entities::{challenge, company, consent, interest, membership, subscription, suppression, user};
+use crate::db::entities::{
+    challenge, company, consent, interest, membership, subscription, suppression, user,
+};
 use crate::db::{self};
 use crate::email::{self, Outgoing, Topic};
 use crate::types::Email;
@@ -39,7 +41,9 @@ impl Frequency {
             "daily" => Ok(Self::Daily),
             "weekly" => Ok(Self::Weekly),
             "off" => Ok(Self::Off),
-            other => Err(format!("`{other}` is not a frequency: use daily, weekly or off")),
+            other => Err(format!(
+                "`{other}` is not a frequency: use daily, weekly or off"
+            )),
         }
     }
 
@@ -75,14 +79,26 @@ pub struct SubscriptionView {
 
 /// The actor's subscriptions, every topic listed.
 pub async fn list(ctx: &Context, actor: &Actor) -> Result<Vec<SubscriptionView>> {
-    let Some(user_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
-    let subscriptions = subscription::Entity::find().filter(subscription::Column::UserId.eq(user_id)).all(&ctx.db).await?;
-    let consents = consent::Entity::find().filter(consent::Column::UserId.eq(user_id)).filter(consent::Column::WithdrawnAt.is_null()).all(&ctx.db).await?;
+    let Some(user_id) = actor.user_id() else {
+        return Err(Error::Unauthenticated);
+    };
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .all(&ctx.db)
+        .await?;
+    let consents = consent::Entity::find()
+        .filter(consent::Column::UserId.eq(user_id))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .all(&ctx.db)
+        .await?;
     Ok(Topic::ALL
         .iter()
         .map(|topic| {
             let sub = subscriptions.iter().find(|s| s.topic == topic.as_str());
-            let given = consents.iter().filter(|c| c.topic == topic.as_str()).max_by_key(|c| c.granted_at);
+            let given = consents
+                .iter()
+                .filter(|c| c.topic == topic.as_str())
+                .max_by_key(|c| c.granted_at);
             SubscriptionView {
                 topic: topic.as_str().to_owned(),
                 frequency: sub.map_or("off", |s| s.frequency.as_str()).to_owned(),
@@ -95,24 +111,49 @@ pub async fn list(ctx: &Context, actor: &Actor) -> Result<Vec<SubscriptionView>>
 
 /// Subscribes to a topic (recording consent to the text version shown) or, with `off`,
 /// unsubscribes and withdraws consent.
-pub async fn set(ctx: &Context, actor: &Actor, topic: Topic, frequency: Frequency, consent_text_version: Option<&str>) -> Result<Vec<SubscriptionView>> {
-    let Some(user_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
+pub async fn set(
+    ctx: &Context,
+    actor: &Actor,
+    topic: Topic,
+    frequency: Frequency,
+    consent_text_version: Option<&str>,
+) -> Result<Vec<SubscriptionView>> {
+    let Some(user_id) = actor.user_id() else {
+        return Err(Error::Unauthenticated);
+    };
     if !actor.may_write() {
         return Err(Error::forbidden("this token may only read"));
     }
     let tx = db::begin_write(&ctx.db).await?;
-    let row = user::Entity::find_by_id(user_id).one(&tx).await?.ok_or(Error::Unauthenticated)?;
+    let row = user::Entity::find_by_id(user_id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
     let now = db::now();
     match frequency {
         Frequency::Off => withdraw(&tx, user_id, topic).await?,
         _ => {
             if consent_text_version != Some(CONSENT_TEXT_VERSION) {
-                return Err(FieldErrors::one("consent_text_version", format!("confirm the current consent text ({CONSENT_TEXT_VERSION})")).into());
+                return Err(FieldErrors::one(
+                    "consent_text_version",
+                    format!("confirm the current consent text ({CONSENT_TEXT_VERSION})"),
+                )
+                .into());
             }
-            consent::ActiveModel { user_id: Set(user_id), topic: Set(topic.as_str().into()), text_version: Set(CONSENT_TEXT_VERSION.into()), granted_at: Set(now), ..Default::default() }
-                .insert(&tx)
+            consent::ActiveModel {
+                user_id: Set(user_id),
+                topic: Set(topic.as_str().into()),
+                text_version: Set(CONSENT_TEXT_VERSION.into()),
+                granted_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&tx)
+            .await?;
+            let existing = subscription::Entity::find()
+                .filter(subscription::Column::UserId.eq(user_id))
+                .filter(subscription::Column::Topic.eq(topic.as_str()))
+                .one(&tx)
                 .await?;
-            let existing = subscription::Entity::find().filter(subscription::Column::UserId.eq(user_id)).filter(subscription::Column::Topic.eq(topic.as_str())).one(&tx).await?;
             match existing {
                 Some(sub) => {
                     let mut model: subscription::ActiveModel = sub.into();
@@ -120,9 +161,15 @@ pub async fn set(ctx: &Context, actor: &Actor, topic: Topic, frequency: Frequenc
                     model.update(&tx).await?;
                 }
                 None => {
-                    subscription::ActiveModel { user_id: Set(user_id), topic: Set(topic.as_str().into()), frequency: Set(frequency.as_str().into()), created_at: Set(now), ..Default::default() }
-                        .insert(&tx)
-                        .await?;
+                    subscription::ActiveModel {
+                        user_id: Set(user_id),
+                        topic: Set(topic.as_str().into()),
+                        frequency: Set(frequency.as_str().into()),
+                        created_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(&tx)
+                    .await?;
                 }
             }
             // Subscribing again lifts an earlier unsubscribe of this topic (not a bounce).
@@ -141,14 +188,20 @@ pub async fn set(ctx: &Context, actor: &Actor, topic: Topic, frequency: Frequenc
 async fn withdraw<C: ConnectionTrait>(conn: &C, user_id: i64, topic: Topic) -> Result<()> {
     let now = db::now();
     consent::Entity::update_many()
-        .col_expr(consent::Column::WithdrawnAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            consent::Column::WithdrawnAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(consent::Column::UserId.eq(user_id))
         .filter(consent::Column::Topic.eq(topic.as_str()))
         .filter(consent::Column::WithdrawnAt.is_null())
         .exec(conn)
         .await?;
     subscription::Entity::update_many()
-        .col_expr(subscription::Column::Frequency, sea_orm::sea_query::Expr::value("off"))
+        .col_expr(
+            subscription::Column::Frequency,
+            sea_orm::sea_query::Expr::value("off"),
+        )
         .filter(subscription::Column::UserId.eq(user_id))
         .filter(subscription::Column::Topic.eq(topic.as_str()))
         .exec(conn)
@@ -166,18 +219,30 @@ pub struct UnsubscribeTarget {
 }
 
 /// Reads an unsubscribe link.
-pub fn unsubscribe_target(ctx: &Context, token: &str) -> std::result::Result<UnsubscribeTarget, crate::links::LinkError> {
+pub fn unsubscribe_target(
+    ctx: &Context,
+    token: &str,
+) -> std::result::Result<UnsubscribeTarget, crate::links::LinkError> {
     let subject = ctx.signer().verify(token, "unsubscribe")?;
-    let (topic, address) = subject.split_once('|').ok_or(crate::links::LinkError::Invalid)?;
+    let (topic, address) = subject
+        .split_once('|')
+        .ok_or(crate::links::LinkError::Invalid)?;
     let topic = Topic::parse(topic).ok_or(crate::links::LinkError::Invalid)?;
-    Ok(UnsubscribeTarget { topic, address: address.to_owned() })
+    Ok(UnsubscribeTarget {
+        topic,
+        address: address.to_owned(),
+    })
 }
 
 /// Unsubscribes the address of a link from its topic; repeating it changes nothing.
 pub async fn unsubscribe(ctx: &Context, target: &UnsubscribeTarget) -> Result<()> {
     let tx = db::begin_write(&ctx.db).await?;
     email::suppress(&tx, &target.address, target.topic.as_str(), "unsubscribed").await?;
-    if let Some(row) = user::Entity::find().filter(user::Column::Email.eq(target.address.to_lowercase())).one(&tx).await? {
+    if let Some(row) = user::Entity::find()
+        .filter(user::Column::Email.eq(target.address.to_lowercase()))
+        .one(&tx)
+        .await?
+    {
         withdraw(&tx, row.id, target.topic).await?;
     }
     tx.commit().await?;
@@ -185,27 +250,47 @@ pub async fn unsubscribe(ctx: &Context, target: &UnsubscribeTarget) -> Result<()
 }
 
 async fn company_of<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<Option<company::Model>> {
-    let Some(m) = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).filter(membership::Column::CompanyId.is_not_null()).one(conn).await? else {
+    let Some(m) = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::CompanyId.is_not_null())
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
-    Ok(company::Entity::find_by_id(m.company_id.unwrap_or_default()).one(conn).await?)
+    Ok(
+        company::Entity::find_by_id(m.company_id.unwrap_or_default())
+            .one(conn)
+            .await?,
+    )
 }
 
 /// Sends the digests that are due at `now`: for each subscriber to new challenges, the
 /// challenges published since their last digest, ranked for their company, with reasons; one
 /// email per person, none when nothing new matches. Returns how many emails were queued.
 pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
-    let subscriptions = subscription::Entity::find().filter(subscription::Column::Topic.eq(Topic::NewChallenges.as_str())).all(&ctx.db).await?;
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::Topic.eq(Topic::NewChallenges.as_str()))
+        .all(&ctx.db)
+        .await?;
     let mut sent = 0;
     for sub in subscriptions {
-        let Ok(frequency) = Frequency::parse(&sub.frequency) else { continue };
-        let Some(period) = frequency.period() else { continue };
+        let Ok(frequency) = Frequency::parse(&sub.frequency) else {
+            continue;
+        };
+        let Some(period) = frequency.period() else {
+            continue;
+        };
         let since = sub.last_sent_at.unwrap_or(sub.created_at);
         if now - since < period {
             continue;
         }
-        let Some(person) = user::Entity::find_by_id(sub.user_id).one(&ctx.db).await? else { continue };
-        let Some(company) = company_of(&ctx.db, person.id).await? else { continue };
+        let Some(person) = user::Entity::find_by_id(sub.user_id).one(&ctx.db).await? else {
+            continue;
+        };
+        let Some(company) = company_of(&ctx.db, person.id).await? else {
+            continue;
+        };
         let lang = factoria_search::Lang::from_code(&person.locale);
         let new_ids: Vec<i64> = challenge::Entity::find()
             .filter(challenge::Column::Status.eq("published"))
@@ -218,13 +303,36 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
             .collect();
         let mut items = Vec::new();
         if !new_ids.is_empty() {
-            let filters = Filters { statuses: vec!["published".into()], deadline_from: Some(now.date_naive()), ..Filters::default() };
-            let options = MatchOptions { filters, limit: 50, explain: true, lang, ..MatchOptions::default() };
+            let filters = Filters {
+                statuses: vec!["published".into()],
+                deadline_from: Some(now.date_naive()),
+                ..Filters::default()
+            };
+            let options = MatchOptions {
+                filters,
+                limit: 50,
+                explain: true,
+                lang,
+                ..MatchOptions::default()
+            };
             let key = EntityKey::company(company.id);
-            let results = ctx.search.with_index(move |index| index.recommend_challenges(key, &options)).await?;
+            let results = ctx
+                .search
+                .with_index(move |index| index.recommend_challenges(key, &options))
+                .await?;
             let catalog = ctx.search.index.catalog();
-            for m in results.map(|r| r.matches).unwrap_or_default().into_iter().filter(|m| new_ids.contains(&m.challenge.id)).take(10) {
-                let Some(factoria_search::Document::Challenge(doc)) = catalog.get(m.challenge).map(|e| e.doc.clone()) else { continue };
+            for m in results
+                .map(|r| r.matches)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| new_ids.contains(&m.challenge.id))
+                .take(10)
+            {
+                let Some(factoria_search::Document::Challenge(doc)) =
+                    catalog.get(m.challenge).map(|e| e.doc.clone())
+                else {
+                    continue;
+                };
                 items.push(DigestItem {
                     title: doc.title.clone(),
                     department: doc.department.clone(),
@@ -236,7 +344,8 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
         }
         let tx = db::begin_write(&ctx.db).await?;
         if !items.is_empty() {
-            let to = Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+            let to =
+                Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
             let content = EmailContent::Digest(Digest {
                 name: person.name.clone(),
                 company_name: company.name.clone(),
@@ -244,8 +353,19 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
                 items,
                 settings_url: ctx.url("/account/alerts"),
             });
-            let outgoing = Outgoing { to, to_name: Some(person.name.clone()), user_id: Some(person.id), lang, content, topic: Some(Topic::NewChallenges), reply_to: None };
-            if email::enqueue(&tx, ctx.mailer.domain(), outgoing).await?.is_some() {
+            let outgoing = Outgoing {
+                to,
+                to_name: Some(person.name.clone()),
+                user_id: Some(person.id),
+                lang,
+                content,
+                topic: Some(Topic::NewChallenges),
+                reply_to: None,
+            };
+            if email::enqueue(&tx, ctx.mailer.domain(), outgoing)
+                .await?
+                .is_some()
+            {
                 sent += 1;
             }
         }
@@ -260,11 +380,23 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
 /// People following a challenge who asked to hear about it: members of following companies
 /// with a live subscription to followed challenges.
 async fn followers<C: ConnectionTrait>(conn: &C, challenge_id: i64) -> Result<Vec<user::Model>> {
-    let companies: Vec<i64> = interest::Entity::find().filter(interest::Column::ChallengeId.eq(challenge_id)).all(conn).await?.into_iter().map(|i| i.company_id).collect();
+    let companies: Vec<i64> = interest::Entity::find()
+        .filter(interest::Column::ChallengeId.eq(challenge_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|i| i.company_id)
+        .collect();
     if companies.is_empty() {
         return Ok(Vec::new());
     }
-    let users: Vec<i64> = membership::Entity::find().filter(membership::Column::CompanyId.is_in(companies)).all(conn).await?.into_iter().map(|m| m.user_id).collect();
+    let users: Vec<i64> = membership::Entity::find()
+        .filter(membership::Column::CompanyId.is_in(companies))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
     let subscribed: Vec<i64> = subscription::Entity::find()
         .filter(subscription::Column::UserId.is_in(users))
         .filter(subscription::Column::Topic.eq(Topic::FollowedChallenges.as_str()))
@@ -274,10 +406,18 @@ async fn followers<C: ConnectionTrait>(conn: &C, challenge_id: i64) -> Result<Ve
         .into_iter()
         .map(|s| s.user_id)
         .collect();
-    Ok(user::Entity::find().filter(user::Column::Id.is_in(subscribed)).all(conn).await?)
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(subscribed))
+        .all(conn)
+        .await?)
 }
 
-async fn tell_followers<C: ConnectionTrait>(ctx: &Context, conn: &C, row: &challenge::Model, deadline_soon: bool) -> Result<usize> {
+async fn tell_followers<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    row: &challenge::Model,
+    deadline_soon: bool,
+) -> Result<usize> {
     let mut queued = 0;
     for person in followers(conn, row.id).await? {
         let to = Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
@@ -285,11 +425,25 @@ async fn tell_followers<C: ConnectionTrait>(ctx: &Context, conn: &C, row: &chall
             name: person.name.clone(),
             challenge_title: row.title.clone(),
             deadline_soon,
-            deadline: row.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            deadline: row
+                .deadline
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
             url: ctx.url(&format!("/challenges/{}", row.external_id)),
         });
-        let outgoing = Outgoing { to, to_name: Some(person.name.clone()), user_id: Some(person.id), lang: factoria_search::Lang::from_code(&person.locale), content, topic: Some(Topic::FollowedChallenges), reply_to: None };
-        if email::enqueue(conn, ctx.mailer.domain(), outgoing).await?.is_some() {
+        let outgoing = Outgoing {
+            to,
+            to_name: Some(person.name.clone()),
+            user_id: Some(person.id),
+            lang: factoria_search::Lang::from_code(&person.locale),
+            content,
+            topic: Some(Topic::FollowedChallenges),
+            reply_to: None,
+        };
+        if email::enqueue(conn, ctx.mailer.domain(), outgoing)
+            .await?
+            .is_some()
+        {
             queued += 1;
         }
     }
@@ -298,8 +452,17 @@ async fn tell_followers<C: ConnectionTrait>(ctx: &Context, conn: &C, row: &chall
 
 /// Tells the followers of a challenge that it changed (its text, or its status: closed,
 /// awarded, cancelled), in the caller's transaction. Only published challenges have followers.
-pub async fn challenge_changed<C: ConnectionTrait>(ctx: &Context, conn: &C, challenge_id: i64) -> Result<usize> {
-    let Some(row) = challenge::Entity::find_by_id(challenge_id).one(conn).await? else { return Ok(0) };
+pub async fn challenge_changed<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    challenge_id: i64,
+) -> Result<usize> {
+    let Some(row) = challenge::Entity::find_by_id(challenge_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(0);
+    };
     tell_followers(ctx, conn, &row, false).await
 }
 
@@ -310,7 +473,11 @@ pub const REMINDER_DAYS: i64 = 3;
 /// once per challenge and deadline.
 pub async fn deadline_reminders(ctx: &Context, today: chrono::NaiveDate) -> Result<usize> {
     let target = today + Duration::days(REMINDER_DAYS);
-    let due = challenge::Entity::find().filter(challenge::Column::Status.eq("published")).filter(challenge::Column::Deadline.eq(target)).all(&ctx.db).await?;
+    let due = challenge::Entity::find()
+        .filter(challenge::Column::Status.eq("published"))
+        .filter(challenge::Column::Deadline.eq(target))
+        .all(&ctx.db)
+        .await?;
     let mut queued = 0;
     for row in due {
         let marker = format!("reminder:{}:{}", row.id, target);
@@ -332,4 +499,3 @@ pub async fn deadline_reminders(ctx: &Context, today: chrono::NaiveDate) -> Resu
     }
     Ok(queued)
 }
-

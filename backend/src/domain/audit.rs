@@ -38,7 +38,14 @@ pub mod action {
 }
 
 /// Appends an entry.
-pub async fn record<C: ConnectionTrait>(conn: &C, actor: Option<i64>, action: &str, subject: Option<String>, detail: Option<Value>, ip: Option<&str>) -> Result<()> {
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    actor: Option<i64>,
+    action: &str,
+    subject: Option<String>,
+    detail: Option<Value>,
+    ip: Option<&str>,
+) -> Result<()> {
     audit::ActiveModel {
         at: Set(db::now()),
         actor_user_id: Set(actor),

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use factoria_search::EntityKey;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -70,17 +73,29 @@ impl ChallengeSort {
             "-created_at" => Ok(Self::Newest),
             "title" => Ok(Self::Title),
             "-budget" => Ok(Self::Budget),
-            other => Err(format!("`{other}` is not a sort order: use deadline, -created_at, title or -budget")),
+            other => Err(format!(
+                "`{other}` is not a sort order: use deadline, -created_at, title or -budget"
+            )),
         }
     }
 }
 
 /// The department named `name`, created when it does not exist yet.
 pub async fn department_id_by_name<C: ConnectionTrait>(conn: &C, name: &str) -> Result<i64> {
-    if let Some(row) = department::Entity::find().filter(department::Column::Name.eq(name)).one(conn).await? {
+    if let Some(row) = department::Entity::find()
+        .filter(department::Column::Name.eq(name))
+        .one(conn)
+        .await?
+    {
         return Ok(row.id);
     }
-    let row = department::ActiveModel { name: Set(name.to_owned()), created_at: Set(db::now()), ..Default::default() }.insert(conn).await?;
+    let row = department::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(db::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
     Ok(row.id)
 }
 
@@ -89,8 +104,15 @@ pub const UNASSIGNED_DEPARTMENT: &str = "Sin departamento asignado";
 
 /// Reads a stored row back into a spec.
 pub fn spec_from_row(row: &challenge::Model) -> Result<ChallengeSpec> {
-    let bad = |what: &str, e: String| Error::Internal(anyhow::anyhow!("challenge {} holds an invalid {what}: {e}", row.id));
-    let list = |column: &str, text: &str| from_json_text(column, text).map_err(|e| Error::Internal(e.into()));
+    let bad = |what: &str, e: String| {
+        Error::Internal(anyhow::anyhow!(
+            "challenge {} holds an invalid {what}: {e}",
+            row.id
+        ))
+    };
+    let list = |column: &str, text: &str| {
+        from_json_text(column, text).map_err(|e| Error::Internal(e.into()))
+    };
     Ok(ChallengeSpec {
         external_id: Some(row.external_id.clone()),
         title: row.title.clone(),
@@ -102,8 +124,16 @@ pub fn spec_from_row(row: &challenge::Model) -> Result<ChallengeSpec> {
         must: list("requirements_must", &row.requirements_must)?,
         should: list("requirements_should", &row.requirements_should)?,
         sectors: list("sectors", &row.sectors)?,
-        cpv: list("cpv", &row.cpv)?.iter().map(|c| Cpv::parse(c)).collect::<std::result::Result<_, _>>().map_err(|e| bad("CPV code", e))?,
-        trl_min: row.trl_min.map(|t| Trl::new(i64::from(t))).transpose().map_err(|e| bad("TRL", e))?,
+        cpv: list("cpv", &row.cpv)?
+            .iter()
+            .map(|c| Cpv::parse(c))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| bad("CPV code", e))?,
+        trl_min: row
+            .trl_min
+            .map(|t| Trl::new(i64::from(t)))
+            .transpose()
+            .map_err(|e| bad("TRL", e))?,
         budget: row.budget_cents.map(Money::from_cents),
         deadline: row.deadline,
         required_certifications: list("required_certifications", &row.required_certifications)?,
@@ -113,7 +143,8 @@ pub fn spec_from_row(row: &challenge::Model) -> Result<ChallengeSpec> {
 
 /// The status column, checked.
 pub fn status_of(row: &challenge::Model) -> Result<ChallengeStatus> {
-    ChallengeStatus::parse(&row.status).map_err(|e| Error::Internal(anyhow::anyhow!("challenge {}: {e}", row.id)))
+    ChallengeStatus::parse(&row.status)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("challenge {}: {e}", row.id)))
 }
 
 fn fill(model: &mut challenge::ActiveModel, spec: &ChallengeSpec, language: Language) {
@@ -125,7 +156,9 @@ fn fill(model: &mut challenge::ActiveModel, spec: &ChallengeSpec, language: Lang
     model.requirements_must = Set(to_json_text(&spec.must));
     model.requirements_should = Set(to_json_text(&spec.should));
     model.sectors = Set(to_json_text(&spec.sectors));
-    model.cpv = Set(to_json_text(&spec.cpv.iter().map(Cpv::as_str).collect::<Vec<_>>()));
+    model.cpv = Set(to_json_text(
+        &spec.cpv.iter().map(Cpv::as_str).collect::<Vec<_>>(),
+    ));
     model.trl_min = Set(spec.trl_min.map(|t| i16::from(t.get())));
     model.budget_cents = Set(spec.budget.map(Money::cents));
     model.deadline = Set(spec.deadline);
@@ -134,9 +167,11 @@ fn fill(model: &mut challenge::ActiveModel, spec: &ChallengeSpec, language: Lang
 
 /// The language a challenge is written in: declared, or detected from its text.
 fn language_of(spec: &ChallengeSpec) -> Language {
-    spec.language.unwrap_or_else(|| match factoria_search::detect_language(&format!("{} {}", spec.title, spec.description)) {
-        factoria_search::Lang::En => Language::EN,
-        factoria_search::Lang::Es => Language::ES,
+    spec.language.unwrap_or_else(|| {
+        match factoria_search::detect_language(&format!("{} {}", spec.title, spec.description)) {
+            factoria_search::Lang::En => Language::EN,
+            factoria_search::Lang::Es => Language::ES,
+        }
     })
 }
 
@@ -145,9 +180,21 @@ pub use super::companies::Upserted;
 
 /// Creates or updates the challenge with the spec's interchange id in `department_id`, in the
 /// caller's transaction; an identical challenge writes nothing.
-pub async fn upsert<C: ConnectionTrait>(conn: &C, spec: &ChallengeSpec, department_id: i64, status: ChallengeStatus, created_by: Option<i64>) -> Result<(i64, Upserted)> {
-    let external_id = spec.external_id.clone().unwrap_or_else(|| new_external_id("ch"));
-    let existing = challenge::Entity::find().filter(challenge::Column::ExternalId.eq(&external_id)).one(conn).await?;
+pub async fn upsert<C: ConnectionTrait>(
+    conn: &C,
+    spec: &ChallengeSpec,
+    department_id: i64,
+    status: ChallengeStatus,
+    created_by: Option<i64>,
+) -> Result<(i64, Upserted)> {
+    let external_id = spec
+        .external_id
+        .clone()
+        .unwrap_or_else(|| new_external_id("ch"));
+    let existing = challenge::Entity::find()
+        .filter(challenge::Column::ExternalId.eq(&external_id))
+        .one(conn)
+        .await?;
     let language = language_of(spec);
     let now = db::now();
     let (id, outcome) = match existing {
@@ -207,8 +254,16 @@ fn visible(actor: &Actor, row: &challenge::Model) -> bool {
 }
 
 /// The row of a challenge the actor may see.
-pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, external_id: &str) -> Result<challenge::Model> {
-    match challenge::Entity::find().filter(challenge::Column::ExternalId.eq(external_id)).one(conn).await? {
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    external_id: &str,
+) -> Result<challenge::Model> {
+    match challenge::Entity::find()
+        .filter(challenge::Column::ExternalId.eq(external_id))
+        .one(conn)
+        .await?
+    {
         Some(row) if visible(actor, &row) => Ok(row),
         _ => Err(Error::NotFound("challenge")),
     }
@@ -216,9 +271,16 @@ pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, external_id: &str
 
 /// The view of a stored challenge.
 pub async fn view<C: ConnectionTrait>(conn: &C, row: &challenge::Model) -> Result<ChallengeView> {
-    let department = department::Entity::find_by_id(row.department_id).one(conn).await?.map(|d| d.name).unwrap_or_default();
+    let department = department::Entity::find_by_id(row.department_id)
+        .one(conn)
+        .await?
+        .map(|d| d.name)
+        .unwrap_or_default();
     let awarded_company = match row.awarded_company_id {
-        Some(id) => company::Entity::find_by_id(id).one(conn).await?.map(|c| c.external_id),
+        Some(id) => company::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|c| c.external_id),
         None => None,
     };
     let spec = spec_from_row(row)?;
@@ -239,17 +301,29 @@ pub async fn get(ctx: &Context, actor: &Actor, external_id: &str) -> Result<Chal
 }
 
 /// A page of challenges.
-pub async fn list(ctx: &Context, actor: &Actor, query: &ChallengeListQuery, paging: Paging) -> Result<Page<ChallengeView>> {
+pub async fn list(
+    ctx: &Context,
+    actor: &Actor,
+    query: &ChallengeListQuery,
+    paging: Paging,
+) -> Result<Page<ChallengeView>> {
     let mut select = challenge::Entity::find();
     let statuses: Vec<&str> = if query.statuses.is_empty() {
-        ChallengeStatus::ALL.iter().filter(|s| **s != ChallengeStatus::Draft).map(|s| s.as_str()).collect()
+        ChallengeStatus::ALL
+            .iter()
+            .filter(|s| **s != ChallengeStatus::Draft)
+            .map(|s| s.as_str())
+            .collect()
     } else {
         query.statuses.iter().map(|s| s.as_str()).collect()
     };
     select = select.filter(challenge::Column::Status.is_in(statuses));
     // Drafts only of the actor's departments.
     if !actor.is_admin() {
-        let departments = actor.user().map(|u| u.departments.clone()).unwrap_or_default();
+        let departments = actor
+            .user()
+            .map(|u| u.departments.clone())
+            .unwrap_or_default();
         select = select.filter(
             sea_orm::Condition::any()
                 .add(challenge::Column::Status.ne(ChallengeStatus::Draft.as_str()))
@@ -257,13 +331,26 @@ pub async fn list(ctx: &Context, actor: &Actor, query: &ChallengeListQuery, pagi
         );
     }
     if let Some(name) = &query.department {
-        match department::Entity::find().filter(department::Column::Name.eq(name.as_str())).one(&ctx.db).await? {
+        match department::Entity::find()
+            .filter(department::Column::Name.eq(name.as_str()))
+            .one(&ctx.db)
+            .await?
+        {
             Some(d) => select = select.filter(challenge::Column::DepartmentId.eq(d.id)),
-            None => return Ok(Page { items: Vec::new(), page: paging.page, per_page: paging.per_page, total: 0 }),
+            None => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    page: paging.page,
+                    per_page: paging.per_page,
+                    total: 0,
+                });
+            }
         }
     }
     if let Some(sector) = &query.sector {
-        select = select.filter(challenge::Column::Sectors.contains(serde_json::to_string(sector).unwrap_or_default()));
+        select = select.filter(
+            challenge::Column::Sectors.contains(serde_json::to_string(sector).unwrap_or_default()),
+        );
     }
     if let Some(from) = query.deadline_from {
         select = select.filter(challenge::Column::Deadline.gte(from));
@@ -276,30 +363,58 @@ pub async fn list(ctx: &Context, actor: &Actor, query: &ChallengeListQuery, pagi
     }
     .order_by_asc(challenge::Column::Id);
     let total = select.clone().count(&ctx.db).await?;
-    let rows = select.offset(paging.offset()).limit(paging.per_page).all(&ctx.db).await?;
+    let rows = select
+        .offset(paging.offset())
+        .limit(paging.per_page)
+        .all(&ctx.db)
+        .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
         items.push(view(&ctx.db, row).await?);
     }
-    Ok(Page { items, page: paging.page, per_page: paging.per_page, total })
+    Ok(Page {
+        items,
+        page: paging.page,
+        per_page: paging.per_page,
+        total,
+    })
 }
 
 /// The department an officer writes a challenge for: the one named in the spec, which must be
 /// theirs, or their only one.
-async fn department_for<C: ConnectionTrait>(conn: &C, actor: &Actor, spec: &ChallengeSpec) -> Result<i64> {
+async fn department_for<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    spec: &ChallengeSpec,
+) -> Result<i64> {
     match (&spec.department, actor) {
         (Some(name), actor) if actor.is_admin() => department_id_by_name(conn, name).await,
         (Some(name), actor) => {
-            let row = department::Entity::find().filter(department::Column::Name.eq(name.as_str())).one(conn).await?;
+            let row = department::Entity::find()
+                .filter(department::Column::Name.eq(name.as_str()))
+                .one(conn)
+                .await?;
             match row {
                 Some(d) if actor.manages_department(d.id) => Ok(d.id),
-                _ => Err(Error::forbidden(format!("you are not an officer of {name}"))),
+                _ => Err(Error::forbidden(format!(
+                    "you are not an officer of {name}"
+                ))),
             }
         }
-        (None, Actor::User(user)) if user.departments.len() == 1 && actor.may_write() => Ok(user.departments[0]),
-        (None, Actor::User(user)) if user.departments.len() > 1 => Err(FieldErrors::one("department", "you belong to several departments: name one").into()),
-        (None, actor) if actor.is_admin() => Err(FieldErrors::one("department", "is required").into()),
-        _ => Err(Error::forbidden("only officers of a department may create challenges")),
+        (None, Actor::User(user)) if user.departments.len() == 1 && actor.may_write() => {
+            Ok(user.departments[0])
+        }
+        (None, Actor::User(user)) if user.departments.len() > 1 => Err(FieldErrors::one(
+            "department",
+            "you belong to several departments: name one",
+        )
+        .into()),
+        (None, actor) if actor.is_admin() => {
+            Err(FieldErrors::one("department", "is required").into())
+        }
+        _ => Err(Error::forbidden(
+            "only officers of a department may create challenges",
+        )),
     }
 }
 
@@ -311,43 +426,89 @@ pub async fn create(ctx: &Context, actor: &Actor, spec: ChallengeSpec) -> Result
     let tx = db::begin_write(&ctx.db).await?;
     let department_id = department_for(&tx, actor, &spec).await?;
     if let Some(id) = &spec.external_id
-        && challenge::Entity::find().filter(challenge::Column::ExternalId.eq(id)).one(&tx).await?.is_some()
+        && challenge::Entity::find()
+            .filter(challenge::Column::ExternalId.eq(id))
+            .one(&tx)
+            .await?
+            .is_some()
     {
-        return Err(Error::Conflict(format!("a challenge with id {id} already exists")));
+        return Err(Error::Conflict(format!(
+            "a challenge with id {id} already exists"
+        )));
     }
     if spec.status.is_some_and(|s| s != ChallengeStatus::Draft) {
-        return Err(FieldErrors::one("status", "new challenges start as drafts; publish them with the status endpoint").into());
+        return Err(FieldErrors::one(
+            "status",
+            "new challenges start as drafts; publish them with the status endpoint",
+        )
+        .into());
     }
-    let (id, _) = upsert(&tx, &spec, department_id, ChallengeStatus::Draft, actor.user_id()).await?;
-    let row = challenge::Entity::find_by_id(id).one(&tx).await?.ok_or(Error::NotFound("challenge"))?;
+    let (id, _) = upsert(
+        &tx,
+        &spec,
+        department_id,
+        ChallengeStatus::Draft,
+        actor.user_id(),
+    )
+    .await?;
+    let row = challenge::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
     tx.commit().await?;
     view(&ctx.db, &row).await
 }
 
-async fn find_managed<C: ConnectionTrait>(conn: &C, actor: &Actor, external_id: &str) -> Result<challenge::Model> {
+async fn find_managed<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    external_id: &str,
+) -> Result<challenge::Model> {
     let row = find(conn, actor, external_id).await?;
     if matches!(actor, Actor::Anonymous) {
         return Err(Error::Unauthenticated);
     }
     if !actor.manages_department(row.department_id) {
-        return Err(Error::forbidden("only officers of the challenge's department may change it"));
+        return Err(Error::forbidden(
+            "only officers of the challenge's department may change it",
+        ));
     }
     Ok(row)
 }
 
 /// Replaces a challenge's content; its status changes only through [`transition`].
-pub async fn replace(ctx: &Context, actor: &Actor, external_id: &str, mut spec: ChallengeSpec) -> Result<ChallengeView> {
+pub async fn replace(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    mut spec: ChallengeSpec,
+) -> Result<ChallengeView> {
     let tx = db::begin_write(&ctx.db).await?;
     let row = find_managed(&tx, actor, external_id).await?;
     let status = status_of(&row)?;
-    if matches!(status, ChallengeStatus::Awarded | ChallengeStatus::Cancelled) {
-        return Err(Error::Conflict(format!("the challenge is {status}, which is final: it can no longer be edited")));
+    if matches!(
+        status,
+        ChallengeStatus::Awarded | ChallengeStatus::Cancelled
+    ) {
+        return Err(Error::Conflict(format!(
+            "the challenge is {status}, which is final: it can no longer be edited"
+        )));
     }
-    if spec.external_id.as_deref().is_some_and(|id| id != external_id) {
-        return Err(FieldErrors::one("id", "the id in the body differs from the id in the address").into());
+    if spec
+        .external_id
+        .as_deref()
+        .is_some_and(|id| id != external_id)
+    {
+        return Err(FieldErrors::one(
+            "id",
+            "the id in the body differs from the id in the address",
+        )
+        .into());
     }
     if spec.status.is_some_and(|s| s != status) {
-        return Err(Error::Conflict("change the status with POST /api/v1/challenges/{id}/status".into()));
+        return Err(Error::Conflict(
+            "change the status with POST /api/v1/challenges/{id}/status".into(),
+        ));
     }
     let department_id = match &spec.department {
         Some(_) => department_for(&tx, actor, &spec).await?,
@@ -358,18 +519,27 @@ pub async fn replace(ctx: &Context, actor: &Actor, external_id: &str, mut spec: 
     if outcome == Upserted::Updated {
         super::alerts::challenge_changed(ctx, &tx, row.id).await?;
     }
-    let row = challenge::Entity::find_by_id(row.id).one(&tx).await?.ok_or(Error::NotFound("challenge"))?;
+    let row = challenge::Entity::find_by_id(row.id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
     tx.commit().await?;
     view(&ctx.db, &row).await
 }
 
 /// Applies a JSON merge patch to a challenge's record, then replaces it.
-pub async fn patch(ctx: &Context, actor: &Actor, external_id: &str, patch: &Value) -> Result<ChallengeView> {
+pub async fn patch(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    patch: &Value,
+) -> Result<ChallengeView> {
     let row = find_managed(&ctx.db, actor, external_id).await?;
     if !patch.is_object() {
         return Err(FieldErrors::one("(body)", "must be a JSON object").into());
     }
-    let mut record = serde_json::to_value(view(&ctx.db, &row).await?.record).map_err(|e| Error::Internal(e.into()))?;
+    let mut record = serde_json::to_value(view(&ctx.db, &row).await?.record)
+        .map_err(|e| Error::Internal(e.into()))?;
     merge_patch(&mut record, patch);
     let (spec, _) = ChallengeSpec::parse(&record, UnknownFields::Reject)?;
     replace(ctx, actor, external_id, spec).await
@@ -377,25 +547,54 @@ pub async fn patch(ctx: &Context, actor: &Actor, external_id: &str, patch: &Valu
 
 /// Moves a challenge along its life cycle; an invalid step is a conflict with the reason.
 /// Awarding names the company.
-pub async fn transition(ctx: &Context, actor: &Actor, external_id: &str, to: ChallengeStatus, awarded_company: Option<&str>) -> Result<ChallengeView> {
+pub async fn transition(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    to: ChallengeStatus,
+    awarded_company: Option<&str>,
+) -> Result<ChallengeView> {
     let tx = db::begin_write(&ctx.db).await?;
     let row = find_managed(&tx, actor, external_id).await?;
     let from = status_of(&row)?;
     from.check_transition(to).map_err(Error::Conflict)?;
     let awarded = match (to, awarded_company) {
         (ChallengeStatus::Awarded, Some(company_id)) => {
-            let company = company::Entity::find().filter(company::Column::ExternalId.eq(company_id)).one(&tx).await?;
-            Some(company.ok_or_else(|| FieldErrors::one("awarded_company", format!("no company has id {company_id}")))?.id)
+            let company = company::Entity::find()
+                .filter(company::Column::ExternalId.eq(company_id))
+                .one(&tx)
+                .await?;
+            Some(
+                company
+                    .ok_or_else(|| {
+                        FieldErrors::one(
+                            "awarded_company",
+                            format!("no company has id {company_id}"),
+                        )
+                    })?
+                    .id,
+            )
         }
-        (ChallengeStatus::Awarded, None) => return Err(FieldErrors::one("awarded_company", "name the company the challenge is awarded to").into()),
-        (_, Some(_)) => return Err(FieldErrors::one("awarded_company", "only an award names a company").into()),
+        (ChallengeStatus::Awarded, None) => {
+            return Err(FieldErrors::one(
+                "awarded_company",
+                "name the company the challenge is awarded to",
+            )
+            .into());
+        }
+        (_, Some(_)) => {
+            return Err(FieldErrors::one("awarded_company", "only an award names a company").into());
+        }
         (_, None) => None,
     };
     if to == ChallengeStatus::Published {
         let spec = spec_from_row(&row)?;
         let mut missing = FieldErrors::default();
         if spec.deadline.is_some_and(|d| d < Utc::now().date_naive()) {
-            missing.push("deadline", "is in the past: set a future deadline before publishing");
+            missing.push(
+                "deadline",
+                "is in the past: set a future deadline before publishing",
+            );
         }
         if !missing.is_empty() {
             return Err(missing.into());
@@ -414,7 +613,10 @@ pub async fn transition(ctx: &Context, actor: &Actor, external_id: &str, to: Cha
     if from == ChallengeStatus::Published {
         super::alerts::challenge_changed(ctx, &tx, id).await?;
     }
-    let row = challenge::Entity::find_by_id(id).one(&tx).await?.ok_or(Error::NotFound("challenge"))?;
+    let row = challenge::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
     tx.commit().await?;
     view(&ctx.db, &row).await
 }

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use factoria_search::EntityKey;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -69,16 +70,26 @@ impl CompanySort {
             "-name" => Ok(Self::NameDesc),
             "-created_at" => Ok(Self::Newest),
             "-updated_at" => Ok(Self::Updated),
-            other => Err(format!("`{other}` is not a sort order: use name, -name, -created_at or -updated_at")),
+            other => Err(format!(
+                "`{other}` is not a sort order: use name, -name, -created_at or -updated_at"
+            )),
         }
     }
 }
 
 /// Reads a stored row back into a profile.
 pub fn profile_from_row(row: &company::Model) -> Result<CompanyProfile> {
-    let bad = |what: &str, e: String| Error::Internal(anyhow::anyhow!("company {} holds an invalid {what}: {e}", row.id));
-    let parse_list = |column: &str, text: &str| from_json_text(column, text).map_err(|e| Error::Internal(e.into()));
-    let references: Vec<Value> = serde_json::from_str(&row.references).map_err(|e| bad("references", e.to_string()))?;
+    let bad = |what: &str, e: String| {
+        Error::Internal(anyhow::anyhow!(
+            "company {} holds an invalid {what}: {e}",
+            row.id
+        ))
+    };
+    let parse_list = |column: &str, text: &str| {
+        from_json_text(column, text).map_err(|e| Error::Internal(e.into()))
+    };
+    let references: Vec<Value> =
+        serde_json::from_str(&row.references).map_err(|e| bad("references", e.to_string()))?;
     let references = references
         .iter()
         .map(|r| Reference {
@@ -91,20 +102,39 @@ pub fn profile_from_row(row: &company::Model) -> Result<CompanyProfile> {
         (None, None) => None,
         (name, email) => Some(Contact {
             name: name.clone(),
-            email: email.as_deref().map(Email::parse).transpose().map_err(|e| bad("contact email", e))?,
+            email: email
+                .as_deref()
+                .map(Email::parse)
+                .transpose()
+                .map_err(|e| bad("contact email", e))?,
         }),
     };
     Ok(CompanyProfile {
         external_id: Some(row.external_id.clone()),
         name: row.name.clone(),
         kind: CompanyKind::parse(&row.kind).map_err(|e| bad("kind", e))?,
-        size: row.size.as_deref().map(SizeClass::parse).transpose().map_err(|e| bad("size", e))?,
+        size: row
+            .size
+            .as_deref()
+            .map(SizeClass::parse)
+            .transpose()
+            .map_err(|e| bad("size", e))?,
         founded: row.founded,
         region: row.region.clone(),
         municipality: row.municipality.clone(),
-        website: row.website.as_deref().map(WebUrl::parse).transpose().map_err(|e| bad("website", e))?,
+        website: row
+            .website
+            .as_deref()
+            .map(WebUrl::parse)
+            .transpose()
+            .map_err(|e| bad("website", e))?,
         contact,
-        tax_id: row.tax_id.as_deref().map(TaxId::parse).transpose().map_err(|e| bad("tax id", e))?,
+        tax_id: row
+            .tax_id
+            .as_deref()
+            .map(TaxId::parse)
+            .transpose()
+            .map_err(|e| bad("tax id", e))?,
         languages: parse_list("languages", &row.languages)?
             .iter()
             .map(|l| Language::parse(l))
@@ -119,7 +149,11 @@ pub fn profile_from_row(row: &company::Model) -> Result<CompanyProfile> {
             .map(|c| Cpv::parse(c))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| bad("CPV code", e))?,
-        trl: row.trl.map(|t| Trl::new(i64::from(t))).transpose().map_err(|e| bad("TRL", e))?,
+        trl: row
+            .trl
+            .map(|t| Trl::new(i64::from(t)))
+            .transpose()
+            .map_err(|e| bad("TRL", e))?,
         certifications: parse_list("certifications", &row.certifications)?,
         references,
     })
@@ -142,14 +176,25 @@ fn fill(model: &mut company::ActiveModel, profile: &CompanyProfile) {
     model.municipality = Set(profile.municipality.clone());
     model.website = Set(profile.website.as_ref().map(|w| w.as_str().to_owned()));
     model.contact_name = Set(profile.contact.as_ref().and_then(|c| c.name.clone()));
-    model.contact_email = Set(profile.contact.as_ref().and_then(|c| c.email.as_ref().map(|e| e.as_str().to_owned())));
+    model.contact_email = Set(profile
+        .contact
+        .as_ref()
+        .and_then(|c| c.email.as_ref().map(|e| e.as_str().to_owned())));
     model.tax_id = Set(profile.tax_id.as_ref().map(|t| t.as_str().to_owned()));
-    model.languages = Set(to_json_text(&profile.languages.iter().map(Language::as_str).collect::<Vec<_>>()));
+    model.languages = Set(to_json_text(
+        &profile
+            .languages
+            .iter()
+            .map(Language::as_str)
+            .collect::<Vec<_>>(),
+    ));
     model.description = Set(profile.description.clone());
     model.capabilities = Set(to_json_text(&profile.capabilities));
     model.technologies = Set(to_json_text(&profile.technologies));
     model.sectors = Set(to_json_text(&profile.sectors));
-    model.cpv = Set(to_json_text(&profile.cpv.iter().map(Cpv::as_str).collect::<Vec<_>>()));
+    model.cpv = Set(to_json_text(
+        &profile.cpv.iter().map(Cpv::as_str).collect::<Vec<_>>(),
+    ));
     model.trl = Set(profile.trl.map(|t| i16::from(t.get())));
     model.certifications = Set(to_json_text(&profile.certifications));
     model.references = Set(references_json(&profile.references));
@@ -158,7 +203,10 @@ fn fill(model: &mut company::ActiveModel, profile: &CompanyProfile) {
 /// A new interchange id: `co-` and twelve random hex digits.
 pub fn new_external_id(prefix: &str) -> String {
     let bytes: [u8; 6] = rand::random();
-    format!("{prefix}-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "{prefix}-{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 /// What an upsert did.
@@ -175,12 +223,18 @@ pub enum Upserted {
 
 /// Creates or updates the company with the profile's interchange id, in the caller's
 /// transaction; an identical profile writes nothing. Returns the row id.
-pub async fn upsert<C: ConnectionTrait>(conn: &C, profile: &CompanyProfile) -> Result<(i64, Upserted)> {
+pub async fn upsert<C: ConnectionTrait>(
+    conn: &C,
+    profile: &CompanyProfile,
+) -> Result<(i64, Upserted)> {
     let external_id = match &profile.external_id {
         Some(id) => id.clone(),
         None => new_external_id("co"),
     };
-    let existing = company::Entity::find().filter(company::Column::ExternalId.eq(&external_id)).one(conn).await?;
+    let existing = company::Entity::find()
+        .filter(company::Column::ExternalId.eq(&external_id))
+        .one(conn)
+        .await?;
     let now = db::now();
     let (id, outcome) = match existing {
         Some(row) => {
@@ -214,7 +268,12 @@ pub async fn upsert<C: ConnectionTrait>(conn: &C, profile: &CompanyProfile) -> R
 }
 
 /// Whether the actor sees contact details and tax id of `company`.
-pub async fn sees_contact<C: ConnectionTrait>(ctx: &Context, conn: &C, actor: &Actor, company: i64) -> Result<bool> {
+pub async fn sees_contact<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    actor: &Actor,
+    company: i64,
+) -> Result<bool> {
     if actor.belongs_to_company(company) {
         return Ok(true);
     }
@@ -224,22 +283,41 @@ pub async fn sees_contact<C: ConnectionTrait>(ctx: &Context, conn: &C, actor: &A
     if ctx.config.contact_visibility == crate::config::ContactVisibility::Officers {
         return Ok(true);
     }
-    let departments = actor.user().map(|u| u.departments.clone()).unwrap_or_default();
+    let departments = actor
+        .user()
+        .map(|u| u.departments.clone())
+        .unwrap_or_default();
     super::interests::has_accepted_introduction(conn, company, &departments).await
 }
 
-async fn view<C: ConnectionTrait>(ctx: &Context, conn: &C, actor: &Actor, row: &company::Model) -> Result<CompanyView> {
+async fn view<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    actor: &Actor,
+    row: &company::Model,
+) -> Result<CompanyView> {
     let mut profile = profile_from_row(row)?;
     if !sees_contact(ctx, conn, actor, row.id).await? {
         profile.contact = None;
         profile.tax_id = None;
     }
-    Ok(CompanyView { record: profile.to_record(&row.external_id), created_at: row.created_at, updated_at: row.updated_at })
+    Ok(CompanyView {
+        record: profile.to_record(&row.external_id),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
 }
 
 /// The row of a visible company; hidden ones are found by their members and admins only.
-pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, external_id: &str) -> Result<company::Model> {
-    let row = company::Entity::find().filter(company::Column::ExternalId.eq(external_id)).one(conn).await?;
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    external_id: &str,
+) -> Result<company::Model> {
+    let row = company::Entity::find()
+        .filter(company::Column::ExternalId.eq(external_id))
+        .one(conn)
+        .await?;
     match row {
         Some(row) if row.moderation == "visible" || actor.belongs_to_company(row.id) => Ok(row),
         _ => Err(Error::NotFound("company")),
@@ -253,11 +331,20 @@ pub async fn get(ctx: &Context, actor: &Actor, external_id: &str) -> Result<Comp
 }
 
 /// A page of companies.
-pub async fn list(ctx: &Context, actor: &Actor, query: &CompanyListQuery, paging: Paging) -> Result<Page<CompanyView>> {
+pub async fn list(
+    ctx: &Context,
+    actor: &Actor,
+    query: &CompanyListQuery,
+    paging: Paging,
+) -> Result<Page<CompanyView>> {
     let mut select = company::Entity::find().filter(company::Column::Moderation.eq("visible"));
     if let Some(name) = &query.name {
-        let pattern = format!("%{}%", name.to_lowercase().replace('%', "\\%").replace('_', "\\_"));
-        select = select.filter(Expr::expr(Func::lower(Expr::col(company::Column::Name))).like(pattern));
+        let pattern = format!(
+            "%{}%",
+            name.to_lowercase().replace('%', "\\%").replace('_', "\\_")
+        );
+        select =
+            select.filter(Expr::expr(Func::lower(Expr::col(company::Column::Name))).like(pattern));
     }
     if let Some(kind) = query.kind {
         select = select.filter(company::Column::Kind.eq(kind.as_str()));
@@ -280,12 +367,21 @@ pub async fn list(ctx: &Context, actor: &Actor, query: &CompanyListQuery, paging
     }
     .order_by_asc(company::Column::Id);
     let total = select.clone().count(&ctx.db).await?;
-    let rows = select.offset(paging.offset()).limit(paging.per_page).all(&ctx.db).await?;
+    let rows = select
+        .offset(paging.offset())
+        .limit(paging.per_page)
+        .all(&ctx.db)
+        .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
         items.push(view(ctx, &ctx.db, actor, row).await?);
     }
-    Ok(Page { items, page: paging.page, per_page: paging.per_page, total })
+    Ok(Page {
+        items,
+        page: paging.page,
+        per_page: paging.per_page,
+        total,
+    })
 }
 
 /// Creates a company; a user who creates one becomes its member.
@@ -298,9 +394,15 @@ pub async fn create(ctx: &Context, actor: &Actor, profile: CompanyProfile) -> Re
     }
     let tx = db::begin_write(&ctx.db).await?;
     if let Some(id) = &profile.external_id
-        && company::Entity::find().filter(company::Column::ExternalId.eq(id)).one(&tx).await?.is_some()
+        && company::Entity::find()
+            .filter(company::Column::ExternalId.eq(id))
+            .one(&tx)
+            .await?
+            .is_some()
     {
-        return Err(Error::Conflict(format!("a company with id {id} already exists")));
+        return Err(Error::Conflict(format!(
+            "a company with id {id} already exists"
+        )));
     }
     let (id, _) = upsert(&tx, &profile).await?;
     if let Some(user) = actor.user().filter(|u| !u.is_admin) {
@@ -314,7 +416,10 @@ pub async fn create(ctx: &Context, actor: &Actor, profile: CompanyProfile) -> Re
         .insert(&tx)
         .await?;
     }
-    let row = company::Entity::find_by_id(id).one(&tx).await?.ok_or(Error::NotFound("company"))?;
+    let row = company::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
     tx.commit().await?;
     let mut actor = actor.clone();
     if let Actor::User(user) = &mut actor {
@@ -324,32 +429,62 @@ pub async fn create(ctx: &Context, actor: &Actor, profile: CompanyProfile) -> Re
 }
 
 /// Replaces a company's profile; only its members and admins may.
-pub async fn replace(ctx: &Context, actor: &Actor, external_id: &str, mut profile: CompanyProfile) -> Result<CompanyView> {
+pub async fn replace(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    mut profile: CompanyProfile,
+) -> Result<CompanyView> {
     let tx = db::begin_write(&ctx.db).await?;
     let row = find(&tx, actor, external_id).await?;
     if !actor.manages_company(row.id) {
-        return Err(if matches!(actor, Actor::Anonymous) { Error::Unauthenticated } else { Error::forbidden("only members of this company may change it") });
+        return Err(if matches!(actor, Actor::Anonymous) {
+            Error::Unauthenticated
+        } else {
+            Error::forbidden("only members of this company may change it")
+        });
     }
-    if profile.external_id.as_deref().is_some_and(|id| id != external_id) {
-        return Err(FieldErrors::one("id", "the id in the body differs from the id in the address").into());
+    if profile
+        .external_id
+        .as_deref()
+        .is_some_and(|id| id != external_id)
+    {
+        return Err(FieldErrors::one(
+            "id",
+            "the id in the body differs from the id in the address",
+        )
+        .into());
     }
     profile.external_id = Some(external_id.to_owned());
     upsert(&tx, &profile).await?;
-    let row = company::Entity::find_by_id(row.id).one(&tx).await?.ok_or(Error::NotFound("company"))?;
+    let row = company::Entity::find_by_id(row.id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
     tx.commit().await?;
     view(ctx, &ctx.db, actor, &row).await
 }
 
 /// Applies a JSON merge patch (RFC 7386) to a company's record, then replaces it.
-pub async fn patch(ctx: &Context, actor: &Actor, external_id: &str, patch: &Value) -> Result<CompanyView> {
+pub async fn patch(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    patch: &Value,
+) -> Result<CompanyView> {
     let row = find(&ctx.db, actor, external_id).await?;
     if !actor.manages_company(row.id) {
-        return Err(if matches!(actor, Actor::Anonymous) { Error::Unauthenticated } else { Error::forbidden("only members of this company may change it") });
+        return Err(if matches!(actor, Actor::Anonymous) {
+            Error::Unauthenticated
+        } else {
+            Error::forbidden("only members of this company may change it")
+        });
     }
     if !patch.is_object() {
         return Err(FieldErrors::one("(body)", "must be a JSON object").into());
     }
-    let mut record = serde_json::to_value(profile_from_row(&row)?.to_record(external_id)).map_err(|e| Error::Internal(e.into()))?;
+    let mut record = serde_json::to_value(profile_from_row(&row)?.to_record(external_id))
+        .map_err(|e| Error::Internal(e.into()))?;
     merge_patch(&mut record, patch);
     let (profile, _) = CompanyProfile::parse(&record, UnknownFields::Reject)?;
     replace(ctx, actor, external_id, profile).await
@@ -373,23 +508,42 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 
 /// Checks an id taken from a URL path.
 pub fn check_path_id(id: &str) -> Result<()> {
-    parse_external_id(id).map(|_| ()).map_err(|_| Error::NotFound("company"))
+    parse_external_id(id)
+        .map(|_| ())
+        .map_err(|_| Error::NotFound("company"))
 }
 
 /// Hides a company from everyone but its members (and the search index), or shows it again.
-pub async fn moderate(ctx: &Context, actor: &Actor, external_id: &str, visible: bool) -> Result<()> {
+pub async fn moderate(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    visible: bool,
+) -> Result<()> {
     if !actor.is_admin() || !actor.may_write() {
         return Err(Error::forbidden("only administrators moderate profiles"));
     }
     let tx = db::begin_write(&ctx.db).await?;
-    let row = company::Entity::find().filter(company::Column::ExternalId.eq(external_id)).one(&tx).await?.ok_or(Error::NotFound("company"))?;
+    let row = company::Entity::find()
+        .filter(company::Column::ExternalId.eq(external_id))
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
     let id = row.id;
     let mut model: company::ActiveModel = row.into();
     model.moderation = Set(if visible { "visible" } else { "hidden" }.to_owned());
     model.updated_at = Set(db::now());
     model.update(&tx).await?;
     db::record_change(&tx, EntityKey::company(id)).await?;
-    super::audit::record(&tx, actor.user_id(), super::audit::action::MODERATED, Some(format!("company:{id}")), Some(serde_json::json!({"visible": visible})), None).await?;
+    super::audit::record(
+        &tx,
+        actor.user_id(),
+        super::audit::action::MODERATED,
+        Some(format!("company:{id}")),
+        Some(serde_json::json!({"visible": visible})),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     ctx.search.notify_change();
     Ok(())

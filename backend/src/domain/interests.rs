@@ -1,7 +1,9 @@
 //! Companies following a challenge or declaring interest in it.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::Serialize;
 
 use super::{Actor, Error, Result};
@@ -30,7 +32,11 @@ pub struct InterestView {
 }
 
 /// Whether an officer of `departments` has an accepted introduction with `company`.
-pub async fn has_accepted_introduction<C: ConnectionTrait>(conn: &C, company_id: i64, departments: &[i64]) -> Result<bool> {
+pub async fn has_accepted_introduction<C: ConnectionTrait>(
+    conn: &C,
+    company_id: i64,
+    departments: &[i64],
+) -> Result<bool> {
     if departments.is_empty() {
         return Ok(false);
     }
@@ -41,7 +47,9 @@ pub async fn has_accepted_introduction<C: ConnectionTrait>(conn: &C, company_id:
         .all(conn)
         .await?;
     for row in rows {
-        if let Some(challenge) = challenge::Entity::find_by_id(row.challenge_id).one(conn).await?
+        if let Some(challenge) = challenge::Entity::find_by_id(row.challenge_id)
+            .one(conn)
+            .await?
             && departments.contains(&challenge.department_id)
         {
             return Ok(true);
@@ -51,13 +59,34 @@ pub async fn has_accepted_introduction<C: ConnectionTrait>(conn: &C, company_id:
 }
 
 /// The company a member acts for: the one named, which must be theirs, or their only one.
-pub async fn acting_company<C: ConnectionTrait>(conn: &C, actor: &Actor, named: Option<&str>) -> Result<company::Model> {
-    let Some(user) = actor.user() else { return Err(Error::Unauthenticated) };
+pub async fn acting_company<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    named: Option<&str>,
+) -> Result<company::Model> {
+    let Some(user) = actor.user() else {
+        return Err(Error::Unauthenticated);
+    };
     let row = match named {
-        Some(external_id) => company::Entity::find().filter(company::Column::ExternalId.eq(external_id)).one(conn).await?,
-        None if user.companies.len() == 1 => company::Entity::find_by_id(user.companies[0]).one(conn).await?,
-        None if user.companies.is_empty() => return Err(Error::forbidden("only members of a company may do this")),
-        None => return Err(FieldErrors::one("company", "you belong to several companies: name one").into()),
+        Some(external_id) => {
+            company::Entity::find()
+                .filter(company::Column::ExternalId.eq(external_id))
+                .one(conn)
+                .await?
+        }
+        None if user.companies.len() == 1 => {
+            company::Entity::find_by_id(user.companies[0])
+                .one(conn)
+                .await?
+        }
+        None if user.companies.is_empty() => {
+            return Err(Error::forbidden("only members of a company may do this"));
+        }
+        None => {
+            return Err(
+                FieldErrors::one("company", "you belong to several companies: name one").into(),
+            );
+        }
     };
     match row {
         Some(row) if actor.manages_company(row.id) => Ok(row),
@@ -67,8 +96,14 @@ pub async fn acting_company<C: ConnectionTrait>(conn: &C, actor: &Actor, named: 
 }
 
 async fn view<C: ConnectionTrait>(conn: &C, row: &interest::Model) -> Result<InterestView> {
-    let company = company::Entity::find_by_id(row.company_id).one(conn).await?.ok_or(Error::NotFound("company"))?;
-    let challenge = challenge::Entity::find_by_id(row.challenge_id).one(conn).await?.ok_or(Error::NotFound("challenge"))?;
+    let company = company::Entity::find_by_id(row.company_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
+    let challenge = challenge::Entity::find_by_id(row.challenge_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
     Ok(InterestView {
         company: company.external_id,
         company_name: company.name,
@@ -80,11 +115,20 @@ async fn view<C: ConnectionTrait>(conn: &C, row: &interest::Model) -> Result<Int
 }
 
 /// A company follows a challenge or declares interest; declaring twice changes nothing.
-pub async fn declare(ctx: &Context, actor: &Actor, challenge_id: &str, kind: InterestKind, company: Option<&str>, note: Option<String>) -> Result<InterestView> {
+pub async fn declare(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    kind: InterestKind,
+    company: Option<&str>,
+    note: Option<String>,
+) -> Result<InterestView> {
     let tx = db::begin_write(&ctx.db).await?;
     let challenge = super::challenges::find(&tx, actor, challenge_id).await?;
     if challenge.status != "published" {
-        return Err(Error::Conflict("only published challenges can be followed or answered".into()));
+        return Err(Error::Conflict(
+            "only published challenges can be followed or answered".into(),
+        ));
     }
     let company = acting_company(&tx, actor, company).await?;
     let existing = interest::Entity::find()
@@ -115,7 +159,13 @@ pub async fn declare(ctx: &Context, actor: &Actor, challenge_id: &str, kind: Int
 }
 
 /// Withdraws a follow or an interest; withdrawing what is not there is not an error.
-pub async fn withdraw(ctx: &Context, actor: &Actor, challenge_id: &str, kind: InterestKind, company: Option<&str>) -> Result<()> {
+pub async fn withdraw(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    kind: InterestKind,
+    company: Option<&str>,
+) -> Result<()> {
     let tx = db::begin_write(&ctx.db).await?;
     let challenge = super::challenges::find(&tx, actor, challenge_id).await?;
     let company = acting_company(&tx, actor, company).await?;
@@ -130,17 +180,28 @@ pub async fn withdraw(ctx: &Context, actor: &Actor, challenge_id: &str, kind: In
 }
 
 /// Interests in a challenge: officers of its department see all, company members their own.
-pub async fn for_challenge(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result<Vec<InterestView>> {
+pub async fn for_challenge(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+) -> Result<Vec<InterestView>> {
     let challenge = super::challenges::find(&ctx.db, actor, challenge_id).await?;
     if matches!(actor, Actor::Anonymous) {
         return Err(Error::Unauthenticated);
     }
-    let mut select = interest::Entity::find().filter(interest::Column::ChallengeId.eq(challenge.id));
+    let mut select =
+        interest::Entity::find().filter(interest::Column::ChallengeId.eq(challenge.id));
     if !actor.belongs_to_department(challenge.department_id) {
-        let companies = actor.user().map(|u| u.companies.clone()).unwrap_or_default();
+        let companies = actor
+            .user()
+            .map(|u| u.companies.clone())
+            .unwrap_or_default();
         select = select.filter(interest::Column::CompanyId.is_in(companies));
     }
-    let rows = select.order_by_asc(interest::Column::CreatedAt).all(&ctx.db).await?;
+    let rows = select
+        .order_by_asc(interest::Column::CreatedAt)
+        .all(&ctx.db)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         out.push(view(&ctx.db, row).await?);

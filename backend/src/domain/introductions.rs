@@ -3,10 +3,15 @@
 //! contact. The officer then records the collaboration's stages with their dates.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use factoria_frontend::emails::{EmailContent, IntroductionAcceptedCompany, IntroductionAcceptedOfficer, IntroductionDeclined, IntroductionExpired, IntroductionRequest};
+use factoria_frontend::emails::{
+    EmailContent, IntroductionAcceptedCompany, IntroductionAcceptedOfficer, IntroductionDeclined,
+    IntroductionExpired, IntroductionRequest,
+};
 use factoria_search::EntityKey;
 use factoria_search::matching::MatchOptions;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::Serialize;
 
 use super::audit::{self, action};
@@ -57,8 +62,14 @@ pub struct IntroductionView {
 }
 
 async fn view<C: ConnectionTrait>(conn: &C, row: &introduction::Model) -> Result<IntroductionView> {
-    let challenge = challenge::Entity::find_by_id(row.challenge_id).one(conn).await?.ok_or(Error::NotFound("challenge"))?;
-    let company = company::Entity::find_by_id(row.company_id).one(conn).await?.ok_or(Error::NotFound("company"))?;
+    let challenge = challenge::Entity::find_by_id(row.challenge_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
+    let company = company::Entity::find_by_id(row.company_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
     let events = introduction_event::Entity::find()
         .filter(introduction_event::Column::IntroductionId.eq(row.id))
         .order_by_asc(introduction_event::Column::CreatedAt)
@@ -66,7 +77,11 @@ async fn view<C: ConnectionTrait>(conn: &C, row: &introduction::Model) -> Result
         .all(conn)
         .await?
         .into_iter()
-        .map(|e| EventView { stage: e.stage, note: e.note, at: e.created_at })
+        .map(|e| EventView {
+            stage: e.stage,
+            note: e.note,
+            at: e.created_at,
+        })
         .collect();
     Ok(IntroductionView {
         id: row.id,
@@ -81,7 +96,14 @@ async fn view<C: ConnectionTrait>(conn: &C, row: &introduction::Model) -> Result
     })
 }
 
-async fn add_event<C: ConnectionTrait>(conn: &C, introduction_id: i64, stage: &str, note: Option<String>, actor: Option<i64>, at: DateTime<Utc>) -> Result<()> {
+async fn add_event<C: ConnectionTrait>(
+    conn: &C,
+    introduction_id: i64,
+    stage: &str,
+    note: Option<String>,
+    actor: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<()> {
     introduction_event::ActiveModel {
         introduction_id: Set(introduction_id),
         stage: Set(stage.to_owned()),
@@ -102,25 +124,50 @@ fn lang_of(code: &str) -> factoria_search::Lang {
 /// The language a company reads: Spanish when it works in Spanish, else English.
 fn company_lang(row: &company::Model) -> factoria_search::Lang {
     let languages: Vec<String> = serde_json::from_str(&row.languages).unwrap_or_default();
-    if languages.is_empty() || languages.iter().any(|l| l == "es") { factoria_search::Lang::Es } else { factoria_search::Lang::En }
+    if languages.is_empty() || languages.iter().any(|l| l == "es") {
+        factoria_search::Lang::Es
+    } else {
+        factoria_search::Lang::En
+    }
 }
 
 /// An officer introduces a company to one of their department's published challenges. The
 /// company's contact receives the proposal with the reasons of the match and signed links to
 /// accept or decline; the email is enqueued in the same transaction.
-pub async fn introduce(ctx: &Context, actor: &Actor, challenge_id: &str, company_id: &str, message: Option<String>, ip: Option<&str>) -> Result<IntroductionView> {
-    let Some(officer_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
+pub async fn introduce(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    company_id: &str,
+    message: Option<String>,
+    ip: Option<&str>,
+) -> Result<IntroductionView> {
+    let Some(officer_id) = actor.user_id() else {
+        return Err(Error::Unauthenticated);
+    };
     let tx = db::begin_write(&ctx.db).await?;
     let challenge_row = super::challenges::find(&tx, actor, challenge_id).await?;
     if !actor.manages_department(challenge_row.department_id) {
-        return Err(Error::forbidden("only officers of the challenge's department introduce companies"));
+        return Err(Error::forbidden(
+            "only officers of the challenge's department introduce companies",
+        ));
     }
     if challenge_row.status != "published" {
-        return Err(Error::Conflict("introductions are for published challenges".into()));
+        return Err(Error::Conflict(
+            "introductions are for published challenges".into(),
+        ));
     }
     let company_row = super::companies::find(&tx, actor, company_id).await?;
-    let Some(contact) = company_row.contact_email.as_deref().map(Email::parse).transpose().map_err(|e| Error::Internal(anyhow::anyhow!(e)))? else {
-        return Err(FieldErrors::one("company", "this company has no contact address to write to").into());
+    let Some(contact) = company_row
+        .contact_email
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?
+    else {
+        return Err(
+            FieldErrors::one("company", "this company has no contact address to write to").into(),
+        );
     };
     if let Some(existing) = introduction::Entity::find()
         .filter(introduction::Column::ChallengeId.eq(challenge_row.id))
@@ -128,10 +175,20 @@ pub async fn introduce(ctx: &Context, actor: &Actor, challenge_id: &str, company
         .one(&tx)
         .await?
     {
-        return Err(Error::Conflict(format!("this company was already introduced to this challenge (now {})", existing.stage)));
+        return Err(Error::Conflict(format!(
+            "this company was already introduced to this challenge (now {})",
+            existing.stage
+        )));
     }
-    let officer = user::Entity::find_by_id(officer_id).one(&tx).await?.ok_or(Error::Unauthenticated)?;
-    let department_name = department::Entity::find_by_id(challenge_row.department_id).one(&tx).await?.map(|d| d.name).unwrap_or_default();
+    let officer = user::Entity::find_by_id(officer_id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let department_name = department::Entity::find_by_id(challenge_row.department_id)
+        .one(&tx)
+        .await?
+        .map(|d| d.name)
+        .unwrap_or_default();
     let now = db::now();
     let expires_at = now + chrono::Duration::days(i64::from(ctx.config.introduction_expiry_days));
     let row = introduction::ActiveModel {
@@ -147,7 +204,15 @@ pub async fn introduce(ctx: &Context, actor: &Actor, challenge_id: &str, company
     }
     .insert(&tx)
     .await?;
-    add_event(&tx, row.id, "introduced", message.clone(), Some(officer_id), now).await?;
+    add_event(
+        &tx,
+        row.id,
+        "introduced",
+        message.clone(),
+        Some(officer_id),
+        now,
+    )
+    .await?;
 
     let lang = company_lang(&company_row);
     let (summary, reasons) = explanation(ctx, challenge_row.id, company_row.id, lang).await?;
@@ -155,7 +220,10 @@ pub async fn introduce(ctx: &Context, actor: &Actor, challenge_id: &str, company
     let accept = signer.sign("introduction_accept", &row.id.to_string(), expires_at);
     let decline = signer.sign("introduction_decline", &row.id.to_string(), expires_at);
     let content = EmailContent::IntroductionRequest(IntroductionRequest {
-        contact_name: company_row.contact_name.clone().unwrap_or_else(|| company_row.name.clone()),
+        contact_name: company_row
+            .contact_name
+            .clone()
+            .unwrap_or_else(|| company_row.name.clone()),
         company_name: company_row.name.clone(),
         officer_name: officer.name.clone(),
         department: department_name,
@@ -169,26 +237,65 @@ pub async fn introduce(ctx: &Context, actor: &Actor, challenge_id: &str, company
         decline_url: ctx.url(&format!("/introductions/respond?token={decline}")),
         expires_on: expires_at.date_naive().format("%Y-%m-%d").to_string(),
     });
-    let outgoing = Outgoing { to: contact, to_name: company_row.contact_name.clone(), user_id: None, lang, content, topic: None, reply_to: None };
+    let outgoing = Outgoing {
+        to: contact,
+        to_name: company_row.contact_name.clone(),
+        user_id: None,
+        lang,
+        content,
+        topic: None,
+        reply_to: None,
+    };
     email::enqueue(&tx, ctx.mailer.domain(), outgoing).await?;
-    audit::record(&tx, Some(officer_id), action::INTRODUCTION_SENT, Some(format!("introduction:{}", row.id)), None, ip).await?;
+    audit::record(
+        &tx,
+        Some(officer_id),
+        action::INTRODUCTION_SENT,
+        Some(format!("introduction:{}", row.id)),
+        None,
+        ip,
+    )
+    .await?;
     let out = view(&tx, &row).await?;
     tx.commit().await?;
     Ok(out)
 }
 
 /// The one-line summary and the covered requirements of a pair, in `lang`.
-async fn explanation(ctx: &Context, challenge: i64, company: i64, lang: factoria_search::Lang) -> Result<(String, Vec<String>)> {
-    let options = MatchOptions { limit: 1, explain: true, lang, focus: Some(EntityKey::company(company)), ..MatchOptions::default() };
-    let results = ctx.search.with_index(move |index| index.match_indexed_challenge(EntityKey::challenge(challenge), &options)).await?;
-    let Some(found) = results.and_then(|r| r.matches.into_iter().next()).and_then(|m| m.explanation) else {
+async fn explanation(
+    ctx: &Context,
+    challenge: i64,
+    company: i64,
+    lang: factoria_search::Lang,
+) -> Result<(String, Vec<String>)> {
+    let options = MatchOptions {
+        limit: 1,
+        explain: true,
+        lang,
+        focus: Some(EntityKey::company(company)),
+        ..MatchOptions::default()
+    };
+    let results = ctx
+        .search
+        .with_index(move |index| {
+            index.match_indexed_challenge(EntityKey::challenge(challenge), &options)
+        })
+        .await?;
+    let Some(found) = results
+        .and_then(|r| r.matches.into_iter().next())
+        .and_then(|m| m.explanation)
+    else {
         return Ok((String::new(), Vec::new()));
     };
     let reasons = found
         .requirements
         .iter()
         .filter(|r| r.strength.covers())
-        .filter_map(|r| r.covered_by.as_ref().map(|c| format!("{} — {}", r.requirement, c.text)))
+        .filter_map(|r| {
+            r.covered_by
+                .as_ref()
+                .map(|c| format!("{} — {}", r.requirement, c.text))
+        })
         .take(5)
         .collect();
     Ok((found.summary, reasons))
@@ -205,38 +312,71 @@ pub enum Response {
 
 /// The introduction behind a response link, checked; the link pages show its state before the
 /// person confirms (opening a link never acts by itself: mail scanners open links too).
-pub async fn for_link(ctx: &Context, token: &str) -> std::result::Result<(Response, IntroductionView), LinkError> {
+pub async fn for_link(
+    ctx: &Context,
+    token: &str,
+) -> std::result::Result<(Response, IntroductionView), LinkError> {
     let signer = ctx.signer();
     let (response, subject) = match signer.verify(token, "introduction_accept") {
         Ok(subject) => (Response::Accept, subject),
         Err(LinkError::Expired) => return Err(LinkError::Expired),
-        Err(LinkError::Invalid) => (Response::Decline, signer.verify(token, "introduction_decline")?),
+        Err(LinkError::Invalid) => (
+            Response::Decline,
+            signer.verify(token, "introduction_decline")?,
+        ),
     };
     let id: i64 = subject.parse().map_err(|_| LinkError::Invalid)?;
-    let row = introduction::Entity::find_by_id(id).one(&ctx.db).await.ok().flatten().ok_or(LinkError::Invalid)?;
+    let row = introduction::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await
+        .ok()
+        .flatten()
+        .ok_or(LinkError::Invalid)?;
     let introduction = view(&ctx.db, &row).await.map_err(|_| LinkError::Invalid)?;
     Ok((response, introduction))
 }
 
 /// Accepts or declines from a link. Answering twice is a conflict with the first answer;
 /// after acceptance both sides receive each other's contact.
-pub async fn respond(ctx: &Context, token: &str, reason: Option<String>) -> Result<IntroductionView> {
-    let (response, found) = for_link(ctx, token).await.map_err(|e| Error::Forbidden(e.to_string()))?;
+pub async fn respond(
+    ctx: &Context,
+    token: &str,
+    reason: Option<String>,
+) -> Result<IntroductionView> {
+    let (response, found) = for_link(ctx, token)
+        .await
+        .map_err(|e| Error::Forbidden(e.to_string()))?;
     let tx = db::begin_write(&ctx.db).await?;
-    let row = introduction::Entity::find_by_id(found.id).one(&tx).await?.ok_or(Error::NotFound("introduction"))?;
+    let row = introduction::Entity::find_by_id(found.id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("introduction"))?;
     if row.stage != "introduced" {
-        return Err(Error::Conflict(format!("this introduction was already answered: it is {}", row.stage)));
+        return Err(Error::Conflict(format!(
+            "this introduction was already answered: it is {}",
+            row.stage
+        )));
     }
     if row.expires_at <= db::now() {
         return Err(Error::Conflict("this introduction has expired".into()));
     }
-    let challenge_row = challenge::Entity::find_by_id(row.challenge_id).one(&tx).await?.ok_or(Error::NotFound("challenge"))?;
-    let company_row = company::Entity::find_by_id(row.company_id).one(&tx).await?.ok_or(Error::NotFound("company"))?;
+    let challenge_row = challenge::Entity::find_by_id(row.challenge_id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
+    let company_row = company::Entity::find_by_id(row.company_id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
     let officer = match row.introduced_by {
         Some(id) => user::Entity::find_by_id(id).one(&tx).await?,
         None => None,
     };
-    let department_name = department::Entity::find_by_id(challenge_row.department_id).one(&tx).await?.map(|d| d.name).unwrap_or_default();
+    let department_name = department::Entity::find_by_id(challenge_row.department_id)
+        .one(&tx)
+        .await?
+        .map(|d| d.name)
+        .unwrap_or_default();
     let now = db::now();
     let stage = match response {
         Response::Accept => "accepted",
@@ -251,34 +391,76 @@ pub async fn respond(ctx: &Context, token: &str, reason: Option<String>) -> Resu
     }
     let row = model.update(&tx).await?;
     add_event(&tx, id, stage, reason.clone(), None, now).await?;
-    let pipeline_url = ctx.url(&format!("/officer/challenges/{}/pipeline", challenge_row.external_id));
-    let company_contact = company_row.contact_email.as_deref().and_then(|e| Email::parse(e).ok());
+    let pipeline_url = ctx.url(&format!(
+        "/officer/challenges/{}/pipeline",
+        challenge_row.external_id
+    ));
+    let company_contact = company_row
+        .contact_email
+        .as_deref()
+        .and_then(|e| Email::parse(e).ok());
     if let Some(officer) = officer {
-        let officer_email = Email::parse(&officer.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+        let officer_email =
+            Email::parse(&officer.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
         let officer_lang = lang_of(&officer.locale);
         match response {
             Response::Accept => {
-                let contact_name = company_row.contact_name.clone().unwrap_or_else(|| company_row.name.clone());
-                let contact_email = company_contact.as_ref().map(|e| e.to_string()).unwrap_or_default();
-                let to_officer = EmailContent::IntroductionAcceptedOfficer(IntroductionAcceptedOfficer {
-                    officer_name: officer.name.clone(),
-                    company_name: company_row.name.clone(),
-                    contact_name: contact_name.clone(),
-                    contact_email,
-                    challenge_title: challenge_row.title.clone(),
-                    pipeline_url,
-                });
-                email::enqueue(&tx, ctx.mailer.domain(), Outgoing { to: officer_email.clone(), to_name: Some(officer.name.clone()), user_id: Some(officer.id), lang: officer_lang, content: to_officer, topic: None, reply_to: company_contact.clone() }).await?;
-                if let Some(contact) = company_contact {
-                    let to_company = EmailContent::IntroductionAcceptedCompany(IntroductionAcceptedCompany {
-                        contact_name,
+                let contact_name = company_row
+                    .contact_name
+                    .clone()
+                    .unwrap_or_else(|| company_row.name.clone());
+                let contact_email = company_contact
+                    .as_ref()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                let to_officer =
+                    EmailContent::IntroductionAcceptedOfficer(IntroductionAcceptedOfficer {
                         officer_name: officer.name.clone(),
-                        officer_email: officer_email.to_string(),
-                        department: department_name,
+                        company_name: company_row.name.clone(),
+                        contact_name: contact_name.clone(),
+                        contact_email,
                         challenge_title: challenge_row.title.clone(),
-                        challenge_url: ctx.url(&format!("/challenges/{}", challenge_row.external_id)),
+                        pipeline_url,
                     });
-                    email::enqueue(&tx, ctx.mailer.domain(), Outgoing { to: contact, to_name: company_row.contact_name.clone(), user_id: None, lang: company_lang(&company_row), content: to_company, topic: None, reply_to: Some(officer_email) }).await?;
+                email::enqueue(
+                    &tx,
+                    ctx.mailer.domain(),
+                    Outgoing {
+                        to: officer_email.clone(),
+                        to_name: Some(officer.name.clone()),
+                        user_id: Some(officer.id),
+                        lang: officer_lang,
+                        content: to_officer,
+                        topic: None,
+                        reply_to: company_contact.clone(),
+                    },
+                )
+                .await?;
+                if let Some(contact) = company_contact {
+                    let to_company =
+                        EmailContent::IntroductionAcceptedCompany(IntroductionAcceptedCompany {
+                            contact_name,
+                            officer_name: officer.name.clone(),
+                            officer_email: officer_email.to_string(),
+                            department: department_name,
+                            challenge_title: challenge_row.title.clone(),
+                            challenge_url: ctx
+                                .url(&format!("/challenges/{}", challenge_row.external_id)),
+                        });
+                    email::enqueue(
+                        &tx,
+                        ctx.mailer.domain(),
+                        Outgoing {
+                            to: contact,
+                            to_name: company_row.contact_name.clone(),
+                            user_id: None,
+                            lang: company_lang(&company_row),
+                            content: to_company,
+                            topic: None,
+                            reply_to: Some(officer_email),
+                        },
+                    )
+                    .await?;
                 }
             }
             Response::Decline => {
@@ -289,7 +471,20 @@ pub async fn respond(ctx: &Context, token: &str, reason: Option<String>) -> Resu
                     reason: reason.clone(),
                     pipeline_url,
                 });
-                email::enqueue(&tx, ctx.mailer.domain(), Outgoing { to: officer_email, to_name: Some(officer.name.clone()), user_id: Some(officer.id), lang: officer_lang, content, topic: None, reply_to: None }).await?;
+                email::enqueue(
+                    &tx,
+                    ctx.mailer.domain(),
+                    Outgoing {
+                        to: officer_email,
+                        to_name: Some(officer.name.clone()),
+                        user_id: Some(officer.id),
+                        lang: officer_lang,
+                        content,
+                        topic: None,
+                        reply_to: None,
+                    },
+                )
+                .await?;
             }
         }
     }
@@ -309,8 +504,14 @@ pub async fn expire_due(ctx: &Context) -> Result<usize> {
         .all(&tx)
         .await?;
     for row in &due {
-        let challenge_row = challenge::Entity::find_by_id(row.challenge_id).one(&tx).await?.ok_or(Error::NotFound("challenge"))?;
-        let company_row = company::Entity::find_by_id(row.company_id).one(&tx).await?.ok_or(Error::NotFound("company"))?;
+        let challenge_row = challenge::Entity::find_by_id(row.challenge_id)
+            .one(&tx)
+            .await?
+            .ok_or(Error::NotFound("challenge"))?;
+        let company_row = company::Entity::find_by_id(row.company_id)
+            .one(&tx)
+            .await?
+            .ok_or(Error::NotFound("company"))?;
         let mut model: introduction::ActiveModel = row.clone().into();
         model.stage = Set("expired".into());
         model.updated_at = Set(now);
@@ -324,10 +525,27 @@ pub async fn expire_due(ctx: &Context) -> Result<usize> {
                 officer_name: officer.name.clone(),
                 company_name: company_row.name.clone(),
                 challenge_title: challenge_row.title.clone(),
-                pipeline_url: ctx.url(&format!("/officer/challenges/{}/pipeline", challenge_row.external_id)),
+                pipeline_url: ctx.url(&format!(
+                    "/officer/challenges/{}/pipeline",
+                    challenge_row.external_id
+                )),
             });
-            let to = Email::parse(&officer.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-            email::enqueue(&tx, ctx.mailer.domain(), Outgoing { to, to_name: Some(officer.name.clone()), user_id: Some(officer.id), lang: lang_of(&officer.locale), content, topic: None, reply_to: None }).await?;
+            let to =
+                Email::parse(&officer.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+            email::enqueue(
+                &tx,
+                ctx.mailer.domain(),
+                Outgoing {
+                    to,
+                    to_name: Some(officer.name.clone()),
+                    user_id: Some(officer.id),
+                    lang: lang_of(&officer.locale),
+                    content,
+                    topic: None,
+                    reply_to: None,
+                },
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -335,15 +553,30 @@ pub async fn expire_due(ctx: &Context) -> Result<usize> {
 }
 
 /// An officer records a later stage (meeting, pilot, contract) with its date.
-pub async fn record_stage(ctx: &Context, actor: &Actor, id: i64, stage: &str, note: Option<String>, on: Option<NaiveDate>) -> Result<IntroductionView> {
+pub async fn record_stage(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    stage: &str,
+    note: Option<String>,
+    on: Option<NaiveDate>,
+) -> Result<IntroductionView> {
     let tx = db::begin_write(&ctx.db).await?;
-    let row = introduction::Entity::find_by_id(id).one(&tx).await?.ok_or(Error::NotFound("introduction"))?;
-    let challenge_row = challenge::Entity::find_by_id(row.challenge_id).one(&tx).await?.ok_or(Error::NotFound("introduction"))?;
+    let row = introduction::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("introduction"))?;
+    let challenge_row = challenge::Entity::find_by_id(row.challenge_id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("introduction"))?;
     if !actor.belongs_to_department(challenge_row.department_id) {
         return Err(Error::NotFound("introduction"));
     }
     if !actor.manages_department(challenge_row.department_id) {
-        return Err(Error::forbidden("only officers of the challenge's department record stages"));
+        return Err(Error::forbidden(
+            "only officers of the challenge's department record stages",
+        ));
     }
     let Some(target) = LATER_STAGES.iter().position(|s| *s == stage) else {
         return Err(FieldErrors::one("stage", "use meeting, pilot or contract").into());
@@ -355,9 +588,15 @@ pub async fn record_stage(ctx: &Context, actor: &Actor, id: i64, stage: &str, no
         _ => false,
     };
     if !allowed {
-        return Err(Error::Conflict(format!("an introduction that is {} cannot move to {stage}", row.stage)));
+        return Err(Error::Conflict(format!(
+            "an introduction that is {} cannot move to {stage}",
+            row.stage
+        )));
     }
-    let at = on.and_then(|d| d.and_hms_opt(12, 0, 0)).map(|d| d.and_utc()).unwrap_or_else(db::now);
+    let at = on
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .map(|d| d.and_utc())
+        .unwrap_or_else(db::now);
     let mut model: introduction::ActiveModel = row.into();
     model.stage = Set(stage.to_owned());
     model.updated_at = Set(db::now());
@@ -369,15 +608,25 @@ pub async fn record_stage(ctx: &Context, actor: &Actor, id: i64, stage: &str, no
 }
 
 /// The introductions of a challenge, for its officers.
-pub async fn for_challenge(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result<Vec<IntroductionView>> {
+pub async fn for_challenge(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+) -> Result<Vec<IntroductionView>> {
     let challenge_row = super::challenges::find(&ctx.db, actor, challenge_id).await?;
     if matches!(actor, Actor::Anonymous) {
         return Err(Error::Unauthenticated);
     }
     if !actor.belongs_to_department(challenge_row.department_id) {
-        return Err(Error::forbidden("only officers of the challenge's department see its introductions"));
+        return Err(Error::forbidden(
+            "only officers of the challenge's department see its introductions",
+        ));
     }
-    let rows = introduction::Entity::find().filter(introduction::Column::ChallengeId.eq(challenge_row.id)).order_by_asc(introduction::Column::Id).all(&ctx.db).await?;
+    let rows = introduction::Entity::find()
+        .filter(introduction::Column::ChallengeId.eq(challenge_row.id))
+        .order_by_asc(introduction::Column::Id)
+        .all(&ctx.db)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         out.push(view(&ctx.db, row).await?);
@@ -386,15 +635,25 @@ pub async fn for_challenge(ctx: &Context, actor: &Actor, challenge_id: &str) -> 
 }
 
 /// The introductions of a company, for its members.
-pub async fn for_company(ctx: &Context, actor: &Actor, company_id: &str) -> Result<Vec<IntroductionView>> {
+pub async fn for_company(
+    ctx: &Context,
+    actor: &Actor,
+    company_id: &str,
+) -> Result<Vec<IntroductionView>> {
     let company_row = super::companies::find(&ctx.db, actor, company_id).await?;
     if matches!(actor, Actor::Anonymous) {
         return Err(Error::Unauthenticated);
     }
     if !actor.belongs_to_company(company_row.id) {
-        return Err(Error::forbidden("only members of the company see its introductions"));
+        return Err(Error::forbidden(
+            "only members of the company see its introductions",
+        ));
     }
-    let rows = introduction::Entity::find().filter(introduction::Column::CompanyId.eq(company_row.id)).order_by_asc(introduction::Column::Id).all(&ctx.db).await?;
+    let rows = introduction::Entity::find()
+        .filter(introduction::Column::CompanyId.eq(company_row.id))
+        .order_by_asc(introduction::Column::Id)
+        .all(&ctx.db)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         out.push(view(&ctx.db, row).await?);

@@ -2,7 +2,9 @@
 //! feedback on matches.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use factoria_search::matching::{CertificationRule, Explanation, MatchConfig, MatchOptions, Match, Preview, Probe};
+use factoria_search::matching::{
+    CertificationRule, Explanation, Match, MatchConfig, MatchOptions, Preview, Probe,
+};
 use factoria_search::{ChallengeDoc, Document, EntityKey, EntityVectors, Filters, Lang};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -124,7 +126,11 @@ pub struct MatchPage {
 }
 
 fn options(query: &MatchQuery, actor: &Actor, filters: Filters) -> MatchOptions {
-    let config = MatchConfig { certification_rule: query.certification_rule, favour_smes: query.favour_smes, ..MatchConfig::default() };
+    let config = MatchConfig {
+        certification_rule: query.certification_rule,
+        favour_smes: query.favour_smes,
+        ..MatchConfig::default()
+    };
     MatchOptions {
         filters,
         config,
@@ -172,7 +178,12 @@ fn challenge_summary(doc: &ChallengeDoc) -> ChallengeSummary {
     }
 }
 
-fn page(ctx: &Context, results: factoria_search::matching::MatchResults, query: &MatchQuery, challenges: &dyn Fn(&Match) -> Option<ChallengeDoc>) -> MatchPage {
+fn page(
+    ctx: &Context,
+    results: factoria_search::matching::MatchResults,
+    query: &MatchQuery,
+    challenges: &dyn Fn(&Match) -> Option<ChallengeDoc>,
+) -> MatchPage {
     let catalog = ctx.search.index.catalog();
     let items = results
         .matches
@@ -189,22 +200,42 @@ fn page(ctx: &Context, results: factoria_search::matching::MatchResults, query: 
             })
         })
         .collect();
-    MatchPage { total: results.total, page: query.page, per_page: query.per_page, items }
+    MatchPage {
+        total: results.total,
+        page: query.page,
+        per_page: query.per_page,
+        items,
+    }
 }
 
 /// Ranked suppliers for a challenge; officers of its department and admins only.
-pub async fn for_challenge(ctx: &Context, actor: &Actor, challenge_id: &str, query: &MatchQuery) -> Result<MatchPage> {
+pub async fn for_challenge(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    query: &MatchQuery,
+) -> Result<MatchPage> {
     let row = super::challenges::find(&ctx.db, actor, challenge_id).await?;
     if matches!(actor, Actor::Anonymous) {
         return Err(Error::Unauthenticated);
     }
     if !actor.belongs_to_department(row.department_id) {
-        return Err(Error::forbidden("only officers of the challenge's department see its matches"));
+        return Err(Error::forbidden(
+            "only officers of the challenge's department see its matches",
+        ));
     }
     let key = EntityKey::challenge(row.id);
     let loaded = search::documents_with_vectors(&ctx.db, &[key]).await?;
     let Some((_, Some((Document::Challenge(doc), vectors)))) = loaded.into_iter().next() else {
         return Err(Error::NotFound("challenge"));
+    };
+    // A challenge saved a moment ago may not be embedded yet: embed it now rather than rank
+    // on words alone.
+    let document = Document::Challenge(doc.clone());
+    let vectors = if vectors.chunks.len() < document.chunk_texts().len() {
+        embed_now(ctx, &document).await?
+    } else {
+        vectors
     };
     let filters = Filters {
         sme_only: query.sme_only,
@@ -227,43 +258,108 @@ pub async fn for_challenge(ctx: &Context, actor: &Actor, challenge_id: &str, que
             index.match_companies(&probe, &options)
         })
         .await?;
-    let results = if certified { keep_certified(ctx, results, query) } else { results };
+    let results = if certified {
+        keep_certified(ctx, results, query)
+    } else {
+        results
+    };
     Ok(page(ctx, results, query, &|_| Some(doc.clone())))
 }
 
-fn keep_certified(ctx: &Context, mut results: factoria_search::matching::MatchResults, query: &MatchQuery) -> factoria_search::matching::MatchResults {
+fn keep_certified(
+    ctx: &Context,
+    mut results: factoria_search::matching::MatchResults,
+    query: &MatchQuery,
+) -> factoria_search::matching::MatchResults {
     let catalog = ctx.search.index.catalog();
-    results.matches.retain(|m| catalog.get(m.company).is_some_and(|e| !e.certifications.is_empty()));
+    results.matches.retain(|m| {
+        catalog
+            .get(m.company)
+            .is_some_and(|e| !e.certifications.is_empty())
+    });
     results.total = results.matches.len();
     let offset = (query.page.max(1) - 1) * query.per_page;
-    results.matches = results.matches.into_iter().skip(offset).take(query.per_page).enumerate().map(|(i, mut m)| {
-        m.rank = offset + i + 1;
-        m
-    }).collect();
+    results.matches = results
+        .matches
+        .into_iter()
+        .skip(offset)
+        .take(query.per_page)
+        .enumerate()
+        .map(|(i, mut m)| {
+            m.rank = offset + i + 1;
+            m
+        })
+        .collect();
     results
 }
 
 /// Published challenges open today, ranked for a company; its members and admins only.
-pub async fn recommendations(ctx: &Context, actor: &Actor, company_id: &str, query: &MatchQuery) -> Result<MatchPage> {
+pub async fn recommendations(
+    ctx: &Context,
+    actor: &Actor,
+    company_id: &str,
+    query: &MatchQuery,
+) -> Result<MatchPage> {
     let row = super::companies::find(&ctx.db, actor, company_id).await?;
     if matches!(actor, Actor::Anonymous) {
         return Err(Error::Unauthenticated);
     }
     if !actor.belongs_to_company(row.id) {
-        return Err(Error::forbidden("only members of the company see its recommendations"));
+        return Err(Error::forbidden(
+            "only members of the company see its recommendations",
+        ));
     }
-    let filters = Filters { statuses: vec!["published".into()], deadline_from: Some(Utc::now().date_naive()), ..Filters::default() };
+    let filters = Filters {
+        statuses: vec!["published".into()],
+        deadline_from: Some(Utc::now().date_naive()),
+        ..Filters::default()
+    };
     let options = options(query, actor, filters);
     let key = EntityKey::company(row.id);
-    let results = ctx.search.with_index(move |index| index.recommend_challenges(key, &options)).await?;
+    let results = ctx
+        .search
+        .with_index(move |index| index.recommend_challenges(key, &options))
+        .await?;
     let Some(results) = results else {
-        return Ok(MatchPage { total: 0, page: query.page, per_page: query.per_page, items: Vec::new() });
+        return Ok(MatchPage {
+            total: 0,
+            page: query.page,
+            per_page: query.per_page,
+            items: Vec::new(),
+        });
     };
-    let catalog_challenge = |m: &Match| match ctx.search.index.catalog().get(m.challenge).map(|e| e.doc.clone()) {
+    let catalog_challenge = |m: &Match| match ctx
+        .search
+        .index
+        .catalog()
+        .get(m.challenge)
+        .map(|e| e.doc.clone())
+    {
         Some(Document::Challenge(c)) => Some(c),
         _ => None,
     };
     Ok(page(ctx, results, query, &catalog_challenge))
+}
+
+/// Every vector of a document, computed now (at query priority).
+async fn embed_now(ctx: &Context, document: &Document) -> Result<EntityVectors> {
+    let chunks = document.chunk_texts();
+    let vectors = ctx
+        .search
+        .embedder
+        .embed_texts_now(chunks.iter().map(|c| c.text.clone()).collect())
+        .await?;
+    Ok(EntityVectors {
+        chunks: chunks
+            .iter()
+            .zip(vectors)
+            .map(|(c, vector)| factoria_search::VectorChunk {
+                field: c.field,
+                position: c.position,
+                vector,
+            })
+            .collect(),
+    })
 }
 
 /// The challenge document of a spec that is not stored.
@@ -297,18 +393,12 @@ pub async fn preview(ctx: &Context, actor: &Actor, spec: &ChallengeSpec) -> Resu
         return Err(Error::Unauthenticated);
     }
     if !actor.is_officer() && !actor.is_admin() {
-        return Err(Error::forbidden("only officers preview the supply for a challenge"));
+        return Err(Error::forbidden(
+            "only officers preview the supply for a challenge",
+        ));
     }
     let doc = draft_doc(spec);
-    let chunks = Document::Challenge(doc.clone()).chunk_texts();
-    let vectors = ctx.search.embedder.embed_texts(chunks.iter().map(|c| c.text.clone()).collect()).await?;
-    let vectors = EntityVectors {
-        chunks: chunks
-            .iter()
-            .zip(vectors)
-            .map(|(c, vector)| factoria_search::VectorChunk { field: c.field, position: c.position, vector })
-            .collect(),
-    };
+    let vectors = embed_now(ctx, &Document::Challenge(doc.clone())).await?;
     ctx.search
         .with_index(move |index| {
             let probe = Probe::new(&doc, &vectors);
@@ -333,14 +423,29 @@ pub struct FeedbackView {
 }
 
 /// Records an officer's judgement of a match; a second judgement replaces the first.
-pub async fn record_feedback(ctx: &Context, actor: &Actor, challenge_id: &str, company_id: &str, useful: bool, reason: Option<String>) -> Result<FeedbackView> {
-    let Some(user_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
+pub async fn record_feedback(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    company_id: &str,
+    useful: bool,
+    reason: Option<String>,
+) -> Result<FeedbackView> {
+    let Some(user_id) = actor.user_id() else {
+        return Err(Error::Unauthenticated);
+    };
     let tx = db::begin_write(&ctx.db).await?;
     let challenge_row = super::challenges::find(&tx, actor, challenge_id).await?;
     if !actor.manages_department(challenge_row.department_id) {
-        return Err(Error::forbidden("only officers of the challenge's department judge its matches"));
+        return Err(Error::forbidden(
+            "only officers of the challenge's department judge its matches",
+        ));
     }
-    let company_row = company::Entity::find().filter(company::Column::ExternalId.eq(company_id)).one(&tx).await?.ok_or(Error::NotFound("company"))?;
+    let company_row = company::Entity::find()
+        .filter(company::Column::ExternalId.eq(company_id))
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
     match_feedback::Entity::delete_many()
         .filter(match_feedback::Column::ChallengeId.eq(challenge_row.id))
         .filter(match_feedback::Column::CompanyId.eq(company_row.id))
@@ -359,7 +464,13 @@ pub async fn record_feedback(ctx: &Context, actor: &Actor, challenge_id: &str, c
     .insert(&tx)
     .await?;
     tx.commit().await?;
-    Ok(FeedbackView { challenge: challenge_row.external_id, company: company_row.external_id, useful: row.useful, reason: row.reason, created_at: row.created_at })
+    Ok(FeedbackView {
+        challenge: challenge_row.external_id,
+        company: company_row.external_id,
+        useful: row.useful,
+        reason: row.reason,
+        created_at: row.created_at,
+    })
 }
 
 /// All feedback as relevance labels for the evaluation: `challenge_id, company_id, grade`, where
@@ -367,15 +478,104 @@ pub async fn record_feedback(ctx: &Context, actor: &Actor, challenge_id: &str, c
 pub async fn feedback_qrels(db_conn: &db::Db) -> Result<Vec<(String, String, u8)>> {
     use std::collections::BTreeMap;
     let rows = match_feedback::Entity::find().all(db_conn).await?;
-    let challenges: std::collections::HashMap<i64, String> =
-        challenge::Entity::find().all(db_conn).await?.into_iter().map(|c| (c.id, c.external_id)).collect();
-    let companies: std::collections::HashMap<i64, String> =
-        company::Entity::find().all(db_conn).await?.into_iter().map(|c| (c.id, c.external_id)).collect();
+    let challenges: std::collections::HashMap<i64, String> = challenge::Entity::find()
+        .all(db_conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.external_id))
+        .collect();
+    let companies: std::collections::HashMap<i64, String> = company::Entity::find()
+        .all(db_conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.external_id))
+        .collect();
     let mut votes: BTreeMap<(String, String), (u32, u32)> = BTreeMap::new();
     for row in rows {
-        let (Some(ch), Some(co)) = (challenges.get(&row.challenge_id), companies.get(&row.company_id)) else { continue };
+        let (Some(ch), Some(co)) = (
+            challenges.get(&row.challenge_id),
+            companies.get(&row.company_id),
+        ) else {
+            continue;
+        };
         let entry = votes.entry((ch.clone(), co.clone())).or_default();
-        if row.useful { entry.0 += 1 } else { entry.1 += 1 }
+        if row.useful {
+            entry.0 += 1
+        } else {
+            entry.1 += 1
+        }
     }
-    Ok(votes.into_iter().map(|((ch, co), (yes, no))| (ch, co, if yes > no { 2 } else { 0 })).collect())
+    Ok(votes
+        .into_iter()
+        .map(|((ch, co), (yes, no))| (ch, co, if yes > no { 2 } else { 0 }))
+        .collect())
+}
+
+/// Adds a company to a challenge's shortlist, or removes it; officers of its department only.
+pub async fn set_shortlisted(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    company_id: &str,
+    on: bool,
+) -> Result<()> {
+    use crate::db::entities::shortlist;
+    let tx = db::begin_write(&ctx.db).await?;
+    let challenge_row = super::challenges::find(&tx, actor, challenge_id).await?;
+    if !actor.manages_department(challenge_row.department_id) {
+        return Err(Error::forbidden(
+            "only officers of the challenge's department keep its shortlist",
+        ));
+    }
+    let company_row = company::Entity::find()
+        .filter(company::Column::ExternalId.eq(company_id))
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
+    shortlist::Entity::delete_many()
+        .filter(shortlist::Column::ChallengeId.eq(challenge_row.id))
+        .filter(shortlist::Column::CompanyId.eq(company_row.id))
+        .exec(&tx)
+        .await?;
+    if on {
+        shortlist::ActiveModel {
+            challenge_id: Set(challenge_row.id),
+            company_id: Set(company_row.id),
+            added_by: Set(actor.user_id()),
+            created_at: Set(db::now()),
+            ..Default::default()
+        }
+        .insert(&tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Interchange ids of the shortlisted companies of a challenge (by database id).
+pub async fn shortlisted(ctx: &Context, challenge: i64) -> Result<Vec<i64>> {
+    use crate::db::entities::shortlist;
+    Ok(shortlist::Entity::find()
+        .filter(shortlist::Column::ChallengeId.eq(challenge))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|s| s.company_id)
+        .collect())
+}
+
+/// The officer's latest judgement of each company for a challenge.
+pub async fn feedback_of(
+    ctx: &Context,
+    user_id: i64,
+    challenge: i64,
+) -> Result<std::collections::HashMap<i64, bool>> {
+    Ok(match_feedback::Entity::find()
+        .filter(match_feedback::Column::ChallengeId.eq(challenge))
+        .filter(match_feedback::Column::UserId.eq(user_id))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|f| (f.company_id, f.useful))
+        .collect())
 }

@@ -3,16 +3,17 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod alerts;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
-pub mod privacy;
 pub mod challenges;
 pub mod companies;
 mod error;
 pub mod interests;
 pub mod introductions;
-pub mod alerts;
 pub mod matching;
+pub mod privacy;
 pub mod records;
 pub mod search;
 
@@ -43,7 +44,10 @@ pub struct Paging {
 
 impl Paging {
     /// Checks page and size, reporting faults by field.
-    pub fn new(page: Option<u64>, per_page: Option<u64>) -> std::result::Result<Self, crate::types::validation::FieldErrors> {
+    pub fn new(
+        page: Option<u64>,
+        per_page: Option<u64>,
+    ) -> std::result::Result<Self, crate::types::validation::FieldErrors> {
         let mut errors = crate::types::validation::FieldErrors::default();
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(20);
@@ -53,7 +57,11 @@ impl Paging {
         if !(1..=100).contains(&per_page) {
             errors.push("per_page", "use from 1 to 100 items per page");
         }
-        if errors.is_empty() { Ok(Self { page, per_page }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Self { page, per_page })
+        } else {
+            Err(errors)
+        }
     }
 
     /// Rows to skip.

@@ -9,8 +9,8 @@ use super::{Actor, Error, Result};
 use crate::config::MailTransport;
 use crate::context::Context;
 use crate::db::entities::{
-    api_token, audit as audit_row, company, consent, department, email, interest, match_feedback, membership, session, subscription, suppression, user,
-    user_token,
+    api_token, audit as audit_row, company, consent, department, email, interest, match_feedback,
+    membership, session, subscription, suppression, user, user_token,
 };
 use crate::db::{self, statement};
 
@@ -20,10 +20,18 @@ fn time(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// Everything stored about the actor, as JSON.
 pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Value> {
-    let Some(user_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
+    let Some(user_id) = actor.user_id() else {
+        return Err(Error::Unauthenticated);
+    };
     let db = &ctx.db;
-    let row = user::Entity::find_by_id(user_id).one(db).await?.ok_or(Error::NotFound("user"))?;
-    let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).all(db).await?;
+    let row = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
     let mut organisations = Vec::new();
     for m in &memberships {
         if let Some(id) = m.company_id
@@ -65,8 +73,16 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
         .iter()
         .map(|s| json!({"topic": s.topic, "frequency": s.frequency, "created_at": time(s.created_at)}))
         .collect();
-    let interests = interest::Entity::find().filter(interest::Column::UserId.eq(user_id)).all(db).await?.len();
-    let feedback = match_feedback::Entity::find().filter(match_feedback::Column::UserId.eq(user_id)).all(db).await?.len();
+    let interests = interest::Entity::find()
+        .filter(interest::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .len();
+    let feedback = match_feedback::Entity::find()
+        .filter(match_feedback::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .len();
     let emails: Vec<Value> = email::Entity::find()
         .filter(email::Column::Recipient.eq(row.email.clone()))
         .all(db)
@@ -81,7 +97,15 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
         .iter()
         .map(|a| json!({"action": a.action, "at": time(a.at), "ip": a.ip}))
         .collect();
-    audit::record(db, Some(user_id), action::DATA_EXPORTED, Some(format!("user:{user_id}")), None, ip).await?;
+    audit::record(
+        db,
+        Some(user_id),
+        action::DATA_EXPORTED,
+        Some(format!("user:{user_id}")),
+        None,
+        ip,
+    )
+    .await?;
     Ok(json!({
         "account": {"email": row.email, "name": row.name, "locale": row.locale, "created_at": time(row.created_at),
                     "email_verified_at": row.email_verified_at.map(time), "administrator": row.is_admin},
@@ -101,13 +125,21 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
 /// address wherever a company lists them as contact (and so the search index), and every email
 /// to them, sent or waiting. What they did for their organisations stays, without their name.
 pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()> {
-    let Some(user_id) = actor.user_id() else { return Err(Error::Unauthenticated) };
+    let Some(user_id) = actor.user_id() else {
+        return Err(Error::Unauthenticated);
+    };
     let tx = db::begin_write(&ctx.db).await?;
-    let row = user::Entity::find_by_id(user_id).one(&tx).await?.ok_or(Error::NotFound("user"))?;
+    let row = user::Entity::find_by_id(user_id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
     let address = row.email.to_lowercase();
     let backend = tx.get_database_backend();
 
-    let contacts = company::Entity::find().filter(company::Column::ContactEmail.eq(address.clone())).all(&tx).await?;
+    let contacts = company::Entity::find()
+        .filter(company::Column::ContactEmail.eq(address.clone()))
+        .all(&tx)
+        .await?;
     for company in &contacts {
         tx.execute_raw(statement(
             backend,
@@ -128,24 +160,57 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
         )
         .exec(&tx)
         .await?;
-    suppression::Entity::delete_many().filter(suppression::Column::Email.eq(address.clone())).exec(&tx).await?;
+    suppression::Entity::delete_many()
+        .filter(suppression::Column::Email.eq(address.clone()))
+        .exec(&tx)
+        .await?;
     for sql in [
         "UPDATE interests SET user_id = NULL WHERE user_id = $1",
         "UPDATE introductions SET introduced_by = NULL WHERE introduced_by = $1",
         "UPDATE introduction_events SET actor_user_id = NULL WHERE actor_user_id = $1",
         "UPDATE challenges SET created_by = NULL WHERE created_by = $1",
     ] {
-        tx.execute_raw(statement(backend, sql, vec![user_id.into()])).await?;
+        tx.execute_raw(statement(backend, sql, vec![user_id.into()]))
+            .await?;
     }
-    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&tx).await?;
-    api_token::Entity::delete_many().filter(api_token::Column::UserId.eq(user_id)).exec(&tx).await?;
-    user_token::Entity::delete_many().filter(user_token::Column::UserId.eq(user_id)).exec(&tx).await?;
-    consent::Entity::delete_many().filter(consent::Column::UserId.eq(user_id)).exec(&tx).await?;
-    subscription::Entity::delete_many().filter(subscription::Column::UserId.eq(user_id)).exec(&tx).await?;
-    match_feedback::Entity::delete_many().filter(match_feedback::Column::UserId.eq(user_id)).exec(&tx).await?;
-    membership::Entity::delete_many().filter(membership::Column::UserId.eq(user_id)).exec(&tx).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?;
+    api_token::Entity::delete_many()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?;
+    user_token::Entity::delete_many()
+        .filter(user_token::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?;
+    consent::Entity::delete_many()
+        .filter(consent::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?;
+    subscription::Entity::delete_many()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?;
+    match_feedback::Entity::delete_many()
+        .filter(match_feedback::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?;
+    membership::Entity::delete_many()
+        .filter(membership::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?;
     user::Entity::delete_by_id(user_id).exec(&tx).await?;
-    audit::record(&tx, Some(user_id), action::ERASED, Some(format!("user:{user_id}")), None, ip).await?;
+    audit::record(
+        &tx,
+        Some(user_id),
+        action::ERASED,
+        Some(format!("user:{user_id}")),
+        None,
+        ip,
+    )
+    .await?;
     tx.commit().await?;
 
     if let MailTransport::File(dir) = &ctx.config.mail.transport {
@@ -157,10 +222,13 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
 
 /// The demo's file outbox keeps sent emails as files: remove those addressed to `address`.
 fn remove_written_emails(dir: &std::path::Path, address: &str) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
-        let mentions = std::fs::read_to_string(&path).is_ok_and(|text| text.to_lowercase().contains(address));
+        let mentions =
+            std::fs::read_to_string(&path).is_ok_and(|text| text.to_lowercase().contains(address));
         if mentions && let Err(error) = std::fs::remove_file(&path) {
             tracing::warn!(file = %path.display(), %error, "cannot remove an email file of an erased person");
         }

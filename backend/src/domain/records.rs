@@ -6,7 +6,9 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
 use crate::types::validation::{FieldErrors, ObjectReader, UnknownFields};
-use crate::types::{ChallengeStatus, CompanyKind, Cpv, Email, Language, Money, SizeClass, TaxId, Trl, WebUrl};
+use crate::types::{
+    ChallengeStatus, CompanyKind, Cpv, Email, Language, Money, SizeClass, TaxId, Trl, WebUrl,
+};
 
 /// A company profile, valid by construction.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,17 +114,25 @@ pub struct ChallengeSpec {
 pub fn parse_external_id(text: &str) -> Result<String, String> {
     let ok = !text.is_empty()
         && text.len() <= 64
-        && text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'));
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'));
     if ok {
         Ok(text.to_owned())
     } else {
-        Err(format!("`{text}` is not an id: use up to 64 letters, digits, dots, dashes or underscores, like co-0001"))
+        Err(format!(
+            "`{text}` is not an id: use up to 64 letters, digits, dots, dashes or underscores, like co-0001"
+        ))
     }
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date like 2027-03-31"))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date like 2027-03-31"))
 }
 
 fn label(max: usize) -> impl Fn(&str) -> Result<String, String> {
@@ -135,16 +145,35 @@ fn label(max: usize) -> impl Fn(&str) -> Result<String, String> {
     }
 }
 
+/// Sectors as keys of the shared list (`Emergencias` → `emergencies`), without repeats.
+fn sector_keys(names: Vec<String>) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::with_capacity(names.len());
+    for key in names
+        .iter()
+        .map(|n| factoria_frontend::sectors::canonical(n))
+    {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 impl CompanyProfile {
     /// Reads a company from its interchange JSON; every fault is reported.
-    pub fn parse(value: &Value, unknown: UnknownFields) -> Result<(Self, Vec<String>), FieldErrors> {
+    pub fn parse(
+        value: &Value,
+        unknown: UnknownFields,
+    ) -> Result<(Self, Vec<String>), FieldErrors> {
         let mut r = ObjectReader::new(value);
         let external_id = r.optional("id", parse_external_id);
         let name = r.required_text("name", 200);
         let kind = r.required("kind", CompanyKind::parse);
         let size = r.optional("size", SizeClass::parse);
         let this_year = i64::from(chrono::Utc::now().year());
-        let founded = r.optional_integer("founded", 1800..=this_year).map(|y| y as i32);
+        let founded = r
+            .optional_integer("founded", 1800..=this_year)
+            .map(|y| y as i32);
         let region = r.optional_text("region", 100);
         let municipality = r.optional_text("municipality", 100);
         let website = r.optional("website", WebUrl::parse);
@@ -158,15 +187,21 @@ impl CompanyProfile {
         let description = r.required_text("description", 5000);
         let capabilities = r.text_list("capabilities", 20, 400);
         let technologies = r.text_list("technologies", 40, 100);
-        let sectors = r.list("sectors", 20, label(80));
+        let sectors = sector_keys(r.list("sectors", 20, label(80)));
         let cpv = r.list("cpv", 40, Cpv::parse);
-        let trl = r.optional_integer("trl", 1..=9).and_then(|t| Trl::new(t).ok());
+        let trl = r
+            .optional_integer("trl", 1..=9)
+            .and_then(|t| Trl::new(t).ok());
         let certifications = r.list("certifications", 30, label(80));
         let references = r.object_list("references", 50, |item| {
             let title = item.required_text("title", 300);
             let client = item.optional_text("client", 200);
             let year = item.optional_integer("year", 1900..=2100).map(|y| y as i32);
-            title.map(|title| Reference { title, client, year })
+            title.map(|title| Reference {
+                title,
+                client,
+                year,
+            })
         });
         let ignored = r.ignored();
         let profile = match (name, kind, description) {
@@ -212,7 +247,11 @@ impl CompanyProfile {
                 email: c.email.as_ref().map(|e| e.as_str().to_owned()),
             }),
             tax_id: self.tax_id.as_ref().map(|t| t.as_str().to_owned()),
-            languages: self.languages.iter().map(|l| l.as_str().to_owned()).collect(),
+            languages: self
+                .languages
+                .iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
             description: self.description.clone(),
             capabilities: self.capabilities.clone(),
             technologies: self.technologies.clone(),
@@ -223,7 +262,11 @@ impl CompanyProfile {
             references: self
                 .references
                 .iter()
-                .map(|r| ReferenceRecord { title: r.title.clone(), client: r.client.clone(), year: r.year })
+                .map(|r| ReferenceRecord {
+                    title: r.title.clone(),
+                    client: r.client.clone(),
+                    year: r.year,
+                })
                 .collect(),
         }
     }
@@ -231,7 +274,10 @@ impl CompanyProfile {
 
 impl ChallengeSpec {
     /// Reads a challenge from its interchange JSON; every fault is reported.
-    pub fn parse(value: &Value, unknown: UnknownFields) -> Result<(Self, Vec<String>), FieldErrors> {
+    pub fn parse(
+        value: &Value,
+        unknown: UnknownFields,
+    ) -> Result<(Self, Vec<String>), FieldErrors> {
         let mut r = ObjectReader::new(value);
         let external_id = r.optional("id", parse_external_id);
         let title = r.required_text("title", 300);
@@ -246,10 +292,16 @@ impl ChallengeSpec {
             Some((must, should))
         });
         let (must, should) = requirements.unwrap_or_default();
-        let sectors = r.list("sectors", 20, label(80));
+        let sectors = sector_keys(r.list("sectors", 20, label(80)));
         let cpv = r.list("cpv", 40, Cpv::parse);
-        let trl_min = r.optional_integer("trl_min", 1..=9).and_then(|t| Trl::new(t).ok());
-        let budget = r.optional_number("budget_eur").and_then(|euros| Money::from_euros(euros).map_err(|m| r.fault("budget_eur", m)).ok());
+        let trl_min = r
+            .optional_integer("trl_min", 1..=9)
+            .and_then(|t| Trl::new(t).ok());
+        let budget = r.optional_number("budget_eur").and_then(|euros| {
+            Money::from_euros(euros)
+                .map_err(|m| r.fault("budget_eur", m))
+                .ok()
+        });
         let deadline = r.optional("deadline", parse_date);
         let required_certifications = r.list("required_certifications", 20, label(80));
         let status = r.optional("status", ChallengeStatus::parse);
@@ -279,7 +331,12 @@ impl ChallengeSpec {
     }
 
     /// The interchange record under `external_id`, with the stored department and status.
-    pub fn to_record(&self, external_id: &str, department: &str, status: ChallengeStatus) -> ChallengeRecord {
+    pub fn to_record(
+        &self,
+        external_id: &str,
+        department: &str,
+        status: ChallengeStatus,
+    ) -> ChallengeRecord {
         ChallengeRecord {
             id: external_id.to_owned(),
             title: self.title.clone(),
@@ -288,7 +345,10 @@ impl ChallengeSpec {
             summary: self.summary.clone(),
             description: self.description.clone(),
             outcomes: self.outcomes.clone(),
-            requirements: RequirementsRecord { must: self.must.clone(), should: self.should.clone() },
+            requirements: RequirementsRecord {
+                must: self.must.clone(),
+                should: self.should.clone(),
+            },
             sectors: self.sectors.clone(),
             cpv: self.cpv.iter().map(|c| c.as_str().to_owned()).collect(),
             trl_min: self.trl_min.map(Trl::get),
@@ -441,9 +501,13 @@ mod tests {
             "sectors": ["mobility"], "cpv": ["72316000"], "trl": 7, "certifications": ["ENS-media"],
             "references": [{"title": "Piloto", "client": "Ayuntamiento de X", "year": 2024}]
         });
-        let (profile, ignored) = CompanyProfile::parse(&input, UnknownFields::Reject).unwrap_or_else(|e| panic!("{e}"));
+        let (profile, ignored) =
+            CompanyProfile::parse(&input, UnknownFields::Reject).unwrap_or_else(|e| panic!("{e}"));
         assert!(ignored.is_empty());
-        assert_eq!(serde_json::to_value(profile.to_record("co-0001")).ok(), Some(input));
+        assert_eq!(
+            serde_json::to_value(profile.to_record("co-0001")).ok(),
+            Some(input)
+        );
     }
 
     fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
@@ -459,8 +523,16 @@ mod tests {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
                 proptest::collection::btree_map(
-                    prop_oneof![Just("id".to_owned()), Just("name".to_owned()), Just("cpv".to_owned()), Just("trl".to_owned()),
-                                Just("contact".to_owned()), Just("requirements".to_owned()), Just("budget_eur".to_owned()), ".{0,6}"],
+                    prop_oneof![
+                        Just("id".to_owned()),
+                        Just("name".to_owned()),
+                        Just("cpv".to_owned()),
+                        Just("trl".to_owned()),
+                        Just("contact".to_owned()),
+                        Just("requirements".to_owned()),
+                        Just("budget_eur".to_owned()),
+                        ".{0,6}"
+                    ],
                     inner,
                     0..6,
                 )
@@ -486,9 +558,14 @@ mod tests {
     #[test]
     fn every_fault_of_a_company_is_reported() {
         let input = json!({"name": "", "kind": "giant", "description": "x", "cpv": ["123"], "trl": 12, "contact": {"email": "nope"}});
-        let errors = CompanyProfile::parse(&input, UnknownFields::Reject).err().unwrap_or_default();
+        let errors = CompanyProfile::parse(&input, UnknownFields::Reject)
+            .err()
+            .unwrap_or_default();
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["name", "kind", "contact.email", "cpv[0]", "trl"]);
+        assert_eq!(
+            fields,
+            vec!["name", "kind", "contact.email", "cpv[0]", "trl"]
+        );
     }
 
     #[test]
@@ -499,7 +576,16 @@ mod tests {
             "requirements": {"must": ["FHIR"], "should": []}, "sectors": ["health"], "cpv": ["72316000"], "trl_min": 6,
             "budget_eur": 180000, "deadline": "2026-11-30", "required_certifications": [], "status": "published"
         });
-        let (spec, _) = ChallengeSpec::parse(&input, UnknownFields::Reject).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(serde_json::to_value(spec.to_record("ch-001", "Consejería de Sanidad", ChallengeStatus::Published)).ok(), Some(input));
+        let (spec, _) =
+            ChallengeSpec::parse(&input, UnknownFields::Reject).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            serde_json::to_value(spec.to_record(
+                "ch-001",
+                "Consejería de Sanidad",
+                ChallengeStatus::Published
+            ))
+            .ok(),
+            Some(input)
+        );
     }
 }

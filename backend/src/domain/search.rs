@@ -113,13 +113,21 @@ fn excerpt(text: &str, chars: usize) -> String {
         return trimmed.to_owned();
     }
     let cut: String = trimmed.chars().take(chars).collect();
-    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
+    format!(
+        "{}…",
+        cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head)
+    )
 }
 
 /// Searches challenges or companies. Only published, closed and awarded challenges are
 /// searchable (drafts are listed to their department, not searched); hidden companies are not
 /// indexed at all.
-pub async fn search(ctx: &Context, _actor: &Actor, kind: Kind, query: SearchQuery) -> Result<SearchResponse> {
+pub async fn search(
+    ctx: &Context,
+    _actor: &Actor,
+    kind: Kind,
+    query: SearchQuery,
+) -> Result<SearchResponse> {
     let mut filters = query.filters.clone();
     if kind == Kind::Challenge {
         let public = ["published", "closed", "awarded"];
@@ -159,7 +167,14 @@ pub async fn search(ctx: &Context, _actor: &Actor, kind: Kind, query: SearchQuer
             if hit.cosine.is_some() {
                 matched_by.push("meaning");
             }
-            let highlights = hit.highlights.iter().map(|h| HighlightOut { field: h.field, html: h.html.clone() }).collect();
+            let highlights = hit
+                .highlights
+                .iter()
+                .map(|h| HighlightOut {
+                    field: h.field,
+                    html: h.html.clone(),
+                })
+                .collect();
             let mut item = SearchItem {
                 id: hit.external_id.clone(),
                 title: entry.doc.title().to_owned(),
@@ -179,7 +194,11 @@ pub async fn search(ctx: &Context, _actor: &Actor, kind: Kind, query: SearchQuer
             };
             match &entry.doc {
                 Document::Challenge(c) => {
-                    item.summary = Some(c.summary.clone().unwrap_or_else(|| excerpt(&c.description, 240)));
+                    item.summary = Some(
+                        c.summary
+                            .clone()
+                            .unwrap_or_else(|| excerpt(&c.description, 240)),
+                    );
                     item.department = Some(c.department.clone());
                     item.status = Some(c.status.clone());
                     item.deadline = c.deadline;
@@ -200,7 +219,24 @@ pub async fn search(ctx: &Context, _actor: &Actor, kind: Kind, query: SearchQuer
     let facets = results
         .facets
         .into_iter()
-        .map(|f| FacetOut { field: f.field, values: f.values.into_iter().map(|v| FacetValueOut { value: v.value, count: v.count }).collect() })
+        .map(|f| FacetOut {
+            field: f.field,
+            values: f
+                .values
+                .into_iter()
+                .map(|v| FacetValueOut {
+                    value: v.value,
+                    count: v.count,
+                })
+                .collect(),
+        })
         .collect();
-    Ok(SearchResponse { total: results.total, page: query.page, per_page: query.per_page, items, facets, warnings: results.warnings })
+    Ok(SearchResponse {
+        total: results.total,
+        page: query.page,
+        per_page: query.per_page,
+        items,
+        facets,
+        warnings: results.warnings,
+    })
 }

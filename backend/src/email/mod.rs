@@ -94,9 +94,16 @@ struct SendPayload {
 
 /// Whether `address` may receive mail of `topic` (`None`: transactional mail, blocked only by
 /// a permanent bounce).
-pub async fn is_suppressed<C: ConnectionTrait>(conn: &C, address: &str, topic: Option<Topic>) -> Result<bool> {
+pub async fn is_suppressed<C: ConnectionTrait>(
+    conn: &C,
+    address: &str,
+    topic: Option<Topic>,
+) -> Result<bool> {
     let address = address.to_lowercase();
-    let rows = suppression::Entity::find().filter(suppression::Column::Email.eq(address)).all(conn).await?;
+    let rows = suppression::Entity::find()
+        .filter(suppression::Column::Email.eq(address))
+        .all(conn)
+        .await?;
     Ok(rows.iter().any(|row| {
         let bounced = row.reason == "bounced";
         let everything = row.topic == ALL_TOPICS;
@@ -106,7 +113,12 @@ pub async fn is_suppressed<C: ConnectionTrait>(conn: &C, address: &str, topic: O
 }
 
 /// Records that `address` must not receive `topic` (or anything, with [`ALL_TOPICS`]).
-pub async fn suppress<C: ConnectionTrait>(conn: &C, address: &str, topic: &str, reason: &str) -> Result<()> {
+pub async fn suppress<C: ConnectionTrait>(
+    conn: &C,
+    address: &str,
+    topic: &str,
+    reason: &str,
+) -> Result<()> {
     let address = address.to_lowercase();
     let existing = suppression::Entity::find()
         .filter(suppression::Column::Email.eq(&address))
@@ -114,22 +126,43 @@ pub async fn suppress<C: ConnectionTrait>(conn: &C, address: &str, topic: &str, 
         .one(conn)
         .await?;
     if existing.is_none() {
-        suppression::ActiveModel { email: Set(address), topic: Set(topic.to_owned()), reason: Set(reason.to_owned()), created_at: Set(db::now()), ..Default::default() }
-            .insert(conn)
-            .await?;
+        suppression::ActiveModel {
+            email: Set(address),
+            topic: Set(topic.to_owned()),
+            reason: Set(reason.to_owned()),
+            created_at: Set(db::now()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
     }
     Ok(())
 }
 
 /// Puts an email in the outbox, in the caller's transaction. Returns `None` without writing
 /// when the address is suppressed for this kind of mail.
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, mailer_domain: &str, outgoing: Outgoing) -> Result<Option<i64>> {
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    mailer_domain: &str,
+    outgoing: Outgoing,
+) -> Result<Option<i64>> {
     if is_suppressed(conn, outgoing.to.as_str(), outgoing.topic).await? {
         return Ok(None);
     }
     let random: [u8; 12] = rand::random();
-    let message_id = format!("<{}.{}@{mailer_domain}>", Utc::now().timestamp(), random.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let stored = Stored { content: outgoing.content.clone(), to_name: outgoing.to_name, reply_to: outgoing.reply_to.map(|r| r.to_string()) };
+    let message_id = format!(
+        "<{}.{}@{mailer_domain}>",
+        Utc::now().timestamp(),
+        random
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let stored = Stored {
+        content: outgoing.content.clone(),
+        to_name: outgoing.to_name,
+        reply_to: outgoing.reply_to.map(|r| r.to_string()),
+    };
     let row = email::ActiveModel {
         message_id: Set(message_id),
         recipient: Set(outgoing.to.as_str().to_lowercase()),
@@ -145,18 +178,36 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, mailer_domain: &str, outgoing
     }
     .insert(conn)
     .await?;
-    jobs::enqueue(conn, SEND_JOB, serde_json::json!(SendPayload { email_id: row.id }), None, MAX_ATTEMPTS, db::now()).await?;
+    jobs::enqueue(
+        conn,
+        SEND_JOB,
+        serde_json::json!(SendPayload { email_id: row.id }),
+        None,
+        MAX_ATTEMPTS,
+        db::now(),
+    )
+    .await?;
     Ok(Some(row.id))
 }
 
 /// The unsubscribe link of `address` for `topic`.
 pub fn unsubscribe_url(ctx: &Context, address: &str, topic: Topic) -> String {
     let expires = Utc::now() + chrono::Duration::days(365);
-    let token = ctx.signer().sign("unsubscribe", &format!("{}|{address}", topic.as_str()), expires);
+    let token = ctx.signer().sign(
+        "unsubscribe",
+        &format!("{}|{address}", topic.as_str()),
+        expires,
+    );
     ctx.url(&format!("/email/unsubscribe?token={token}"))
 }
 
-async fn mark(ctx: &Context, id: i64, status: &str, error: Option<String>, sent_at: Option<DateTime<Utc>>) -> Result<()> {
+async fn mark(
+    ctx: &Context,
+    id: i64,
+    status: &str,
+    error: Option<String>,
+    sent_at: Option<DateTime<Utc>>,
+) -> Result<()> {
     let backend = ctx.db.get_database_backend();
     ctx.db
         .execute_raw(db::statement(
@@ -170,12 +221,17 @@ async fn mark(ctx: &Context, id: i64, status: &str, error: Option<String>, sent_
 
 /// Runs a `send_email` job.
 pub async fn run_send_job(ctx: &Context, payload: &str) -> std::result::Result<(), JobError> {
-    let payload: SendPayload = serde_json::from_str(payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let payload: SendPayload = serde_json::from_str(payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     send(ctx, payload.email_id).await
 }
 
 async fn send(ctx: &Context, id: i64) -> std::result::Result<(), JobError> {
-    let Some(row) = email::Entity::find_by_id(id).one(&ctx.db).await.map_err(Error::from)? else {
+    let Some(row) = email::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await
+        .map_err(Error::from)?
+    else {
         // Erased with its recipient: nothing to send.
         return Ok(());
     };
@@ -187,13 +243,24 @@ async fn send(ctx: &Context, id: i64) -> std::result::Result<(), JobError> {
         mark(ctx, id, "suppressed", None, None).await?;
         return Ok(());
     }
-    let stored: Stored = serde_json::from_str(&row.data).map_err(|e| JobError::Permanent(format!("stored email {id} is unreadable: {e}")))?;
+    let stored: Stored = serde_json::from_str(&row.data)
+        .map_err(|e| JobError::Permanent(format!("stored email {id} is unreadable: {e}")))?;
     let unsubscribe = topic.map(|t| unsubscribe_url(ctx, &row.recipient, t));
-    let footer = Footer { unsubscribe_url: unsubscribe.clone() };
-    let rendered = render(&stored.content, row.locale == "es", &footer).map_err(|e| JobError::Permanent(format!("cannot render {}: {e}", row.template)))?;
+    let footer = Footer {
+        unsubscribe_url: unsubscribe.clone(),
+    };
+    let rendered = render(&stored.content, row.locale == "es", &footer)
+        .map_err(|e| JobError::Permanent(format!("cannot render {}: {e}", row.template)))?;
     let message = ctx
         .mailer
-        .build(&row.message_id, &row.recipient, stored.to_name.as_deref(), stored.reply_to.as_deref(), &rendered, unsubscribe.as_deref())
+        .build(
+            &row.message_id,
+            &row.recipient,
+            stored.to_name.as_deref(),
+            stored.reply_to.as_deref(),
+            &rendered,
+            unsubscribe.as_deref(),
+        )
         .map_err(|e| JobError::Permanent(format!("cannot build email {id}: {e}")))?;
     match ctx.mailer.send(message).await {
         Delivery::Sent => {
@@ -216,5 +283,7 @@ async fn send(ctx: &Context, id: i64) -> std::result::Result<(), JobError> {
 
 /// An address with its local part hidden, for logs.
 pub fn mask(address: &str) -> String {
-    Email::parse(address).map(|e| e.masked()).unwrap_or_else(|_| "***".into())
+    Email::parse(address)
+        .map(|e| e.masked())
+        .unwrap_or_else(|_| "***".into())
 }

@@ -40,7 +40,10 @@ pub struct Session(pub Option<accounts::LiveSession>);
 impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(session) = parts.extensions.get::<Session>() {
             return Ok(session.clone());
         }
@@ -63,7 +66,10 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value
                 .to_str()
@@ -74,11 +80,15 @@ impl FromRequestParts<AppState> for Actor {
             return Ok(accounts::actor_for_api_token(&state.ctx, token).await?);
         }
         let Session(session) = Session::from_request_parts(parts, state).await?;
-        let Some(session) = session else { return Ok(Actor::Anonymous) };
+        let Some(session) = session else {
+            return Ok(Actor::Anonymous);
+        };
         if !parts.method.is_safe() {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if sent != Some(session.csrf.as_str()) {
-                return Err(ApiError(Error::forbidden("send the session's CSRF token in the X-CSRF-Token header")));
+                return Err(ApiError(Error::forbidden(
+                    "send the session's CSRF token in the X-CSRF-Token header",
+                )));
             }
         }
         Ok(session.actor)
@@ -88,7 +98,11 @@ impl FromRequestParts<AppState> for Actor {
 /// Whether browsers accept `Secure` cookies from this site: over HTTPS, and on the loopback
 /// address, which browsers treat as a secure context.
 fn secure_site(public_url: &url::Url) -> bool {
-    public_url.scheme() == "https" || matches!(public_url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+    public_url.scheme() == "https"
+        || matches!(
+            public_url.host_str(),
+            Some("localhost" | "127.0.0.1" | "[::1]")
+        )
 }
 
 /// The `Set-Cookie` value that starts a session: `__Host-` prefixed, Secure, HttpOnly,

@@ -56,14 +56,22 @@ pub fn public_message(error: &Error) -> String {
     match error {
         Error::Invalid(errors) => {
             let n = errors.0.len();
-            format!("The request has {n} invalid field{}: {errors}", if n == 1 { "" } else { "s" })
+            format!(
+                "The request has {n} invalid field{}: {errors}",
+                if n == 1 { "" } else { "s" }
+            )
         }
         Error::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
-        Error::Unavailable(_) => "The service is temporarily unavailable; please try again shortly.".into(),
+        Error::Unavailable(_) => {
+            "The service is temporarily unavailable; please try again shortly.".into()
+        }
         other => {
             let text = other.to_string();
             let mut chars = text.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
         }
     }
 }
@@ -85,19 +93,29 @@ impl IntoResponse for ApiError {
             Error::Invalid(errors) => errors.0.clone(),
             _ => Vec::new(),
         };
-        let body = ErrorBody { error: code, message: public_message(&self.0), fields };
+        let body = ErrorBody {
+            error: code,
+            message: public_message(&self.0),
+            fields,
+        };
         let mut response = (status, axum::Json(body)).into_response();
         match &self.0 {
-            Error::RateLimited { retry_after_seconds } => {
+            Error::RateLimited {
+                retry_after_seconds,
+            } => {
                 if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
                     response.headers_mut().insert(header::RETRY_AFTER, value);
                 }
             }
             Error::Unavailable(_) => {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             Error::Unauthenticated => {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             _ => {}
         }

@@ -24,12 +24,20 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !is_json {
-            return Err(FieldErrors::one("(body)", "send JSON with Content-Type: application/json").into());
+            return Err(FieldErrors::one(
+                "(body)",
+                "send JSON with Content-Type: application/json",
+            )
+            .into());
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::from(FieldErrors::one("(body)", format!("could not be read: {}", e.body_text()))))?;
-        let value = serde_json::from_slice(&bytes).map_err(|e| FieldErrors::one("(body)", format!("is not valid JSON: {e}")))?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            ApiError::from(FieldErrors::one(
+                "(body)",
+                format!("could not be read: {}", e.body_text()),
+            ))
+        })?;
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|e| FieldErrors::one("(body)", format!("is not valid JSON: {e}")))?;
         Ok(JsonBody(value))
     }
 }
@@ -58,22 +66,45 @@ pub struct ParamReader {
 
 impl ParamReader {
     /// Parses an optional value.
-    pub fn parse<T>(&mut self, name: &str, value: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    pub fn parse<T>(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-        parse(value).map_err(|message| self.errors.push(name, message)).ok()
+        parse(value)
+            .map_err(|message| self.errors.push(name, message))
+            .ok()
     }
 
     /// A whole number within `range`.
-    pub fn number(&mut self, name: &str, value: Option<&str>, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
+    pub fn number(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Option<u64> {
         self.parse(name, value, |v| match v.parse::<u64>() {
             Ok(n) if range.contains(&n) => Ok(n),
-            _ => Err(format!("`{v}` is not a whole number from {} to {}", range.start(), range.end())),
+            _ => Err(format!(
+                "`{v}` is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )),
         })
     }
 
     /// A comma-separated list, each item parsed.
-    pub fn list<T>(&mut self, name: &str, value: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> Vec<T> {
-        let Some(value) = value else { return Vec::new() };
+    pub fn list<T>(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Vec<T> {
+        let Some(value) = value else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             match parse(item) {
@@ -96,7 +127,11 @@ impl ParamReader {
 
     /// Ends reading: the faults, if any.
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() { Ok(()) } else { Err(self.errors.into()) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors.into())
+        }
     }
 }
 

@@ -36,7 +36,10 @@ const BODY_LIMIT: usize = 1024 * 1024;
 /// The whole application.
 pub fn router(ctx: Context) -> Router {
     let secure = ctx.config.public_url.scheme() == "https";
-    let state = AppState { ctx, limits: ratelimit::RateLimits::new() };
+    let state = AppState {
+        ctx,
+        limits: ratelimit::RateLimits::new(),
+    };
     Router::new()
         .nest("/api/v1", api::routes())
         .merge(openapi::routes())
@@ -59,9 +62,18 @@ pub fn router(ctx: Context) -> Router {
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     use sea_orm::ConnectionTrait;
     let db_ok = state.ctx.db.execute_unprepared("SELECT 1").await.is_ok();
-    let status = if db_ok { axum::http::StatusCode::OK } else { axum::http::StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db_ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
     let stats = state.ctx.search.index.stats();
-    (status, axum::Json(serde_json::json!({"database": db_ok, "index_position": stats.position, "companies": stats.companies, "challenges": stats.challenges})))
+    (
+        status,
+        axum::Json(
+            serde_json::json!({"database": db_ok, "index_position": stats.position, "companies": stats.companies, "challenges": stats.challenges}),
+        ),
+    )
 }
 
 async fn not_found() -> error::ApiError {

@@ -6,7 +6,9 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use factoria_frontend::api_reference::{ApiReference, FieldView, OperationView, ParamView, ResponseView, SchemaView, TagView};
+use factoria_frontend::api_reference::{
+    ApiReference, FieldView, OperationView, ParamView, ResponseView, SchemaRef, SchemaView, TagView,
+};
 use serde_json::Value;
 use utoipa::OpenApi;
 
@@ -30,10 +32,18 @@ async fn document() -> impl IntoResponse {
 }
 
 async fn static_file(Path(file): Path<String>) -> Response {
-    match factoria_frontend::STATIC_FILES.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, bytes)) => {
-            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=3600")], *bytes).into_response()
-        }
+    match factoria_frontend::STATIC_FILES
+        .iter()
+        .find(|(name, _, _)| *name == file)
+    {
+        Some((_, content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *bytes,
+        )
+            .into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
@@ -49,7 +59,11 @@ fn type_name(schema: &Value) -> String {
     }
     for key in ["oneOf", "anyOf", "allOf"] {
         if let Some(options) = schema[key].as_array() {
-            let names: Vec<String> = options.iter().map(type_name).filter(|n| n != "null").collect();
+            let names: Vec<String> = options
+                .iter()
+                .map(type_name)
+                .filter(|n| n != "null")
+                .collect();
             return names.join(" or ");
         }
     }
@@ -59,24 +73,57 @@ fn type_name(schema: &Value) -> String {
             Some(format) => format!("{t} ({format})"),
             None => t.clone(),
         },
-        Value::Array(types) => types.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect::<Vec<_>>().join(" or "),
+        Value::Array(types) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect::<Vec<_>>()
+            .join(" or "),
         _ => "object".into(),
     }
 }
 
-fn referenced(content: &Value) -> Option<String> {
+/// The first component schema a schema refers to, through lists and alternatives.
+fn component(schema: &Value) -> Option<String> {
+    if !schema.is_object() {
+        return None;
+    }
+    if let Some(reference) = schema["$ref"].as_str() {
+        return reference.rsplit('/').next().map(str::to_owned);
+    }
+    let nested = ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .filter_map(|key| schema[*key].as_array())
+        .flatten();
+    component(&schema["items"]).or_else(|| nested.filter_map(component).next())
+}
+
+fn referenced(content: &Value) -> Option<SchemaRef> {
     let schema = content.as_object()?.values().next()?.get("schema")?;
-    Some(type_name(schema))
+    Some(SchemaRef {
+        label: type_name(schema),
+        anchor: component(schema),
+    })
 }
 
 fn view(doc: &Value) -> ApiReference {
     let mut tags: Vec<TagView> = doc["tags"]
         .as_array()
-        .map(|tags| tags.iter().map(|t| TagView { name: text(&t["name"]), description: text(&t["description"]), operations: Vec::new() }).collect())
+        .map(|tags| {
+            tags.iter()
+                .map(|t| TagView {
+                    name: text(&t["name"]),
+                    description: text(&t["description"]),
+                    operations: Vec::new(),
+                })
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(paths) = doc["paths"].as_object() {
         for (path, item) in paths {
-            let Some(methods) = item.as_object() else { continue };
+            let Some(methods) = item.as_object() else {
+                continue;
+            };
             for (method, op) in methods {
                 let description = text(&op["description"]);
                 let (summary, rest) = match text(&op["summary"]) {
@@ -104,7 +151,11 @@ fn view(doc: &Value) -> ApiReference {
                     .as_object()
                     .map(|rs| {
                         rs.iter()
-                            .map(|(status, r)| ResponseView { status: status.clone(), description: text(&r["description"]), schema: referenced(&r["content"]) })
+                            .map(|(status, r)| ResponseView {
+                                status: status.clone(),
+                                description: text(&r["description"]),
+                                schema: referenced(&r["content"]),
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -121,7 +172,11 @@ fn view(doc: &Value) -> ApiReference {
                 let tag = op["tags"][0].as_str().unwrap_or("other").to_owned();
                 match tags.iter_mut().find(|t| t.name == tag) {
                     Some(t) => t.operations.push(operation),
-                    None => tags.push(TagView { name: tag, description: String::new(), operations: vec![operation] }),
+                    None => tags.push(TagView {
+                        name: tag,
+                        description: String::new(),
+                        operations: vec![operation],
+                    }),
                 }
             }
         }
@@ -132,18 +187,39 @@ fn view(doc: &Value) -> ApiReference {
             schemas
                 .iter()
                 .map(|(name, schema)| {
-                    let required: Vec<&str> = schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                    let required: Vec<&str> = schema["required"]
+                        .as_array()
+                        .map(|r| r.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
                     let fields = schema["properties"]
                         .as_object()
                         .map(|props| {
                             props
                                 .iter()
-                                .map(|(field, s)| FieldView { name: field.clone(), kind: type_name(s), required: required.contains(&field.as_str()), description: text(&s["description"]) })
+                                .map(|(field, s)| FieldView {
+                                    name: field.clone(),
+                                    kind: type_name(s),
+                                    required: required.contains(&field.as_str()),
+                                    description: text(&s["description"]),
+                                })
                                 .collect()
                         })
                         .unwrap_or_default();
-                    let values = schema["enum"].as_array().map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
-                    SchemaView { name: name.clone(), description: text(&schema["description"]), fields, values }
+                    let values = schema["enum"]
+                        .as_array()
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    SchemaView {
+                        name: name.clone(),
+                        description: text(&schema["description"]),
+                        fields,
+                        values,
+                    }
                 })
                 .collect()
         })
@@ -160,6 +236,32 @@ fn view(doc: &Value) -> ApiReference {
 async fn reference() -> Response {
     match view(&openapi()).render() {
         Ok(html) => Html(html).into_response(),
-        Err(error) => super::error::ApiError(crate::domain::Error::Internal(anyhow::anyhow!("cannot render the API reference: {error}"))).into_response(),
+        Err(error) => super::error::ApiError(crate::domain::Error::Internal(anyhow::anyhow!(
+            "cannot render the API reference: {error}"
+        )))
+        .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::component;
+
+    #[test]
+    fn finds_the_component_behind_lists_and_alternatives() {
+        assert_eq!(
+            component(
+                &json!({"type": "array", "items": {"$ref": "#/components/schemas/TokenView"}})
+            ),
+            Some("TokenView".into())
+        );
+        assert_eq!(
+            component(&json!({"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Page"}]})),
+            Some("Page".into())
+        );
+        assert_eq!(component(&json!({"type": "string"})), None);
+        assert_eq!(component(&json!(null)), None);
     }
 }

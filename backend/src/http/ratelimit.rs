@@ -31,14 +31,26 @@ impl ClientIp {
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if state.ctx.config.trust_proxy
-            && let Some(forwarded) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-            && let Some(ip) = forwarded.rsplit(',').next().and_then(|s| s.trim().parse().ok())
+            && let Some(forwarded) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+            && let Some(ip) = forwarded
+                .rsplit(',')
+                .next()
+                .and_then(|s| s.trim().parse().ok())
         {
             return Ok(ClientIp(Some(ip)));
         }
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
         Ok(ClientIp(peer))
     }
 }
@@ -46,7 +58,9 @@ impl FromRequestParts<AppState> for ClientIp {
 /// A quota of `burst` requests, refilled one every `period`.
 fn quota(burst: u32, period: Duration) -> Quota {
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(period).unwrap_or_else(|| Quota::per_second(burst)).allow_burst(burst)
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(burst))
+        .allow_burst(burst)
 }
 
 /// Every limiter of the application.
@@ -79,7 +93,8 @@ impl Default for RateLimits {
     fn default() -> Self {
         let keyed = |q: Quota| DefaultKeyedRateLimiter::keyed(q);
         Self {
-            login_by_ip: keyed(quota(5, Duration::from_secs(20))),
+            // Ten attempts at once, then one every six seconds: room for an office behind one address.
+            login_by_ip: keyed(quota(10, Duration::from_secs(6))),
             login_by_account: keyed(quota(20, Duration::from_secs(60))),
             signup_by_ip: keyed(quota(5, Duration::from_secs(60))),
             reset_by_ip: keyed(quota(5, Duration::from_secs(60))),
@@ -98,7 +113,12 @@ impl RateLimits {
 
     /// Counts one `action` by `ip` (and `account`, when it targets one); a 429 when over quota.
     /// The address is checked first, so requests it refuses do not use up the account's quota.
-    pub fn check(&self, action: Action, ip: &ClientIp, account: Option<&str>) -> Result<(), ApiError> {
+    pub fn check(
+        &self,
+        action: Action,
+        ip: &ClientIp,
+        account: Option<&str>,
+    ) -> Result<(), ApiError> {
         let ip_key = ip.text().unwrap_or_else(|| "unknown".into());
         let (by_ip, by_account) = match action {
             Action::Login => (&self.login_by_ip, Some(&self.login_by_account)),
@@ -110,7 +130,9 @@ impl RateLimits {
         let clock = DefaultClock::default();
         let refuse = |not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>| {
             let wait = not_until.wait_time_from(clock.now()).as_secs().max(1);
-            ApiError(Error::RateLimited { retry_after_seconds: wait })
+            ApiError(Error::RateLimited {
+                retry_after_seconds: wait,
+            })
         };
         let key = match (action, account) {
             (Action::Introduction, Some(user)) => user.to_owned(),
@@ -118,7 +140,9 @@ impl RateLimits {
         };
         by_ip.check_key(&key).map_err(refuse)?;
         if let (Some(limiter), Some(account)) = (by_account, account) {
-            limiter.check_key(&account.trim().to_lowercase()).map_err(refuse)?;
+            limiter
+                .check_key(&account.trim().to_lowercase())
+                .map_err(refuse)?;
         }
         Ok(())
     }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
 use factoria_search::{EntityKey, Kind};
+use futures::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -34,8 +34,20 @@ pub mod kind {
 /// Enqueues the periodic jobs unless one of each is already waiting: every replica may call
 /// this, and one worker somewhere runs each.
 pub async fn schedule_periodic<C: ConnectionTrait>(conn: &C) -> Result<()> {
-    for kind in [kind::EXPIRE_INTRODUCTIONS, kind::DIGESTS, kind::DEADLINE_REMINDERS] {
-        enqueue(conn, kind, serde_json::json!({}), Some(format!("periodic:{kind}")), 3, db::now()).await?;
+    for kind in [
+        kind::EXPIRE_INTRODUCTIONS,
+        kind::DIGESTS,
+        kind::DEADLINE_REMINDERS,
+    ] {
+        enqueue(
+            conn,
+            kind,
+            serde_json::json!({}),
+            Some(format!("periodic:{kind}")),
+            3,
+            db::now(),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -57,13 +69,27 @@ impl From<Error> for JobError {
 
 /// Enqueues a job in the caller's transaction. With a `dedupe_key`, a job already waiting with
 /// the same key absorbs this one.
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, kind: &str, payload: serde_json::Value, dedupe_key: Option<String>, max_attempts: i32, run_at: DateTime<Utc>) -> Result<()> {
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    payload: serde_json::Value,
+    dedupe_key: Option<String>,
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+) -> Result<()> {
     let backend = conn.get_database_backend();
     let now = db::now();
     // NULL keys never conflict: jobs without a key are all kept.
     let sql = "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at) \
                VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING";
-    let values: Vec<Value> = vec![kind.into(), payload.to_string().into(), max_attempts.into(), run_at.into(), dedupe_key.into(), now.into()];
+    let values: Vec<Value> = vec![
+        kind.into(),
+        payload.to_string().into(),
+        max_attempts.into(),
+        run_at.into(),
+        dedupe_key.into(),
+        now.into(),
+    ];
     conn.execute_raw(statement(backend, sql, values)).await?;
     Ok(())
 }
@@ -71,7 +97,15 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, kind: &str, payload: serde_js
 /// Enqueues the embedding of an entity's texts.
 pub async fn enqueue_embedding<C: ConnectionTrait>(conn: &C, key: EntityKey) -> Result<()> {
     let payload = json!({"kind": key.kind.as_str(), "id": key.id});
-    enqueue(conn, kind::EMBED, payload, Some(format!("embed:{}", key.term())), 10, db::now()).await
+    enqueue(
+        conn,
+        kind::EMBED,
+        payload,
+        Some(format!("embed:{}", key.term())),
+        10,
+        db::now(),
+    )
+    .await
 }
 
 /// A claimed job.
@@ -91,7 +125,12 @@ pub struct ClaimedJob {
 
 /// Claims up to `limit` due jobs of `kinds` (any kind when empty) for `lease`. Claiming clears
 /// the dedupe key, so a change made while the job runs enqueues a new one.
-pub async fn claim(db: &db::Db, kinds: &[&str], limit: i64, lease: Duration) -> Result<Vec<ClaimedJob>> {
+pub async fn claim(
+    db: &db::Db,
+    kinds: &[&str],
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<ClaimedJob>> {
     let backend = db.get_database_backend();
     let now = db::now();
     let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
@@ -103,7 +142,11 @@ pub async fn claim(db: &db::Db, kinds: &[&str], limit: i64, lease: Duration) -> 
         values.extend(kinds.iter().map(|k| Value::from(*k)));
         format!("AND kind IN ({})", placeholders.join(", "))
     };
-    let lock = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let lock = if backend == DbBackend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE jobs SET locked_until = $1, attempts = attempts + 1, dedupe_key = NULL, updated_at = $2 \
          WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $2 \
@@ -111,7 +154,9 @@ pub async fn claim(db: &db::Db, kinds: &[&str], limit: i64, lease: Duration) -> 
          RETURNING id, kind, payload, attempts, max_attempts"
     );
     let tx = db::begin_write(db).await?;
-    let jobs = ClaimedJob::find_by_statement(statement(backend, &sql, values)).all(&tx).await?;
+    let jobs = ClaimedJob::find_by_statement(statement(backend, &sql, values))
+        .all(&tx)
+        .await?;
     tx.commit().await?;
     Ok(jobs)
 }
@@ -138,7 +183,12 @@ pub fn backoff(attempts: i32, base: Duration) -> Duration {
 }
 
 /// Records a failure: retried later, or failed for good after the last attempt.
-pub async fn fail(db: &db::Db, job: &ClaimedJob, error: &JobError, retry_base: Duration) -> Result<bool> {
+pub async fn fail(
+    db: &db::Db,
+    job: &ClaimedJob,
+    error: &JobError,
+    retry_base: Duration,
+) -> Result<bool> {
     let backend = db.get_database_backend();
     let now = db::now();
     let (message, permanent) = match error {
@@ -154,7 +204,8 @@ pub async fn fail(db: &db::Db, job: &ClaimedJob, error: &JobError, retry_base: D
         ))
         .await?;
     } else {
-        let run_at = now + chrono::Duration::from_std(backoff(job.attempts, retry_base)).unwrap_or_default();
+        let run_at =
+            now + chrono::Duration::from_std(backoff(job.attempts, retry_base)).unwrap_or_default();
         db.execute_raw(statement(
             backend,
             "UPDATE jobs SET locked_until = NULL, last_error = $1, run_at = $2, updated_at = $3 WHERE id = $4",
@@ -177,20 +228,34 @@ pub struct EntityPayload {
 impl EntityPayload {
     /// The entity it names.
     pub fn key(&self) -> std::result::Result<EntityKey, JobError> {
-        let kind = Kind::parse(&self.kind).ok_or_else(|| JobError::Permanent(format!("unknown entity kind {}", self.kind)))?;
+        let kind = Kind::parse(&self.kind)
+            .ok_or_else(|| JobError::Permanent(format!("unknown entity kind {}", self.kind)))?;
         Ok(EntityKey { kind, id: self.id })
     }
 }
 
 /// What runs a job: given by the application, which knows every module that owns a kind.
-pub type Handler = Arc<dyn Fn(Context, ClaimedJob) -> BoxFuture<'static, std::result::Result<(), JobError>> + Send + Sync>;
+pub type Handler = Arc<
+    dyn Fn(Context, ClaimedJob) -> BoxFuture<'static, std::result::Result<(), JobError>>
+        + Send
+        + Sync,
+>;
 
-async fn run(ctx: &Context, job: &ClaimedJob, handler: &Handler) -> std::result::Result<(), JobError> {
+async fn run(
+    ctx: &Context,
+    job: &ClaimedJob,
+    handler: &Handler,
+) -> std::result::Result<(), JobError> {
     handler(ctx.clone(), job.clone()).await
 }
 
 /// Claims and runs jobs of `kinds` until none is due; returns how many ran.
-pub async fn drain(ctx: &Context, kinds: &[&str], handler: &Handler, progress: &dyn Fn(usize)) -> Result<usize> {
+pub async fn drain(
+    ctx: &Context,
+    kinds: &[&str],
+    handler: &Handler,
+    progress: &dyn Fn(usize),
+) -> Result<usize> {
     let mut ran = 0;
     loop {
         let jobs = claim(&ctx.db, kinds, 8, ctx.config.job_lease).await?;

@@ -31,7 +31,13 @@ pub async fn max_seq(db: &Db) -> Result<i64> {
         seq: Option<i64>,
     }
     let backend = db.get_database_backend();
-    let row = Max::find_by_statement(statement(backend, "SELECT MAX(seq) AS seq FROM change_log", vec![])).one(db).await?;
+    let row = Max::find_by_statement(statement(
+        backend,
+        "SELECT MAX(seq) AS seq FROM change_log",
+        vec![],
+    ))
+    .one(db)
+    .await?;
     Ok(row.and_then(|r| r.seq).unwrap_or(0))
 }
 
@@ -43,8 +49,14 @@ pub(super) async fn initialise(db: &Db, service: &Arc<SearchService>) -> Result<
         // Read the log position before the tables: what changes meanwhile is replayed.
         let position = max_seq(db).await?;
         let docs = load_all(db, &|_| {}).await?;
-        tracing::info!(documents = docs.len(), position, "search index rebuilt from the database");
-        service.with_index(move |index| index.rebuild(docs, position.max(1))).await?;
+        tracing::info!(
+            documents = docs.len(),
+            position,
+            "search index rebuilt from the database"
+        );
+        service
+            .with_index(move |index| index.rebuild(docs, position.max(1)))
+            .await?;
     } else {
         let docs = load_all(db, &|_| {}).await?;
         index.load_catalog(docs);
@@ -76,10 +88,17 @@ async fn apply_next_batch(db: &Db, service: &Arc<SearchService>) -> Result<usize
     ))
     .all(db)
     .await?;
-    let Some(last) = rows.last().map(|r| r.seq) else { return Ok(0) };
+    let Some(last) = rows.last().map(|r| r.seq) else {
+        return Ok(0);
+    };
     let keys: BTreeSet<EntityKey> = rows
         .iter()
-        .filter_map(|r| Kind::parse(&r.entity_kind).map(|kind| EntityKey { kind, id: r.entity_id }))
+        .filter_map(|r| {
+            Kind::parse(&r.entity_kind).map(|kind| EntityKey {
+                kind,
+                id: r.entity_id,
+            })
+        })
         .collect();
     let keys: Vec<EntityKey> = keys.into_iter().collect();
     let loaded = documents_with_vectors(db, &keys).await?;
@@ -90,7 +109,9 @@ async fn apply_next_batch(db: &Db, service: &Arc<SearchService>) -> Result<usize
             None => Change::Delete(key),
         })
         .collect();
-    service.with_index(move |index| index.apply(changes, last)).await?;
+    service
+        .with_index(move |index| index.apply(changes, last))
+        .await?;
     Ok(rows.len())
 }
 

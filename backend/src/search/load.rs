@@ -4,8 +4,13 @@
 use std::collections::{HashMap, HashSet};
 
 use factoria_search::embedder::MODEL_ID;
-use factoria_search::{ChallengeDoc, ChunkField, CompanyDoc, Document, Embedder, EntityKey, EntityVectors, Kind, Lang, VectorChunk};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use factoria_search::{
+    ChallengeDoc, ChunkField, CompanyDoc, Document, Embedder, EntityKey, EntityVectors, Kind, Lang,
+    VectorChunk,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use sha2::{Digest, Sha256};
 
 use crate::db::entities::{challenge, company, department, embedding};
@@ -66,12 +71,18 @@ pub fn challenge_doc(row: &challenge::Model, department: &str) -> Result<Challen
 pub async fn document<C: ConnectionTrait>(conn: &C, key: EntityKey) -> Result<Option<Document>> {
     match key.kind {
         Kind::Company => match company::Entity::find_by_id(key.id).one(conn).await? {
-            Some(row) if row.moderation == "visible" => Ok(Some(Document::Company(company_doc(&row)?))),
+            Some(row) if row.moderation == "visible" => {
+                Ok(Some(Document::Company(company_doc(&row)?)))
+            }
             _ => Ok(None),
         },
         Kind::Challenge => match challenge::Entity::find_by_id(key.id).one(conn).await? {
             Some(row) => {
-                let department = department::Entity::find_by_id(row.department_id).one(conn).await?.map(|d| d.name).unwrap_or_default();
+                let department = department::Entity::find_by_id(row.department_id)
+                    .one(conn)
+                    .await?
+                    .map(|d| d.name)
+                    .unwrap_or_default();
                 Ok(Some(Document::Challenge(challenge_doc(&row, &department)?)))
             }
             None => Ok(None),
@@ -86,7 +97,10 @@ pub fn text_hash(text: &str) -> String {
 }
 
 fn vector_from_bytes(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }
 
 fn vector_to_bytes(vector: &[f32]) -> Vec<u8> {
@@ -96,20 +110,31 @@ fn vector_to_bytes(vector: &[f32]) -> Vec<u8> {
 /// The stored vectors of `doc` whose text is still the document's: a vector of an edited text
 /// is left out until the embedding job replaces it.
 fn current_vectors(doc: &Document, rows: &[embedding::Model]) -> EntityVectors {
-    let wanted: HashMap<(ChunkField, usize), String> =
-        doc.chunk_texts().into_iter().map(|c| ((c.field, c.position), text_hash(&c.text))).collect();
+    let wanted: HashMap<(ChunkField, usize), String> = doc
+        .chunk_texts()
+        .into_iter()
+        .map(|c| ((c.field, c.position), text_hash(&c.text)))
+        .collect();
     let chunks = rows
         .iter()
         .filter_map(|row| {
             let field = ChunkField::parse(&row.field)?;
             let position = usize::try_from(row.position).ok()?;
-            (wanted.get(&(field, position)) == Some(&row.text_hash)).then(|| VectorChunk { field, position, vector: vector_from_bytes(&row.vector) })
+            (wanted.get(&(field, position)) == Some(&row.text_hash)).then(|| VectorChunk {
+                field,
+                position,
+                vector: vector_from_bytes(&row.vector),
+            })
         })
         .collect();
     EntityVectors { chunks }
 }
 
-async fn stored_vectors<C: ConnectionTrait>(conn: &C, kind: Kind, ids: &[i64]) -> Result<HashMap<i64, Vec<embedding::Model>>> {
+async fn stored_vectors<C: ConnectionTrait>(
+    conn: &C,
+    kind: Kind,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<embedding::Model>>> {
     let mut by_entity: HashMap<i64, Vec<embedding::Model>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let rows = embedding::Entity::find()
@@ -126,14 +151,21 @@ async fn stored_vectors<C: ConnectionTrait>(conn: &C, kind: Kind, ids: &[i64]) -
 }
 
 /// Documents and current vectors of `keys`; entities that are gone come back as `None`.
-pub async fn documents_with_vectors<C: ConnectionTrait>(conn: &C, keys: &[EntityKey]) -> Result<Vec<(EntityKey, Option<(Document, EntityVectors)>)>> {
+pub async fn documents_with_vectors<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[EntityKey],
+) -> Result<Vec<(EntityKey, Option<(Document, EntityVectors)>)>> {
     let mut docs = Vec::with_capacity(keys.len());
     for key in keys {
         docs.push((*key, document(conn, *key).await?));
     }
     let mut out = Vec::with_capacity(keys.len());
     for kind in [Kind::Company, Kind::Challenge] {
-        let ids: Vec<i64> = docs.iter().filter(|(k, d)| k.kind == kind && d.is_some()).map(|(k, _)| k.id).collect();
+        let ids: Vec<i64> = docs
+            .iter()
+            .filter(|(k, d)| k.kind == kind && d.is_some())
+            .map(|(k, _)| k.id)
+            .collect();
         let vectors = stored_vectors(conn, kind, &ids).await?;
         for (key, doc) in docs.iter().filter(|(k, _)| k.kind == kind) {
             let entry = doc.as_ref().map(|doc| {
@@ -150,7 +182,12 @@ pub async fn documents_with_vectors<C: ConnectionTrait>(conn: &C, keys: &[Entity
 /// many were read.
 pub async fn load_all(db: &Db, progress: &dyn Fn(usize)) -> Result<Vec<(Document, EntityVectors)>> {
     let mut out = Vec::new();
-    let departments: HashMap<i64, String> = department::Entity::find().all(db).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let departments: HashMap<i64, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
     let mut last = 0;
     loop {
         let rows = company::Entity::find()
@@ -166,22 +203,36 @@ pub async fn load_all(db: &Db, progress: &dyn Fn(usize)) -> Result<Vec<(Document
         let vectors = stored_vectors(db, Kind::Company, &ids).await?;
         for row in &rows {
             let doc = Document::Company(company_doc(row)?);
-            let v = current_vectors(&doc, vectors.get(&row.id).map(Vec::as_slice).unwrap_or_default());
+            let v = current_vectors(
+                &doc,
+                vectors.get(&row.id).map(Vec::as_slice).unwrap_or_default(),
+            );
             out.push((doc, v));
         }
         progress(out.len());
     }
     let mut last = 0;
     loop {
-        let rows = challenge::Entity::find().filter(challenge::Column::Id.gt(last)).order_by_asc(challenge::Column::Id).limit(1000).all(db).await?;
+        let rows = challenge::Entity::find()
+            .filter(challenge::Column::Id.gt(last))
+            .order_by_asc(challenge::Column::Id)
+            .limit(1000)
+            .all(db)
+            .await?;
         let Some(tail) = rows.last() else { break };
         last = tail.id;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let vectors = stored_vectors(db, Kind::Challenge, &ids).await?;
         for row in &rows {
-            let department = departments.get(&row.department_id).map(String::as_str).unwrap_or_default();
+            let department = departments
+                .get(&row.department_id)
+                .map(String::as_str)
+                .unwrap_or_default();
             let doc = Document::Challenge(challenge_doc(row, department)?);
-            let v = current_vectors(&doc, vectors.get(&row.id).map(Vec::as_slice).unwrap_or_default());
+            let v = current_vectors(
+                &doc,
+                vectors.get(&row.id).map(Vec::as_slice).unwrap_or_default(),
+            );
             out.push((doc, v));
         }
         progress(out.len());
@@ -191,8 +242,14 @@ pub async fn load_all(db: &Db, progress: &dyn Fn(usize)) -> Result<Vec<(Document
 
 /// Embeds the texts of an entity that have no current vector, replaces its stored vectors and
 /// records the change so every index picks them up. Unchanged texts are never embedded again.
-/// Returns how many texts were embedded.
-pub async fn embed_entity(db: &Db, embedder: &Embedder, key: EntityKey) -> Result<usize> {
+/// Returns how many texts were embedded. `urgent` puts the texts ahead of bulk work, for
+/// someone waiting on the answer.
+pub async fn embed_entity(
+    db: &Db,
+    embedder: &Embedder,
+    key: EntityKey,
+    urgent: bool,
+) -> Result<usize> {
     let Some(doc) = document(db, key).await? else {
         embedding::Entity::delete_many()
             .filter(embedding::Column::EntityKind.eq(key.kind.as_str()))
@@ -202,26 +259,56 @@ pub async fn embed_entity(db: &Db, embedder: &Embedder, key: EntityKey) -> Resul
         return Ok(0);
     };
     let chunks = doc.chunk_texts();
-    let stored = stored_vectors(db, key.kind, &[key.id]).await?.remove(&key.id).unwrap_or_default();
-    let current: HashSet<(String, i32, String)> = stored.iter().map(|r| (r.field.clone(), r.position, r.text_hash.clone())).collect();
+    let stored = stored_vectors(db, key.kind, &[key.id])
+        .await?
+        .remove(&key.id)
+        .unwrap_or_default();
+    let current: HashSet<(String, i32, String)> = stored
+        .iter()
+        .map(|r| (r.field.clone(), r.position, r.text_hash.clone()))
+        .collect();
     let missing: Vec<_> = chunks
         .iter()
-        .filter(|c| !current.contains(&(c.field.as_str().to_owned(), c.position as i32, text_hash(&c.text))))
+        .filter(|c| {
+            !current.contains(&(
+                c.field.as_str().to_owned(),
+                c.position as i32,
+                text_hash(&c.text),
+            ))
+        })
         .collect();
-    let wanted: HashSet<(String, i32)> = chunks.iter().map(|c| (c.field.as_str().to_owned(), c.position as i32)).collect();
-    let obsolete = stored.iter().any(|r| !wanted.contains(&(r.field.clone(), r.position)));
+    let wanted: HashSet<(String, i32)> = chunks
+        .iter()
+        .map(|c| (c.field.as_str().to_owned(), c.position as i32))
+        .collect();
+    let obsolete = stored
+        .iter()
+        .any(|r| !wanted.contains(&(r.field.clone(), r.position)));
     if missing.is_empty() && !obsolete {
         return Ok(0);
     }
-    let vectors = embedder.embed_texts(missing.iter().map(|c| c.text.clone()).collect()).await?;
+    let texts = missing.iter().map(|c| c.text.clone()).collect();
+    let vectors = if urgent {
+        embedder.embed_texts_now(texts).await?
+    } else {
+        embedder.embed_texts(texts).await?
+    };
     let tx = db::begin_write(db).await?;
     let replaced: Vec<i64> = stored
         .iter()
-        .filter(|r| !wanted.contains(&(r.field.clone(), r.position)) || missing.iter().any(|c| c.field.as_str() == r.field && c.position as i32 == r.position))
+        .filter(|r| {
+            !wanted.contains(&(r.field.clone(), r.position))
+                || missing
+                    .iter()
+                    .any(|c| c.field.as_str() == r.field && c.position as i32 == r.position)
+        })
         .map(|r| r.id)
         .collect();
     if !replaced.is_empty() {
-        embedding::Entity::delete_many().filter(embedding::Column::Id.is_in(replaced)).exec(&tx).await?;
+        embedding::Entity::delete_many()
+            .filter(embedding::Column::Id.is_in(replaced))
+            .exec(&tx)
+            .await?;
     }
     let now = db::now();
     let rows: Vec<embedding::ActiveModel> = missing

@@ -8,11 +8,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use factoria_search::{Embedder, EmbedderConfig, ModelAssets, SearchIndex, SearchRequest, SearchResults};
+use factoria_search::{
+    Embedder, EmbedderConfig, EntityKey, ModelAssets, SearchIndex, SearchRequest, SearchResults,
+};
 use tokio::sync::Notify;
 
 pub use follower::{catch_up, max_seq, spawn_follower};
-pub use load::{challenge_doc, company_doc, document, documents_with_vectors, embed_entity, load_all};
+pub use load::{
+    challenge_doc, company_doc, document, documents_with_vectors, embed_entity, load_all,
+};
 
 use crate::db::Db;
 use crate::domain::{Error, Result};
@@ -37,7 +41,11 @@ impl SearchService {
             Some(dir) => SearchIndex::open(dir)?,
             None => SearchIndex::in_memory()?,
         };
-        Ok(Self { index: Arc::new(index), embedder, wake: Arc::new(Notify::new()) })
+        Ok(Self {
+            index: Arc::new(index),
+            embedder,
+            wake: Arc::new(Notify::new()),
+        })
     }
 
     /// Tells the follower that the change log grew.
@@ -59,8 +67,33 @@ impl SearchService {
             .map_err(Error::from)
     }
 
+    /// Makes a change visible to the next page of the person who made it: embeds `key` now,
+    /// ahead of bulk work, and waits at most `limit` until this process's index has applied
+    /// every change recorded so far. Returns whether it got there; if not, nothing is lost: the
+    /// queued embedding job and the follower finish the work a moment later.
+    pub async fn read_your_write(&self, db: &Db, key: EntityKey, limit: Duration) -> Result<bool> {
+        let started = tokio::time::Instant::now();
+        let embedded =
+            tokio::time::timeout(limit, embed_entity(db, &self.embedder, key, true)).await;
+        if let Ok(result) = embedded {
+            result?;
+        }
+        let target = follower::max_seq(db).await?;
+        self.notify_change();
+        while self.index.position() < target {
+            if started.elapsed() >= limit {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(true)
+    }
+
     /// Runs CPU-bound work on the index on a blocking thread.
-    pub async fn with_index<T: Send + 'static>(&self, work: impl FnOnce(&SearchIndex) -> factoria_search::Result<T> + Send + 'static) -> Result<T> {
+    pub async fn with_index<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&SearchIndex) -> factoria_search::Result<T> + Send + 'static,
+    ) -> Result<T> {
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || work(&index))
             .await
@@ -75,14 +108,20 @@ pub fn start_embedder(assets_dir: &Path) -> anyhow::Result<Embedder> {
     if !assets.missing().is_empty() {
         crate::assets::fetch(assets_dir)?;
     }
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let mut config = EmbedderConfig::new(assets);
     config.threads = Some(threads);
     Ok(Embedder::start(config)?)
 }
 
 /// Opens the database-backed search for a process: index, catch-up from the change log.
-pub async fn open_for(db: &Db, index_dir: Option<&Path>, embedder: Embedder) -> Result<Arc<SearchService>> {
+pub async fn open_for(
+    db: &Db,
+    index_dir: Option<&Path>,
+    embedder: Embedder,
+) -> Result<Arc<SearchService>> {
     let service = Arc::new(SearchService::open(index_dir, embedder)?);
     follower::initialise(db, &service).await?;
     Ok(service)

@@ -9,9 +9,9 @@ pub struct Cpv([u8; 8]);
 
 /// The 45 divisions of CPV 2008: every valid code starts with one of them.
 const DIVISIONS: [&str; 45] = [
-    "03", "09", "14", "15", "16", "18", "19", "22", "24", "30", "31", "32", "33", "34", "35",
-    "37", "38", "39", "41", "42", "43", "44", "45", "48", "50", "51", "55", "60", "63", "64",
-    "65", "66", "70", "71", "72", "73", "75", "76", "77", "79", "80", "85", "90", "92", "98",
+    "03", "09", "14", "15", "16", "18", "19", "22", "24", "30", "31", "32", "33", "34", "35", "37",
+    "38", "39", "41", "42", "43", "44", "45", "48", "50", "51", "55", "60", "63", "64", "65", "66",
+    "70", "71", "72", "73", "75", "76", "77", "79", "80", "85", "90", "92", "98",
 ];
 
 impl Cpv {
@@ -19,15 +19,24 @@ impl Cpv {
     pub fn parse(input: &str) -> Result<Self, String> {
         let trimmed = input.trim();
         let digits = match trimmed.split_once('-') {
-            Some((code, check)) if check.len() == 1 && check.bytes().all(|b| b.is_ascii_digit()) => code,
+            Some((code, check))
+                if check.len() == 1 && check.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                code
+            }
             _ => trimmed,
         };
         let bytes = digits.as_bytes();
         if bytes.len() != 8 || !bytes.iter().all(u8::is_ascii_digit) {
-            return Err(format!("`{trimmed}` is not a CPV code: it needs 8 digits, like 72316000"));
+            return Err(format!(
+                "`{trimmed}` is not a CPV code: it needs 8 digits, like 72316000"
+            ));
         }
         if !DIVISIONS.contains(&&digits[..2]) {
-            return Err(format!("`{trimmed}` is not a CPV code: no CPV division starts with {}", &digits[..2]));
+            return Err(format!(
+                "`{trimmed}` is not a CPV code: no CPV division starts with {}",
+                &digits[..2]
+            ));
         }
         let mut code = [0u8; 8];
         code.copy_from_slice(bytes);
@@ -52,7 +61,11 @@ impl Cpv {
     pub fn levels(&self) -> Vec<&str> {
         let s = self.as_str();
         let depth = self.significant().len();
-        let mut levels: Vec<&str> = [2, 3, 4, 5].into_iter().filter(|&n| n <= depth).map(|n| &s[..n]).collect();
+        let mut levels: Vec<&str> = [2, 3, 4, 5]
+            .into_iter()
+            .filter(|&n| n <= depth)
+            .map(|n| &s[..n])
+            .collect();
         if depth > 5 {
             levels.push(s);
         }
@@ -72,8 +85,14 @@ mod tests {
 
     #[test]
     fn accepts_codes_with_or_without_check_digit() {
-        assert_eq!(Cpv::parse("72316000").map(|c| c.to_string()), Ok("72316000".into()));
-        assert_eq!(Cpv::parse(" 72316000-8 ").map(|c| c.to_string()), Ok("72316000".into()));
+        assert_eq!(
+            Cpv::parse("72316000").map(|c| c.to_string()),
+            Ok("72316000".into())
+        );
+        assert_eq!(
+            Cpv::parse(" 72316000-8 ").map(|c| c.to_string()),
+            Ok("72316000".into())
+        );
     }
 
     #[test]
@@ -106,6 +125,9 @@ mod tests {
         let division = Cpv::parse("72000000").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(division.levels(), vec!["72"]);
         let full = Cpv::parse("85312400").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(full.levels(), vec!["85", "853", "8531", "85312", "85312400"]);
+        assert_eq!(
+            full.levels(),
+            vec!["85", "853", "8531", "85312", "85312400"]
+        );
     }
 }

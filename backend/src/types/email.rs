@@ -16,11 +16,17 @@ impl Email {
         let (local, domain) = (parsed.local_part(), parsed.domain());
         // email_address accepts "user@localhost" and IP literals; mail between organisations
         // needs a public-looking domain.
-        if !domain.contains('.') || domain.starts_with('[') || domain.ends_with('.') || local.is_empty() {
+        if !domain.contains('.')
+            || domain.starts_with('[')
+            || domain.ends_with('.')
+            || local.is_empty()
+        {
             return Err(invalid());
         }
         if trimmed.len() > 254 {
-            return Err(format!("`{trimmed}` is longer than the 254 characters an address may have"));
+            return Err(format!(
+                "`{trimmed}` is longer than the 254 characters an address may have"
+            ));
         }
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
     }
@@ -54,12 +60,23 @@ mod tests {
 
     #[test]
     fn normalises_the_domain_only() {
-        assert_eq!(Email::parse(" Lucia@Movilia.EXAMPLE ").map(|e| e.to_string()), Ok("Lucia@movilia.example".into()));
+        assert_eq!(
+            Email::parse(" Lucia@Movilia.EXAMPLE ").map(|e| e.to_string()),
+            Ok("Lucia@movilia.example".into())
+        );
     }
 
     #[test]
     fn rejects_what_is_not_an_address() {
-        for bad in ["", "lucia", "lucia@", "@movilia.example", "lucia@localhost", "a b@c.d", "lucia@@x.es"] {
+        for bad in [
+            "",
+            "lucia",
+            "lucia@",
+            "@movilia.example",
+            "lucia@localhost",
+            "a b@c.d",
+            "lucia@@x.es",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -71,7 +71,12 @@ impl ChallengeStatus {
         use ChallengeStatus::*;
         let allowed = matches!(
             (self, to),
-            (Draft, Published) | (Draft, Cancelled) | (Published, Closed) | (Published, Cancelled) | (Closed, Awarded) | (Closed, Cancelled)
+            (Draft, Published)
+                | (Draft, Cancelled)
+                | (Published, Closed)
+                | (Published, Cancelled)
+                | (Closed, Awarded)
+                | (Closed, Cancelled)
         );
         if allowed {
             return Ok(());
@@ -80,7 +85,9 @@ impl ChallengeStatus {
             (from, to) if from == to => format!("the challenge is already {to}"),
             (Awarded | Cancelled, _) => format!("the challenge is {self}, which is final"),
             (Draft, Closed | Awarded) => format!("a draft cannot be {to}: publish it first"),
-            (Published, Awarded) => "a published challenge must be closed before it is awarded".to_owned(),
+            (Published, Awarded) => {
+                "a published challenge must be closed before it is awarded".to_owned()
+            }
             (_, Draft) => "a challenge cannot go back to draft once published".to_owned(),
             (from, to) => format!("a {from} challenge cannot become {to}"),
         })
@@ -105,7 +112,10 @@ impl Language {
         let code = input.trim().to_ascii_lowercase();
         match code.as_bytes() {
             [a, b] if ISO_639_1.split(' ').any(|c| c == code) => Ok(Self([*a, *b])),
-            _ => Err(format!("`{}` is not a language code: use two letters, like es or en", input.trim())),
+            _ => Err(format!(
+                "`{}` is not a language code: use two letters, like es or en",
+                input.trim()
+            )),
         }
     }
 
@@ -140,7 +150,10 @@ mod tests {
         assert!(Draft.check_transition(Awarded).is_err());
         assert!(Awarded.check_transition(Published).is_err());
         assert!(Published.check_transition(Draft).is_err());
-        let reason = Published.check_transition(Awarded).err().unwrap_or_default();
+        let reason = Published
+            .check_transition(Awarded)
+            .err()
+            .unwrap_or_default();
         assert!(reason.contains("closed before"), "{reason}");
     }
 

@@ -10,8 +10,8 @@ mod enums;
 mod money;
 mod tax_id;
 mod trl;
-mod web_url;
 pub mod validation;
+mod web_url;
 
 pub use cpv::Cpv;
 pub use email::Email;

@@ -13,21 +13,31 @@ impl Money {
     /// From a JSON number of euros, with at most two decimals.
     pub fn from_euros(euros: f64) -> Result<Self, String> {
         if !euros.is_finite() || euros < 0.0 {
-            return Err(format!("{euros} is not an amount of euros: use a positive number like 150000"));
+            return Err(format!(
+                "{euros} is not an amount of euros: use a positive number like 150000"
+            ));
         }
         let cents = (euros * 100.0).round();
         if (cents - euros * 100.0).abs() > 1e-6 {
-            return Err(format!("{euros} has more than two decimals: amounts are in euros and cents"));
+            return Err(format!(
+                "{euros} has more than two decimals: amounts are in euros and cents"
+            ));
         }
         if cents > MAX_CENTS as f64 {
-            return Err(format!("{euros} euros is beyond the 1,000,000,000 € a challenge can budget"));
+            return Err(format!(
+                "{euros} euros is beyond the 1,000,000,000 € a challenge can budget"
+            ));
         }
-        Ok(Self { cents: cents as i64 })
+        Ok(Self {
+            cents: cents as i64,
+        })
     }
 
     /// From stored cents.
     pub fn from_cents(cents: i64) -> Self {
-        Self { cents: cents.clamp(0, MAX_CENTS) }
+        Self {
+            cents: cents.clamp(0, MAX_CENTS),
+        }
     }
 
     /// Whole cents.
@@ -62,7 +72,10 @@ mod tests {
 
     #[test]
     fn keeps_cents_and_round_trips_whole_euros() {
-        assert_eq!(Money::from_euros(150000.0).map(Money::to_json), Ok(serde_json::json!(150000)));
+        assert_eq!(
+            Money::from_euros(150000.0).map(Money::to_json),
+            Ok(serde_json::json!(150000))
+        );
         assert_eq!(Money::from_euros(99.95).map(Money::cents), Ok(9995));
     }
 

@@ -18,21 +18,35 @@ impl TaxId {
             .map(|c| c.to_ascii_uppercase())
             .collect();
         let bytes = id.as_bytes();
-        let shape = || format!("`{}` is not a Spanish tax id (NIF 12345678Z, NIE X1234567L or CIF B12345674)", input.trim());
+        let shape = || {
+            format!(
+                "`{}` is not a Spanish tax id (NIF 12345678Z, NIE X1234567L or CIF B12345674)",
+                input.trim()
+            )
+        };
         if bytes.len() != 9 || !id.is_ascii() {
             return Err(shape());
         }
         let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-        let wrong_check = || format!("`{id}` has a wrong check character: please copy the tax id again");
+        let wrong_check =
+            || format!("`{id}` has a wrong check character: please copy the tax id again");
         match bytes[0] {
-            b'0'..=b'9' if digits(0..8) => check_letter(&id[..8], bytes[8]).then_some(()).ok_or_else(wrong_check)?,
+            b'0'..=b'9' if digits(0..8) => check_letter(&id[..8], bytes[8])
+                .then_some(())
+                .ok_or_else(wrong_check)?,
             first @ (b'X' | b'Y' | b'Z') if digits(1..8) => {
                 let number = format!("{}{}", first - b'X', &id[1..8]);
-                check_letter(&number, bytes[8]).then_some(()).ok_or_else(wrong_check)?
+                check_letter(&number, bytes[8])
+                    .then_some(())
+                    .ok_or_else(wrong_check)?
             }
-            b'K' | b'L' | b'M' if digits(1..8) => check_letter(&id[1..8], bytes[8]).then_some(()).ok_or_else(wrong_check)?,
+            b'K' | b'L' | b'M' if digits(1..8) => check_letter(&id[1..8], bytes[8])
+                .then_some(())
+                .ok_or_else(wrong_check)?,
             first if b"ABCDEFGHJNPQRSUVW".contains(&first) && digits(1..8) => {
-                check_cif(first, &bytes[1..8], bytes[8]).then_some(()).ok_or_else(wrong_check)?
+                check_cif(first, &bytes[1..8], bytes[8])
+                    .then_some(())
+                    .ok_or_else(wrong_check)?
             }
             _ => return Err(shape()),
         }
@@ -46,7 +60,9 @@ impl TaxId {
 }
 
 fn check_letter(number: &str, letter: u8) -> bool {
-    number.parse::<u32>().is_ok_and(|n| NIF_LETTERS[(n % 23) as usize] == letter)
+    number
+        .parse::<u32>()
+        .is_ok_and(|n| NIF_LETTERS[(n % 23) as usize] == letter)
 }
 
 fn check_cif(first: u8, digits: &[u8], control: u8) -> bool {
@@ -86,14 +102,32 @@ mod tests {
 
     #[test]
     fn accepts_valid_nif_nie_and_cif() {
-        for valid in ["12345678Z", "12.345.678-z", "X1234567L", "Y0000000Z", "B12345674", "Q2826000H", "A58818501"] {
-            assert!(TaxId::parse(valid).is_ok(), "{valid} should be accepted: {:?}", TaxId::parse(valid));
+        for valid in [
+            "12345678Z",
+            "12.345.678-z",
+            "X1234567L",
+            "Y0000000Z",
+            "B12345674",
+            "Q2826000H",
+            "A58818501",
+        ] {
+            assert!(
+                TaxId::parse(valid).is_ok(),
+                "{valid} should be accepted: {:?}",
+                TaxId::parse(valid)
+            );
         }
     }
 
     #[test]
     fn rejects_wrong_check_characters() {
-        for invalid in ["12345678A", "X1234567A", "B12345675", "Q2826000J", "A5881850A"] {
+        for invalid in [
+            "12345678A",
+            "X1234567A",
+            "B12345675",
+            "Q2826000J",
+            "A5881850A",
+        ] {
             let error = TaxId::parse(invalid).err().unwrap_or_default();
             assert!(error.contains("check character"), "{invalid}: {error}");
         }
@@ -102,7 +136,10 @@ mod tests {
     #[test]
     fn rejects_other_shapes() {
         for invalid in ["", "1234", "ÑÑÑÑÑÑÑÑÑ", "I12345678", "123456789"] {
-            assert!(TaxId::parse(invalid).is_err(), "{invalid} should be rejected");
+            assert!(
+                TaxId::parse(invalid).is_err(),
+                "{invalid} should be rejected"
+            );
         }
     }
 

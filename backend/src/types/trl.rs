@@ -9,7 +9,9 @@ impl Trl {
     pub fn new(level: i64) -> Result<Self, String> {
         match u8::try_from(level) {
             Ok(level @ 1..=9) => Ok(Self(level)),
-            _ => Err(format!("{level} is not a technology readiness level: use a whole number from 1 to 9")),
+            _ => Err(format!(
+                "{level} is not a technology readiness level: use a whole number from 1 to 9"
+            )),
         }
     }
 

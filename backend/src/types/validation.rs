@@ -21,12 +21,18 @@ pub struct FieldErrors(pub Vec<FieldError>);
 impl FieldErrors {
     /// A single fault.
     pub fn one(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self(vec![FieldError { field: field.into(), message: message.into() }])
+        Self(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     /// Records a fault.
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// Whether there is nothing at fault.
@@ -37,7 +43,11 @@ impl FieldErrors {
 
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
         f.write_str(&parts.join("; "))
     }
 }
@@ -75,18 +85,29 @@ impl<'a> ObjectReader<'a> {
             let field = if prefix.is_empty() { "(body)" } else { prefix };
             errors.push(field, "must be a JSON object");
         }
-        Self { prefix: prefix.to_owned(), object, seen: Vec::new(), errors }
+        Self {
+            prefix: prefix.to_owned(),
+            object,
+            seen: Vec::new(),
+            errors,
+        }
     }
 
     fn path(&self, key: &str) -> String {
         // An empty key (`{"": 1}`) still needs a name a person can see.
         let key = if key.is_empty() { "\"\"" } else { key };
-        if self.prefix.is_empty() { key.to_owned() } else { format!("{}.{key}", self.prefix) }
+        if self.prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.prefix)
+        }
     }
 
     fn get(&mut self, key: &'static str) -> Option<&'a Value> {
         self.seen.push(key);
-        self.object.and_then(|o| o.get(key)).filter(|v| !v.is_null())
+        self.object
+            .and_then(|o| o.get(key))
+            .filter(|v| !v.is_null())
     }
 
     /// Records a fault on `key`.
@@ -115,7 +136,10 @@ impl<'a> ObjectReader<'a> {
                 if trimmed.chars().count() > max {
                     self.fault(key, format!("is longer than {max} characters"));
                     None
-                } else if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+                } else if trimmed
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+                {
                     self.fault(key, "contains control characters");
                     None
                 } else {
@@ -130,24 +154,52 @@ impl<'a> ObjectReader<'a> {
     }
 
     /// An optional string parsed into `T`.
-    pub fn optional<T>(&mut self, key: &'static str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    pub fn optional<T>(
+        &mut self,
+        key: &'static str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let text = self.optional_text(key, 2000)?;
-        parse(&text).map_err(|message| self.fault(key, message)).ok()
+        parse(&text)
+            .map_err(|message| self.fault(key, message))
+            .ok()
     }
 
     /// A required string parsed into `T`.
-    pub fn required<T>(&mut self, key: &'static str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    pub fn required<T>(
+        &mut self,
+        key: &'static str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let text = self.required_text(key, 2000)?;
-        parse(&text).map_err(|message| self.fault(key, message)).ok()
+        parse(&text)
+            .map_err(|message| self.fault(key, message))
+            .ok()
     }
 
     /// An optional whole number within `range`.
-    pub fn optional_integer(&mut self, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    pub fn optional_integer(
+        &mut self,
+        key: &'static str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
         let value = self.get(key)?;
-        match value.as_i64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)) {
+        match value.as_i64().or_else(|| {
+            value
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                .map(|f| f as i64)
+        }) {
             Some(n) if range.contains(&n) => Some(n),
             Some(n) => {
-                self.fault(key, format!("{n} is out of range: use a number from {} to {}", range.start(), range.end()));
+                self.fault(
+                    key,
+                    format!(
+                        "{n} is out of range: use a number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
                 None
             }
             None => {
@@ -188,13 +240,18 @@ impl<'a> ObjectReader<'a> {
         max_items: usize,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Vec<T> {
-        let Some(value) = self.get(key) else { return Vec::new() };
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
         let Some(items) = value.as_array() else {
             self.fault(key, "must be a list");
             return Vec::new();
         };
         if items.len() > max_items {
-            self.fault(key, format!("has {} items; at most {max_items} are allowed", items.len()));
+            self.fault(
+                key,
+                format!("has {} items; at most {max_items} are allowed", items.len()),
+            );
             return Vec::new();
         }
         let mut parsed = Vec::with_capacity(items.len());
@@ -214,7 +271,12 @@ impl<'a> ObjectReader<'a> {
     }
 
     /// A list of free-text statements of at most `max_len` characters each.
-    pub fn text_list(&mut self, key: &'static str, max_items: usize, max_len: usize) -> Vec<String> {
+    pub fn text_list(
+        &mut self,
+        key: &'static str,
+        max_items: usize,
+        max_len: usize,
+    ) -> Vec<String> {
         self.list(key, max_items, |text| {
             if text.chars().count() > max_len {
                 Err(format!("is longer than {max_len} characters"))
@@ -225,7 +287,11 @@ impl<'a> ObjectReader<'a> {
     }
 
     /// A nested object read by `read`; its faults are reported under `key.`.
-    pub fn object<T>(&mut self, key: &'static str, read: impl FnOnce(&mut ObjectReader<'a>) -> Option<T>) -> Option<T> {
+    pub fn object<T>(
+        &mut self,
+        key: &'static str,
+        read: impl FnOnce(&mut ObjectReader<'a>) -> Option<T>,
+    ) -> Option<T> {
         let value = self.get(key)?;
         let mut nested = ObjectReader::nested(value, &self.path(key));
         let result = read(&mut nested);
@@ -241,9 +307,14 @@ impl<'a> ObjectReader<'a> {
         max_items: usize,
         read: impl Fn(&mut ObjectReader<'a>) -> Option<T>,
     ) -> Vec<T> {
-        let Some(value) = self.get(key) else { return Vec::new() };
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
         let Some(items) = value.as_array().filter(|items| items.len() <= max_items) else {
-            self.fault(key, format!("must be a list of at most {max_items} objects"));
+            self.fault(
+                key,
+                format!("must be a list of at most {max_items} objects"),
+            );
             return Vec::new();
         };
         let mut parsed = Vec::new();
@@ -264,8 +335,14 @@ impl<'a> ObjectReader<'a> {
 
     /// Fields of the object that no accessor asked for.
     pub fn ignored(&self) -> Vec<String> {
-        let Some(object) = self.object else { return Vec::new() };
-        object.keys().filter(|k| !self.seen.contains(&k.as_str())).map(|k| self.path(k)).collect()
+        let Some(object) = self.object else {
+            return Vec::new();
+        };
+        object
+            .keys()
+            .filter(|k| !self.seen.contains(&k.as_str()))
+            .map(|k| self.path(k))
+            .collect()
     }
 
     fn finish_errors(mut self, unknown: UnknownFields) -> FieldErrors {
@@ -301,9 +378,15 @@ mod tests {
         let _ = reader.optional_integer("trl", 1..=9);
         let _ = reader.list("cpv", 10, crate::types::Cpv::parse);
         let _ = reader.object("contact", |r| r.optional_text("email", 10));
-        let errors = reader.finish::<()>(UnknownFields::Reject, None).err().unwrap_or_default();
+        let errors = reader
+            .finish::<()>(UnknownFields::Reject, None)
+            .err()
+            .unwrap_or_default();
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["name", "trl", "cpv[1]", "contact.email", "extra"]);
+        assert_eq!(
+            fields,
+            vec!["name", "trl", "cpv[1]", "contact.email", "extra"]
+        );
     }
 
     #[test]
@@ -312,6 +395,9 @@ mod tests {
         let mut reader = ObjectReader::new(&input);
         let name = reader.required_text("name", 10);
         assert_eq!(reader.ignored(), vec!["notes".to_owned()]);
-        assert_eq!(reader.finish(UnknownFields::Ignore, name), Ok("Movilia".to_owned()));
+        assert_eq!(
+            reader.finish(UnknownFields::Ignore, name),
+            Ok("Movilia".to_owned())
+        );
     }
 }

@@ -92,13 +92,29 @@ fn list(lang: Lang, items: &[String]) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
-        [init @ .., last] => format!("{} {} {last}", init.join(", "), if lang == Lang::Es { "y" } else { "and" }),
+        [init @ .., last] => format!(
+            "{} {} {last}",
+            init.join(", "),
+            if lang == Lang::Es { "y" } else { "and" }
+        ),
     }
 }
 
-pub(super) fn explain(index: &SearchIndex, searcher: &Searcher, probe: &Probe<'_>, company: &Entry, f: &Features, lang: Lang) -> Explanation {
+pub(super) fn explain(
+    index: &SearchIndex,
+    searcher: &Searcher,
+    probe: &Probe<'_>,
+    company: &Entry,
+    f: &Features,
+    lang: Lang,
+) -> Explanation {
     let Document::Company(c) = &company.doc else {
-        return Explanation { summary: String::new(), requirements: Vec::new(), shared_terms: Vec::new(), constraints: Vec::new() };
+        return Explanation {
+            summary: String::new(),
+            requirements: Vec::new(),
+            shared_terms: Vec::new(),
+            constraints: Vec::new(),
+        };
     };
     let requirements: Vec<RequirementCoverage> = f
         .requirements
@@ -110,15 +126,25 @@ pub(super) fn explain(index: &SearchIndex, searcher: &Searcher, probe: &Probe<'_
             };
             let similarity = r.best.map(|(_, _, s)| s);
             let strength = similarity.map_or(Strength::None, Strength::of);
-            let covered_by = r.best.filter(|_| strength > Strength::None).map(|(field, position, _)| match field {
-                ChunkField::Capability => CoveredBy {
-                    field: "capability",
-                    position,
-                    text: c.capabilities.get(position).cloned().unwrap_or_default(),
+            let covered_by = r.best.filter(|_| strength > Strength::None).map(
+                |(field, position, _)| match field {
+                    ChunkField::Capability => CoveredBy {
+                        field: "capability",
+                        position,
+                        text: c.capabilities.get(position).cloned().unwrap_or_default(),
+                    },
+                    ChunkField::Description => CoveredBy {
+                        field: "description",
+                        position: 0,
+                        text: excerpt(&c.description, 160),
+                    },
+                    _ => CoveredBy {
+                        field: "profile",
+                        position: 0,
+                        text: excerpt(&c.description, 160),
+                    },
                 },
-                ChunkField::Description => CoveredBy { field: "description", position: 0, text: excerpt(&c.description, 160) },
-                _ => CoveredBy { field: "profile", position: 0, text: excerpt(&c.description, 160) },
-            });
+            );
             RequirementCoverage {
                 kind,
                 position: r.position,
@@ -134,73 +160,180 @@ pub(super) fn explain(index: &SearchIndex, searcher: &Searcher, probe: &Probe<'_
     if !probe.doc.required_certifications.is_empty() {
         let met = f.missing_certifications.is_empty();
         let detail = if met {
-            t(lang, format!("Tiene {}", list(lang, &probe.doc.required_certifications)), format!("Holds {}", list(Lang::En, &probe.doc.required_certifications)))
+            t(
+                lang,
+                format!("Tiene {}", list(lang, &probe.doc.required_certifications)),
+                format!(
+                    "Holds {}",
+                    list(Lang::En, &probe.doc.required_certifications)
+                ),
+            )
         } else {
-            t(lang, format!("Le falta {}", list(lang, &f.missing_certifications)), format!("Lacks {}", list(Lang::En, &f.missing_certifications)))
+            t(
+                lang,
+                format!("Le falta {}", list(lang, &f.missing_certifications)),
+                format!("Lacks {}", list(Lang::En, &f.missing_certifications)),
+            )
         };
-        constraints.push(ConstraintCheck { constraint: "certification", met, detail });
+        constraints.push(ConstraintCheck {
+            constraint: "certification",
+            met,
+            detail,
+        });
     }
     if let Some(min) = probe.doc.trl_min {
         let (met, detail) = match c.trl {
-            Some(trl) if trl >= min => (true, t(lang, format!("TRL {trl}, mínimo {min}"), format!("TRL {trl}, minimum {min}"))),
-            Some(trl) => (false, t(lang, format!("TRL {trl}, por debajo del mínimo {min}"), format!("TRL {trl}, below the minimum of {min}"))),
-            None => (false, t(lang, format!("No indica su TRL; se pide al menos {min}"), format!("States no TRL; at least {min} is asked"))),
+            Some(trl) if trl >= min => (
+                true,
+                t(
+                    lang,
+                    format!("TRL {trl}, mínimo {min}"),
+                    format!("TRL {trl}, minimum {min}"),
+                ),
+            ),
+            Some(trl) => (
+                false,
+                t(
+                    lang,
+                    format!("TRL {trl}, por debajo del mínimo {min}"),
+                    format!("TRL {trl}, below the minimum of {min}"),
+                ),
+            ),
+            None => (
+                false,
+                t(
+                    lang,
+                    format!("No indica su TRL; se pide al menos {min}"),
+                    format!("States no TRL; at least {min} is asked"),
+                ),
+            ),
         };
-        constraints.push(ConstraintCheck { constraint: "trl", met, detail });
+        constraints.push(ConstraintCheck {
+            constraint: "trl",
+            met,
+            detail,
+        });
     }
     if !probe.doc.cpv.is_empty() {
         let detail = match &f.cpv_shared {
-            Some(prefix) => t(lang, format!("Comparte el código CPV {prefix}"), format!("Shares CPV code {prefix}")),
-            None => t(lang, "Ningún código CPV en común".into(), "No CPV code in common".into()),
+            Some(prefix) => t(
+                lang,
+                format!("Comparte el código CPV {prefix}"),
+                format!("Shares CPV code {prefix}"),
+            ),
+            None => t(
+                lang,
+                "Ningún código CPV en común".into(),
+                "No CPV code in common".into(),
+            ),
         };
-        constraints.push(ConstraintCheck { constraint: "cpv", met: f.cpv_shared.is_some(), detail });
+        constraints.push(ConstraintCheck {
+            constraint: "cpv",
+            met: f.cpv_shared.is_some(),
+            detail,
+        });
     }
     if !probe.doc.sectors.is_empty() {
         let detail = match &f.sector_shared {
-            Some(sector) => t(lang, format!("Sector común: {sector}"), format!("Shared sector: {sector}")),
-            None => t(lang, "Ningún sector en común".into(), "No sector in common".into()),
+            Some(sector) => t(
+                lang,
+                format!("Sector común: {sector}"),
+                format!("Shared sector: {sector}"),
+            ),
+            None => t(
+                lang,
+                "Ningún sector en común".into(),
+                "No sector in common".into(),
+            ),
         };
-        constraints.push(ConstraintCheck { constraint: "sector", met: f.sector_shared.is_some(), detail });
+        constraints.push(ConstraintCheck {
+            constraint: "sector",
+            met: f.sector_shared.is_some(),
+            detail,
+        });
     }
     if let Some(size) = &c.size {
         let detail = t(lang, format!("Tamaño: {size}"), format!("Size: {size}"));
-        constraints.push(ConstraintCheck { constraint: "sme", met: f.sme, detail });
+        constraints.push(ConstraintCheck {
+            constraint: "sme",
+            met: f.sme,
+            detail,
+        });
     }
 
     let shared_terms = shared_terms(index, searcher, probe, company);
     let summary = summary(probe, f, &requirements, lang);
-    Explanation { summary, requirements, shared_terms, constraints }
+    Explanation {
+        summary,
+        requirements,
+        shared_terms,
+        constraints,
+    }
 }
 
 /// Distinctive words of the challenge that the profile also uses (compared after analysis in
 /// the challenge's language), rarest first, as the challenge writes them.
-fn shared_terms(index: &SearchIndex, searcher: &Searcher, probe: &Probe<'_>, company: &Entry) -> Vec<String> {
+fn shared_terms(
+    index: &SearchIndex,
+    searcher: &Searcher,
+    probe: &Probe<'_>,
+    company: &Entry,
+) -> Vec<String> {
     let lang = probe.lang;
-    let challenge_text = format!("{}\n{}", probe.doc.title, Document::Challenge(probe.doc.clone()).body());
+    let challenge_text = format!(
+        "{}\n{}",
+        probe.doc.title,
+        Document::Challenge(probe.doc.clone()).body()
+    );
     let company_text = format!("{}\n{}", company.doc.title(), company.doc.body());
     let company_terms: HashSet<String> = analysis::terms(lang, &company_text).into_iter().collect();
     let mut surface: HashMap<String, String> = HashMap::new();
-    for word in challenge_text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 2) {
+    for word in challenge_text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() > 2)
+    {
         if let [term] = analysis::terms(lang, word).as_slice()
             && company_terms.contains(term)
             && !term.chars().all(|c| c.is_ascii_digit())
         {
-            surface.entry(term.clone()).or_insert_with(|| word.to_lowercase());
+            surface
+                .entry(term.clone())
+                .or_insert_with(|| word.to_lowercase());
         }
     }
     let (_, body) = index.fields.text_fields(lang);
     let mut ranked: Vec<(u64, String)> = surface
         .into_iter()
-        .map(|(term, word)| (searcher.doc_freq(&Term::from_field_text(body, &term)).unwrap_or(u64::MAX), word))
+        .map(|(term, word)| {
+            (
+                searcher
+                    .doc_freq(&Term::from_field_text(body, &term))
+                    .unwrap_or(u64::MAX),
+                word,
+            )
+        })
         .collect();
     ranked.sort();
-    ranked.into_iter().take(SHARED_TERMS).map(|(_, word)| word).collect()
+    ranked
+        .into_iter()
+        .take(SHARED_TERMS)
+        .map(|(_, word)| word)
+        .collect()
 }
 
-fn summary(probe: &Probe<'_>, f: &Features, requirements: &[RequirementCoverage], lang: Lang) -> String {
+fn summary(
+    probe: &Probe<'_>,
+    f: &Features,
+    requirements: &[RequirementCoverage],
+    lang: Lang,
+) -> String {
     let count = |kind: &str| {
-        let of_kind: Vec<&RequirementCoverage> = requirements.iter().filter(|r| r.kind == kind).collect();
-        (of_kind.iter().filter(|r| r.strength.covers()).count(), of_kind.len())
+        let of_kind: Vec<&RequirementCoverage> =
+            requirements.iter().filter(|r| r.kind == kind).collect();
+        (
+            of_kind.iter().filter(|r| r.strength.covers()).count(),
+            of_kind.len(),
+        )
     };
     let (must_met, must_total) = count("must");
     let (should_met, should_total) = count("should");
@@ -212,7 +345,11 @@ fn summary(probe: &Probe<'_>, f: &Features, requirements: &[RequirementCoverage]
             format!("Covers {must_met} of {must_total} must-have requirements"),
         );
         if should_total > 0 {
-            part.push_str(&t(lang, format!(" y {should_met} de {should_total} deseables"), format!(" and {should_met} of {should_total} nice-to-haves")));
+            part.push_str(&t(
+                lang,
+                format!(" y {should_met} de {should_total} deseables"),
+                format!(" and {should_met} of {should_total} nice-to-haves"),
+            ));
         }
         parts.push(part);
     } else {
@@ -226,14 +363,30 @@ fn summary(probe: &Probe<'_>, f: &Features, requirements: &[RequirementCoverage]
     }
     match f.missing_certifications.as_slice() {
         [] => {}
-        [one] => parts.push(t(lang, format!("le falta la certificación {one}"), format!("lacks the {one} certification"))),
-        many => parts.push(t(lang, format!("le faltan las certificaciones {}", list(lang, many)), format!("lacks the {} certifications", list(Lang::En, many)))),
+        [one] => parts.push(t(
+            lang,
+            format!("le falta la certificación {one}"),
+            format!("lacks the {one} certification"),
+        )),
+        many => parts.push(t(
+            lang,
+            format!("le faltan las certificaciones {}", list(lang, many)),
+            format!("lacks the {} certifications", list(Lang::En, many)),
+        )),
     }
     if f.trl_gap > 0 {
         let min = probe.doc.trl_min.unwrap_or(0);
         let gap = f.trl_gap;
-        let (es, en) = if gap == 1 { ("nivel", "level") } else { ("niveles", "levels") };
-        parts.push(t(lang, format!("su TRL está {gap} {es} por debajo del mínimo ({min})"), format!("its TRL is {gap} {en} below the minimum ({min})")));
+        let (es, en) = if gap == 1 {
+            ("nivel", "level")
+        } else {
+            ("niveles", "levels")
+        };
+        parts.push(t(
+            lang,
+            format!("su TRL está {gap} {es} por debajo del mínimo ({min})"),
+            format!("its TRL is {gap} {en} below the minimum ({min})"),
+        ));
     } else if f.trl_unknown {
         parts.push(t(lang, "no indica su TRL".into(), "states no TRL".into()));
     }

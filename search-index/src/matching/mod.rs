@@ -17,7 +17,9 @@ use tantivy::{Searcher, Term};
 
 use crate::analysis::{self, Lang};
 use crate::catalog::{Catalog, DocVector, Entry};
-use crate::documents::{ChallengeDoc, ChunkField, Document, EntityKey, EntityVectors, Kind, normalise_certification};
+use crate::documents::{
+    ChallengeDoc, ChunkField, Document, EntityKey, EntityVectors, Kind, normalise_certification,
+};
 use crate::error::Result;
 use crate::filters::Filters;
 use crate::index::SearchIndex;
@@ -49,21 +51,35 @@ impl<'a> Probe<'a> {
     /// A probe of a challenge that is not indexed (a draft being previewed).
     pub fn new(doc: &'a ChallengeDoc, vectors: &'a EntityVectors) -> Self {
         let find = |field: ChunkField, position: usize| {
-            vectors.chunks.iter().find(|c| c.field == field && c.position == position).map(|c| c.vector.as_slice())
+            vectors
+                .chunks
+                .iter()
+                .find(|c| c.field == field && c.position == position)
+                .map(|c| c.vector.as_slice())
         };
         Self {
             doc,
             lang: Document::Challenge(doc.clone()).language(),
             query_vector: vectors.get(ChunkField::DocQuery),
-            must: (0..doc.must.len()).map(|i| (i, find(ChunkField::Must, i))).collect(),
-            should: (0..doc.should.len()).map(|i| (i, find(ChunkField::Should, i))).collect(),
-            required_certifications: doc.required_certifications.iter().map(|c| normalise_certification(c)).collect(),
+            must: (0..doc.must.len())
+                .map(|i| (i, find(ChunkField::Must, i)))
+                .collect(),
+            should: (0..doc.should.len())
+                .map(|i| (i, find(ChunkField::Should, i)))
+                .collect(),
+            required_certifications: doc
+                .required_certifications
+                .iter()
+                .map(|c| normalise_certification(c))
+                .collect(),
         }
     }
 
     /// A probe of an indexed challenge.
     pub fn from_entry(entry: &'a Entry, catalog: &'a Catalog) -> Option<Self> {
-        let Document::Challenge(doc) = &entry.doc else { return None };
+        let Document::Challenge(doc) = &entry.doc else {
+            return None;
+        };
         let chunk_map = |field: ChunkField, count: usize| {
             let chunks: HashMap<usize, &'a [f32]> = entry.chunks(field).collect();
             (0..count).map(|i| (i, chunks.get(&i).copied())).collect()
@@ -79,7 +95,11 @@ impl<'a> Probe<'a> {
     }
 
     fn text(&self) -> String {
-        Document::Challenge(self.doc.clone()).chunk_texts().first().map(|c| c.text.clone()).unwrap_or_default()
+        Document::Challenge(self.doc.clone())
+            .chunk_texts()
+            .first()
+            .map(|c| c.text.clone())
+            .unwrap_or_default()
     }
 
     fn missing_certifications(&self, company: &Entry) -> Vec<String> {
@@ -138,14 +158,26 @@ pub struct RequirementScore {
 
 const COVERING_FIELDS: [ChunkField; 2] = [ChunkField::Capability, ChunkField::Description];
 
-fn features(probe: &Probe<'_>, company: &Entry, company_passage: Option<&[f32]>, bm25: f32, config: &MatchConfig) -> Features {
+fn features(
+    probe: &Probe<'_>,
+    company: &Entry,
+    company_passage: Option<&[f32]>,
+    bm25: f32,
+    config: &MatchConfig,
+) -> Features {
     let Document::Company(c) = &company.doc else {
         return Features::empty();
     };
-    let document = probe.query_vector.zip(company_passage).map(|(q, p)| dot(q, p));
+    let document = probe
+        .query_vector
+        .zip(company_passage)
+        .map(|(q, p)| dot(q, p));
     let mut requirements = Vec::new();
     let (mut weighted, mut weight) = (0.0f32, 0.0f32);
-    for (field, list, w) in [(ChunkField::Must, &probe.must, 2.0f32), (ChunkField::Should, &probe.should, 1.0)] {
+    for (field, list, w) in [
+        (ChunkField::Must, &probe.must, 2.0f32),
+        (ChunkField::Should, &probe.should, 1.0),
+    ] {
         for (position, vector) in list {
             let best = vector.and_then(|v| {
                 let chunk = company.best_chunk(v, &COVERING_FIELDS);
@@ -159,22 +191,36 @@ fn features(probe: &Probe<'_>, company: &Entry, company_passage: Option<&[f32]>,
                 weighted += w * similarity;
                 weight += w;
             }
-            requirements.push(RequirementScore { field, position: *position, best });
+            requirements.push(RequirementScore {
+                field,
+                position: *position,
+                best,
+            });
         }
     }
     let coverage = (weight > 0.0).then(|| weighted / weight);
     let (cpv, cpv_shared) = score::cpv_overlap(&probe.doc.cpv, &c.cpv);
-    let probe_sectors: Vec<String> = probe.doc.sectors.iter().map(|s| s.trim().to_lowercase()).collect();
-    let sector_shared = company.sectors.iter().find(|s| probe_sectors.contains(s)).cloned();
+    let probe_sectors: Vec<String> = probe
+        .doc
+        .sectors
+        .iter()
+        .map(|s| s.trim().to_lowercase())
+        .collect();
+    let sector_shared = company
+        .sectors
+        .iter()
+        .find(|s| probe_sectors.contains(s))
+        .cloned();
     let (trl_gap, trl_unknown) = match (probe.doc.trl_min, c.trl) {
         (Some(min), Some(trl)) => (min.saturating_sub(trl), false),
         (Some(_), None) => (0, true),
         _ => (0, false),
     };
-    let region_match = config
-        .preferred_region
-        .as_deref()
-        .is_some_and(|wanted| c.region.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(wanted.trim())));
+    let region_match = config.preferred_region.as_deref().is_some_and(|wanted| {
+        c.region
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(wanted.trim()))
+    });
     Features {
         document,
         coverage,
@@ -219,11 +265,20 @@ const MIN_GROUP: usize = 8;
 /// the cross-lingual offset of e5 cosines cancels out. Missing values score 0 (the mean).
 fn standardise_by_language(values: &[Option<f32>], same: &[bool]) -> Vec<f32> {
     let stats = |keep: &dyn Fn(usize) -> bool| {
-        let present: Vec<f32> = values.iter().enumerate().filter(|(i, _)| keep(*i)).filter_map(|(_, v)| *v).collect();
+        let present: Vec<f32> = values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .filter_map(|(_, v)| *v)
+            .collect();
         let n = present.len() as f32;
         let mean = present.iter().sum::<f32>() / n.max(1.0);
         let spread = (present.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n.max(1.0)).sqrt();
-        (present.len(), mean, if spread > 1e-6 { spread } else { 1.0 })
+        (
+            present.len(),
+            mean,
+            if spread > 1e-6 { spread } else { 1.0 },
+        )
     };
     let pooled = stats(&|_| true);
     let groups = [true, false].map(|g| {
@@ -244,17 +299,27 @@ fn standardise_by_language(values: &[Option<f32>], same: &[bool]) -> Vec<f32> {
 fn score_pool(pool: &[Features], config: &MatchConfig) -> Vec<f32> {
     let w = &config.weights;
     let same: Vec<bool> = pool.iter().map(|f| f.same_language).collect();
-    let document = standardise_by_language(&pool.iter().map(|f| f.document).collect::<Vec<_>>(), &same);
-    let coverage = standardise_by_language(&pool.iter().map(|f| f.coverage).collect::<Vec<_>>(), &same);
+    let document =
+        standardise_by_language(&pool.iter().map(|f| f.document).collect::<Vec<_>>(), &same);
+    let coverage =
+        standardise_by_language(&pool.iter().map(|f| f.coverage).collect::<Vec<_>>(), &same);
     let best_bm25 = pool.iter().map(|f| f.bm25).fold(0.0f32, f32::max);
     pool.iter()
         .enumerate()
         .map(|(i, f)| {
             let mut score = w.document * document[i]
                 + w.coverage * coverage[i]
-                + if best_bm25 > 0.0 { w.bm25 * f.bm25 / best_bm25 } else { 0.0 }
+                + if best_bm25 > 0.0 {
+                    w.bm25 * f.bm25 / best_bm25
+                } else {
+                    0.0
+                }
                 + w.cpv * f.cpv
-                + if f.sector_shared.is_some() { w.sector } else { 0.0 }
+                + if f.sector_shared.is_some() {
+                    w.sector
+                } else {
+                    0.0
+                }
                 - w.trl_gap * f32::from(f.trl_gap)
                 - if f.trl_unknown { w.trl_unknown } else { 0.0 };
             if config.certification_rule == CertificationRule::Demote {
@@ -293,7 +358,15 @@ pub struct MatchOptions {
 
 impl Default for MatchOptions {
     fn default() -> Self {
-        Self { filters: Filters::default(), config: MatchConfig::default(), offset: 0, limit: 20, explain: true, lang: Lang::Es, focus: None }
+        Self {
+            filters: Filters::default(),
+            config: MatchConfig::default(),
+            offset: 0,
+            limit: 20,
+            explain: true,
+            lang: Lang::Es,
+            focus: None,
+        }
     }
 }
 
@@ -374,14 +447,19 @@ impl SearchIndex {
             let mut weighted: Vec<(String, f32)> = tf
                 .into_iter()
                 .filter_map(|(term, count)| {
-                    let df = searcher.doc_freq(&Term::from_field_text(body, &term)).ok()? as f32;
+                    let df = searcher
+                        .doc_freq(&Term::from_field_text(body, &term))
+                        .ok()? as f32;
                     (df > 0.0).then(|| (term, (count as f32).sqrt() * (total / df).ln_1p()))
                 })
                 .collect();
             weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             for (term, _) in weighted.into_iter().take(QUERY_TERMS) {
                 for field in [title, body] {
-                    let query = TermQuery::new(Term::from_field_text(field, &term), IndexRecordOption::WithFreqs);
+                    let query = TermQuery::new(
+                        Term::from_field_text(field, &term),
+                        IndexRecordOption::WithFreqs,
+                    );
                     clauses.push((Occur::Should, Box::new(query)));
                 }
             }
@@ -390,22 +468,35 @@ impl SearchIndex {
     }
 
     /// Ranked companies for a challenge, indexed or not.
-    pub fn match_companies(&self, probe: &Probe<'_>, options: &MatchOptions) -> Result<MatchResults> {
+    pub fn match_companies(
+        &self,
+        probe: &Probe<'_>,
+        options: &MatchOptions,
+    ) -> Result<MatchResults> {
         let catalog = self.catalog();
         self.rank_companies(&catalog, probe, options)
     }
 
-    fn rank_companies(&self, catalog: &Catalog, probe: &Probe<'_>, options: &MatchOptions) -> Result<MatchResults> {
+    fn rank_companies(
+        &self,
+        catalog: &Catalog,
+        probe: &Probe<'_>,
+        options: &MatchOptions,
+    ) -> Result<MatchResults> {
         let searcher = self.reader.searcher();
         let mut filters = options.filters.clone();
         if options.config.certification_rule == CertificationRule::Filter {
-            filters.certifications.extend(probe.doc.required_certifications.iter().cloned());
+            filters
+                .certifications
+                .extend(probe.doc.required_certifications.iter().cloned());
         }
         let k = options.config.candidates;
         let allowed = catalog.select(Kind::Company, |e| filters.matches(e));
         let mut pool: HashMap<EntityKey, f32> = HashMap::new();
         if let Some(query) = probe.query_vector {
-            for (key, _) in catalog.nearest_by_language(Kind::Company, DocVector::Passage, query, &allowed, k) {
+            for (key, _) in
+                catalog.nearest_by_language(Kind::Company, DocVector::Passage, query, &allowed, k)
+            {
                 pool.entry(key).or_insert(0.0);
             }
         }
@@ -419,17 +510,42 @@ impl SearchIndex {
         {
             pool.entry(focus).or_insert(0.0);
         }
-        let candidates: Vec<(&Entry, f32)> = pool.into_iter().filter_map(|(key, bm25)| catalog.get(key).map(|e| (e, bm25))).collect();
+        let candidates: Vec<(&Entry, f32)> = pool
+            .into_iter()
+            .filter_map(|(key, bm25)| catalog.get(key).map(|e| (e, bm25)))
+            .collect();
         let scored: Vec<Features> = candidates
             .iter()
-            .map(|(entry, bm25)| features(probe, entry, catalog.doc_vector(entry.doc.key(), DocVector::Passage), *bm25, &options.config))
+            .map(|(entry, bm25)| {
+                features(
+                    probe,
+                    entry,
+                    catalog.doc_vector(entry.doc.key(), DocVector::Passage),
+                    *bm25,
+                    &options.config,
+                )
+            })
             .collect();
         let scores = score_pool(&scored, &options.config);
         let mut order: Vec<usize> = (0..candidates.len()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then_with(|| candidates[a].0.doc.external_id().cmp(candidates[b].0.doc.external_id())));
+        order.sort_by(|&a, &b| {
+            scores[b].total_cmp(&scores[a]).then_with(|| {
+                candidates[a]
+                    .0
+                    .doc
+                    .external_id()
+                    .cmp(candidates[b].0.doc.external_id())
+            })
+        });
         let challenge_key = EntityKey::challenge(probe.doc.id);
         let (offset, limit) = match options.focus {
-            Some(focus) => (order.iter().position(|&i| candidates[i].0.doc.key() == focus).unwrap_or(order.len()), 1),
+            Some(focus) => (
+                order
+                    .iter()
+                    .position(|&i| candidates[i].0.doc.key() == focus)
+                    .unwrap_or(order.len()),
+                1,
+            ),
             None => (options.offset, options.limit),
         };
         let matches = order
@@ -439,7 +555,9 @@ impl SearchIndex {
             .take(limit)
             .map(|(rank, &i)| {
                 let (company, _) = candidates[i];
-                let explanation = options.explain.then(|| explain::explain(self, &searcher, probe, company, &scored[i], options.lang));
+                let explanation = options.explain.then(|| {
+                    explain::explain(self, &searcher, probe, company, &scored[i], options.lang)
+                });
                 Match {
                     challenge: challenge_key,
                     company: company.doc.key(),
@@ -454,37 +572,67 @@ impl SearchIndex {
                 }
             })
             .collect();
-        Ok(MatchResults { total: candidates.len(), matches })
+        Ok(MatchResults {
+            total: candidates.len(),
+            matches,
+        })
     }
 
     /// Ranked companies for an indexed challenge; `None` when it is not indexed.
-    pub fn match_indexed_challenge(&self, challenge: EntityKey, options: &MatchOptions) -> Result<Option<MatchResults>> {
+    pub fn match_indexed_challenge(
+        &self,
+        challenge: EntityKey,
+        options: &MatchOptions,
+    ) -> Result<Option<MatchResults>> {
         let catalog = self.catalog();
-        let Some(entry) = catalog.get(challenge) else { return Ok(None) };
-        let Some(probe) = Probe::from_entry(entry, &catalog) else { return Ok(None) };
+        let Some(entry) = catalog.get(challenge) else {
+            return Ok(None);
+        };
+        let Some(probe) = Probe::from_entry(entry, &catalog) else {
+            return Ok(None);
+        };
         self.rank_companies(&catalog, &probe, options).map(Some)
     }
 
     /// Ranked challenges for an indexed company; `None` when it is not indexed.
-    pub fn recommend_challenges(&self, company: EntityKey, options: &MatchOptions) -> Result<Option<MatchResults>> {
+    pub fn recommend_challenges(
+        &self,
+        company: EntityKey,
+        options: &MatchOptions,
+    ) -> Result<Option<MatchResults>> {
         let searcher = self.reader.searcher();
         let catalog = self.catalog();
-        let Some(company_entry) = catalog.get(company) else { return Ok(None) };
+        let Some(company_entry) = catalog.get(company) else {
+            return Ok(None);
+        };
         let company_passage = catalog.doc_vector(company, DocVector::Passage);
         let rule = options.config.certification_rule;
         let allowed = catalog.select(Kind::Challenge, |e| {
-            options.filters.matches(e) && (rule == CertificationRule::Demote || e.certifications.iter().all(|c| company_entry.certifications.contains(c)))
+            options.filters.matches(e)
+                && (rule == CertificationRule::Demote
+                    || e.certifications
+                        .iter()
+                        .all(|c| company_entry.certifications.contains(c)))
         });
         let k = options.config.candidates;
         let mut pool: HashMap<EntityKey, f32> = HashMap::new();
         if let Some(passage) = company_passage {
-            for (key, _) in catalog.nearest_by_language(Kind::Challenge, DocVector::Query, passage, &allowed, k) {
+            for (key, _) in
+                catalog.nearest_by_language(Kind::Challenge, DocVector::Query, passage, &allowed, k)
+            {
                 pool.entry(key).or_insert(0.0);
             }
         }
-        let company_text = format!("{}\n{}", company_entry.doc.title(), company_entry.doc.body());
+        let company_text = format!(
+            "{}\n{}",
+            company_entry.doc.title(),
+            company_entry.doc.body()
+        );
         if let Some(query) = self.distinctive_query(&searcher, &company_text) {
-            for (key, score, _) in self.bm25(&searcher, query, Kind::Challenge, &options.filters, k)?.0 {
+            for (key, score, _) in self
+                .bm25(&searcher, query, Kind::Challenge, &options.filters, k)?
+                .0
+            {
                 if catalog.get(key).is_some_and(|e| allowed.contains(e.slot)) {
                     pool.insert(key, score);
                 }
@@ -492,12 +640,36 @@ impl SearchIndex {
         }
         let probes: Vec<(Probe<'_>, f32)> = pool
             .iter()
-            .filter_map(|(key, bm25)| catalog.get(*key).and_then(|e| Probe::from_entry(e, &catalog)).map(|p| (p, *bm25)))
+            .filter_map(|(key, bm25)| {
+                catalog
+                    .get(*key)
+                    .and_then(|e| Probe::from_entry(e, &catalog))
+                    .map(|p| (p, *bm25))
+            })
             .collect();
-        let scored: Vec<Features> = probes.iter().map(|(probe, bm25)| features(probe, company_entry, company_passage, *bm25, &options.config)).collect();
+        let scored: Vec<Features> = probes
+            .iter()
+            .map(|(probe, bm25)| {
+                features(
+                    probe,
+                    company_entry,
+                    company_passage,
+                    *bm25,
+                    &options.config,
+                )
+            })
+            .collect();
         let scores = score_pool(&scored, &options.config);
         let mut order: Vec<usize> = (0..probes.len()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then_with(|| probes[a].0.doc.external_id.cmp(&probes[b].0.doc.external_id)));
+        order.sort_by(|&a, &b| {
+            scores[b].total_cmp(&scores[a]).then_with(|| {
+                probes[a]
+                    .0
+                    .doc
+                    .external_id
+                    .cmp(&probes[b].0.doc.external_id)
+            })
+        });
         let matches = order
             .iter()
             .enumerate()
@@ -505,7 +677,16 @@ impl SearchIndex {
             .take(options.limit)
             .map(|(rank, &i)| {
                 let probe = &probes[i].0;
-                let explanation = options.explain.then(|| explain::explain(self, &searcher, probe, company_entry, &scored[i], options.lang));
+                let explanation = options.explain.then(|| {
+                    explain::explain(
+                        self,
+                        &searcher,
+                        probe,
+                        company_entry,
+                        &scored[i],
+                        options.lang,
+                    )
+                });
                 Match {
                     challenge: EntityKey::challenge(probe.doc.id),
                     company,
@@ -520,7 +701,10 @@ impl SearchIndex {
                 }
             })
             .collect();
-        Ok(Some(MatchResults { total: probes.len(), matches }))
+        Ok(Some(MatchResults {
+            total: probes.len(),
+            matches,
+        }))
     }
 
     /// How many companies could address a challenge and which requirements nobody covers.
@@ -538,23 +722,47 @@ impl SearchIndex {
         let allowed = catalog.select(Kind::Company, |e| filters.matches(e));
         let k = config.candidates;
         let mut pool: HashSet<EntityKey> = HashSet::new();
-        let requirement_vectors = probe.must.iter().chain(&probe.should).filter_map(|(_, v)| *v);
+        let requirement_vectors = probe
+            .must
+            .iter()
+            .chain(&probe.should)
+            .filter_map(|(_, v)| *v);
         for query in probe.query_vector.into_iter().chain(requirement_vectors) {
-            pool.extend(catalog.nearest_by_language(Kind::Company, DocVector::Passage, query, &allowed, k).into_iter().map(|(key, _)| key));
+            pool.extend(
+                catalog
+                    .nearest_by_language(Kind::Company, DocVector::Passage, query, &allowed, k)
+                    .into_iter()
+                    .map(|(key, _)| key),
+            );
         }
         if let Some(query) = self.distinctive_query(&searcher, &probe.text()) {
-            pool.extend(self.bm25(&searcher, query, Kind::Company, &filters, k)?.0.into_iter().map(|(key, _, _)| key));
+            pool.extend(
+                self.bm25(&searcher, query, Kind::Company, &filters, k)?
+                    .0
+                    .into_iter()
+                    .map(|(key, _, _)| key),
+            );
         }
         let requirement_count = probe.must.len() + probe.should.len();
         let mut covered = vec![0usize; requirement_count];
         let mut best: Vec<Option<(f32, EntityKey)>> = vec![None; requirement_count];
         let mut addressable = 0;
         for key in &pool {
-            let Some(entry) = catalog.get(*key) else { continue };
-            let f = features(probe, entry, catalog.doc_vector(*key, DocVector::Passage), 0.0, config);
+            let Some(entry) = catalog.get(*key) else {
+                continue;
+            };
+            let f = features(
+                probe,
+                entry,
+                catalog.doc_vector(*key, DocVector::Passage),
+                0.0,
+                config,
+            );
             let mut must_covered = 0;
             for (i, requirement) in f.requirements.iter().enumerate() {
-                let Some((_, _, similarity)) = requirement.best else { continue };
+                let Some((_, _, similarity)) = requirement.best else {
+                    continue;
+                };
                 if Strength::of(similarity).covers() {
                     covered[i] += 1;
                     if requirement.field == ChunkField::Must {
@@ -566,7 +774,11 @@ impl SearchIndex {
                 }
             }
             let meets_trl = f.trl_gap == 0;
-            if meets_trl && f.missing_certifications.is_empty() && must_covered * 2 >= probe.must.len() && f.document.is_some() {
+            if meets_trl
+                && f.missing_certifications.is_empty()
+                && must_covered * 2 >= probe.must.len()
+                && f.document.is_some()
+            {
                 addressable += 1;
             }
         }
@@ -574,7 +786,12 @@ impl SearchIndex {
             .must
             .iter()
             .map(|(p, _)| ("must", *p, &probe.doc.must[*p]))
-            .chain(probe.should.iter().map(|(p, _)| ("should", *p, &probe.doc.should[*p])))
+            .chain(
+                probe
+                    .should
+                    .iter()
+                    .map(|(p, _)| ("should", *p, &probe.doc.should[*p])),
+            )
             .enumerate()
             .map(|(i, (kind, position, text))| RequirementSupply {
                 kind,
@@ -587,6 +804,10 @@ impl SearchIndex {
                     .map(|e| (e.doc.external_id().to_owned(), e.doc.title().to_owned())),
             })
             .collect();
-        Ok(Preview { addressable, considered: pool.len(), requirements })
+        Ok(Preview {
+            addressable,
+            considered: pool.len(),
+            requirements,
+        })
     }
 }

@@ -189,12 +189,30 @@ mod tests {
 
     #[test]
     fn cpv_overlap_follows_the_hierarchy() {
-        assert_eq!(cpv_overlap(&codes(&["72316000"]), &codes(&["72316000"])).0, 1.0);
-        assert_eq!(cpv_overlap(&codes(&["72316000"]), &codes(&["72310000"])).0, 0.75);
-        assert_eq!(cpv_overlap(&codes(&["72316000"]), &codes(&["72322000"])).0, 0.5);
-        assert_eq!(cpv_overlap(&codes(&["72316000"]), &codes(&["72000000"])).0, 0.25);
-        assert_eq!(cpv_overlap(&codes(&["72000000"]), &codes(&["72300000"])).0, 0.25);
-        assert_eq!(cpv_overlap(&codes(&["72316000"]), &codes(&["48000000"])).0, 0.0);
+        assert_eq!(
+            cpv_overlap(&codes(&["72316000"]), &codes(&["72316000"])).0,
+            1.0
+        );
+        assert_eq!(
+            cpv_overlap(&codes(&["72316000"]), &codes(&["72310000"])).0,
+            0.75
+        );
+        assert_eq!(
+            cpv_overlap(&codes(&["72316000"]), &codes(&["72322000"])).0,
+            0.5
+        );
+        assert_eq!(
+            cpv_overlap(&codes(&["72316000"]), &codes(&["72000000"])).0,
+            0.25
+        );
+        assert_eq!(
+            cpv_overlap(&codes(&["72000000"]), &codes(&["72300000"])).0,
+            0.25
+        );
+        assert_eq!(
+            cpv_overlap(&codes(&["72316000"]), &codes(&["48000000"])).0,
+            0.0
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ async fn read_then_write(db: DatabaseConnection, writer: usize, immediate: bool)
         .await;
         match result {
             Ok(()) => {}
-            Err(e) if e.to_string().contains("locked") || e.to_string().contains("busy") => locked += 1,
+            Err(e) if e.to_string().contains("locked") || e.to_string().contains("busy") => {
+                locked += 1
+            }
             Err(e) => panic!("unexpected error: {e}"),
         }
     }
@@ -35,7 +37,9 @@ async fn read_then_write(db: DatabaseConnection, writer: usize, immediate: bool)
 }
 
 async fn locked_errors(app: &TestApp, immediate: bool) -> usize {
-    let tasks: Vec<_> = (0..WRITERS).map(|w| tokio::spawn(read_then_write(app.ctx.db.clone(), w, immediate))).collect();
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|w| tokio::spawn(read_then_write(app.ctx.db.clone(), w, immediate)))
+        .collect();
     let mut total = 0;
     for task in tasks {
         total += task.await.unwrap_or_else(|e| panic!("{e}"));
@@ -47,16 +51,25 @@ async fn locked_errors(app: &TestApp, immediate: bool) -> usize {
 async fn eight_concurrent_writers_see_no_locked_database_with_begin_immediate() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     assert_eq!(locked_errors(&app, true).await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM departments WHERE name LIKE 'w%-true'").await, (WRITERS * TRANSACTIONS) as i64);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM departments WHERE name LIKE 'w%-true'")
+            .await,
+        (WRITERS * TRANSACTIONS) as i64
+    );
     // The same load with SQLite's default deferred BEGIN: read locks that cannot be upgraded.
     let deferred = locked_errors(&app, false).await;
-    assert!(deferred > 0, "deferred transactions were expected to hit 'database is locked'");
+    assert!(
+        deferred > 0,
+        "deferred transactions were expected to hit 'database is locked'"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_concurrent_api_clients_all_succeed_on_sqlite() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let admin = app.user_token("admin@factoria.example", true, None, None).await;
+    let admin = app
+        .user_token("admin@factoria.example", true, None, None)
+        .await;
     let mut tasks = Vec::new();
     for writer in 0..WRITERS {
         let (client, url, token) = (app.http.clone(), app.at("/api/v1/companies"), admin.clone());
@@ -74,5 +87,8 @@ async fn eight_concurrent_api_clients_all_succeed_on_sqlite() {
         let statuses = task.await.unwrap_or_else(|e| panic!("{e}"));
         assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
     }
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM companies").await, (WRITERS * 6) as i64);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM companies").await,
+        (WRITERS * 6) as i64
+    );
 }

@@ -8,6 +8,7 @@ mod concurrency;
 mod email;
 mod fixtures;
 mod matching;
+mod pages;
 mod processes;
 mod search;
 

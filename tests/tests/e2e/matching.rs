@@ -12,7 +12,12 @@ const DEPARTMENT: &str = "Canal de Isabel II";
 async fn app() -> (TestApp, String) {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.import(
-        &[fixtures::company_es(), fixtures::company_en(), fixtures::company_other(), fixtures::company_low_trl()],
+        &[
+            fixtures::company_es(),
+            fixtures::company_en(),
+            fixtures::company_other(),
+            fixtures::company_low_trl(),
+        ],
         &[
             fixtures::challenge("ch-water", "published"),
             fixtures::challenge_requiring("ch-ens", "ENS-media"),
@@ -21,88 +26,226 @@ async fn app() -> (TestApp, String) {
         ],
     )
     .await;
-    let officer = app.user_token("officer@canal.example", false, None, Some(DEPARTMENT)).await;
+    let officer = app
+        .user_token("officer@canal.example", false, None, Some(DEPARTMENT))
+        .await;
     (app, officer)
 }
 
 fn ranked(page: &Value) -> Vec<&str> {
-    page["items"].as_array().into_iter().flatten().filter_map(|i| i["company"]["id"].as_str()).collect()
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["company"]["id"].as_str())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spanish_challenge_is_matched_with_english_and_spanish_suppliers_with_explanations() {
     let (app, officer) = app().await;
-    let (status, page) = app.get("/api/v1/challenges/ch-water/matches?lang=es", Some(&officer)).await;
+    let (status, page) = app
+        .get(
+            "/api/v1/challenges/ch-water/matches?lang=es",
+            Some(&officer),
+        )
+        .await;
     assert_eq!(status, 200, "{page}");
     let order = ranked(&page);
     let position = |id: &str| order.iter().position(|c| *c == id).unwrap_or(usize::MAX);
-    assert!(position("co-test-en") < position("co-test-other"), "the English leak specialist outranks the ticket seller: {order:?}");
-    assert!(position("co-test-es") < position("co-test-other"), "{order:?}");
+    assert!(
+        position("co-test-en") < position("co-test-other"),
+        "the English leak specialist outranks the ticket seller: {order:?}"
+    );
+    assert!(
+        position("co-test-es") < position("co-test-other"),
+        "{order:?}"
+    );
 
-    let english = page["items"].as_array().into_iter().flatten().find(|i| i["company"]["id"] == "co-test-en").cloned().unwrap_or_default();
+    let english = page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["company"]["id"] == "co-test-en")
+        .cloned()
+        .unwrap_or_default();
     let requirement = &english["explanation"]["requirements"][0];
-    assert_eq!(requirement["requirement"], "Detección acústica de fugas en tuberías");
+    assert_eq!(
+        requirement["requirement"],
+        "Detección acústica de fugas en tuberías"
+    );
     assert_eq!(requirement["kind"], "must");
-    let covered = requirement["covered_by"]["text"].as_str().unwrap_or_default();
-    assert!(covered.contains("leak"), "the acoustic requirement is covered by a leak capability: {requirement}");
-    let summary = english["explanation"]["summary"].as_str().unwrap_or_default();
-    assert!(summary.starts_with("Cubre ") && summary.contains("requisitos obligatorios"), "{summary}");
+    let covered = requirement["covered_by"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        covered.contains("leak"),
+        "the acoustic requirement is covered by a leak capability: {requirement}"
+    );
+    let summary = english["explanation"]["summary"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        summary.starts_with("Cubre ") && summary.contains("requisitos obligatorios"),
+        "{summary}"
+    );
 
-    let (_, english_view) = app.get("/api/v1/challenges/ch-water/matches?lang=en", Some(&officer)).await;
-    let summary = english_view["items"][0]["explanation"]["summary"].as_str().unwrap_or_default();
+    let (_, english_view) = app
+        .get(
+            "/api/v1/challenges/ch-water/matches?lang=en",
+            Some(&officer),
+        )
+        .await;
+    let summary = english_view["items"][0]["explanation"]["summary"]
+        .as_str()
+        .unwrap_or_default();
     assert!(summary.starts_with("Covers "), "{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_required_certification_filters_or_demotes() {
     let (app, officer) = app().await;
-    let (_, filtered) = app.get("/api/v1/challenges/ch-ens/matches", Some(&officer)).await;
+    let (_, filtered) = app
+        .get("/api/v1/challenges/ch-ens/matches", Some(&officer))
+        .await;
     let order = ranked(&filtered);
-    assert!(!order.contains(&"co-test-es"), "co-test-es lacks ENS-media: {order:?}");
+    assert!(
+        !order.contains(&"co-test-es"),
+        "co-test-es lacks ENS-media: {order:?}"
+    );
     assert!(order.contains(&"co-test-en"));
 
-    let (_, demoted) = app.get("/api/v1/challenges/ch-ens/matches?certifications=demote&lang=es", Some(&officer)).await;
+    let (_, demoted) = app
+        .get(
+            "/api/v1/challenges/ch-ens/matches?certifications=demote&lang=es",
+            Some(&officer),
+        )
+        .await;
     let order = ranked(&demoted);
-    let spanish = order.iter().position(|c| *c == "co-test-es").unwrap_or_else(|| panic!("demoted, not removed: {order:?}"));
-    assert!(spanish > order.iter().position(|c| *c == "co-test-en").unwrap_or(usize::MAX));
+    let spanish = order
+        .iter()
+        .position(|c| *c == "co-test-es")
+        .unwrap_or_else(|| panic!("demoted, not removed: {order:?}"));
+    assert!(
+        spanish
+            > order
+                .iter()
+                .position(|c| *c == "co-test-en")
+                .unwrap_or(usize::MAX)
+    );
     let item = &demoted["items"][spanish];
     let summary = item["explanation"]["summary"].as_str().unwrap_or_default();
-    assert!(summary.contains("le falta la certificación ENS-media"), "{summary}");
-    let constraint = item["explanation"]["constraints"].as_array().into_iter().flatten().find(|c| c["constraint"] == "certification").cloned().unwrap_or_default();
+    assert!(
+        summary.contains("le falta la certificación ENS-media"),
+        "{summary}"
+    );
+    let constraint = item["explanation"]["constraints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["constraint"] == "certification")
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(constraint["met"], false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trl_below_the_minimum_costs_rank_and_is_explained() {
     let (app, officer) = app().await;
-    let (_, page) = app.get("/api/v1/challenges/ch-water/matches?lang=en", Some(&officer)).await;
+    let (_, page) = app
+        .get(
+            "/api/v1/challenges/ch-water/matches?lang=en",
+            Some(&officer),
+        )
+        .await;
     let order = ranked(&page);
-    let low = order.iter().position(|c| *c == "co-test-lowtrl").unwrap_or(usize::MAX);
-    let twin = order.iter().position(|c| *c == "co-test-en").unwrap_or(usize::MAX);
-    assert!(twin < low, "the same profile at TRL 3 ranks below its TRL 8 twin for a TRL 6 challenge: {order:?}");
+    let low = order
+        .iter()
+        .position(|c| *c == "co-test-lowtrl")
+        .unwrap_or(usize::MAX);
+    let twin = order
+        .iter()
+        .position(|c| *c == "co-test-en")
+        .unwrap_or(usize::MAX);
+    assert!(
+        twin < low,
+        "the same profile at TRL 3 ranks below its TRL 8 twin for a TRL 6 challenge: {order:?}"
+    );
     let item = &page["items"][low];
-    let trl = item["explanation"]["constraints"].as_array().into_iter().flatten().find(|c| c["constraint"] == "trl").cloned().unwrap_or_default();
+    let trl = item["explanation"]["constraints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["constraint"] == "trl")
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(trl["met"], false, "{trl}");
-    assert!(item["explanation"]["summary"].as_str().unwrap_or_default().contains("below the minimum"), "{item}");
+    assert!(
+        item["explanation"]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("below the minimum"),
+        "{item}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn companies_get_open_challenges_with_reasons_and_only_members_see_them() {
     let (app, _) = app().await;
-    let member = app.user_token("claire@hydrolisten.example", false, Some("co-test-en"), None).await;
-    let (status, page) = app.get("/api/v1/companies/co-test-en/recommendations", Some(&member)).await;
+    let member = app
+        .user_token(
+            "claire@hydrolisten.example",
+            false,
+            Some("co-test-en"),
+            None,
+        )
+        .await;
+    let (status, page) = app
+        .get(
+            "/api/v1/companies/co-test-en/recommendations",
+            Some(&member),
+        )
+        .await;
     assert_eq!(status, 200, "{page}");
-    let challenges: Vec<&str> = page["items"].as_array().into_iter().flatten().filter_map(|i| i["challenge"]["id"].as_str()).collect();
+    let challenges: Vec<&str> = page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["challenge"]["id"].as_str())
+        .collect();
     // ch-ens is the same leak challenge requiring ENS-media, which this company holds.
-    assert!(matches!(challenges.first().copied(), Some("ch-water" | "ch-ens")), "{challenges:?}");
-    assert_eq!(challenges.last().copied(), Some("ch-museum"), "{challenges:?}");
-    assert!(!challenges.contains(&"ch-draft"), "drafts are never recommended");
-    assert!(page["items"][0]["explanation"]["summary"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(
+        matches!(challenges.first().copied(), Some("ch-water" | "ch-ens")),
+        "{challenges:?}"
+    );
+    assert_eq!(
+        challenges.last().copied(),
+        Some("ch-museum"),
+        "{challenges:?}"
+    );
+    assert!(
+        !challenges.contains(&"ch-draft"),
+        "drafts are never recommended"
+    );
+    assert!(
+        page["items"][0]["explanation"]["summary"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
 
-    let stranger = app.user_token("someone@else.example", false, Some("co-test-es"), None).await;
-    let (status, _) = app.get("/api/v1/companies/co-test-en/recommendations", Some(&stranger)).await;
+    let stranger = app
+        .user_token("someone@else.example", false, Some("co-test-es"), None)
+        .await;
+    let (status, _) = app
+        .get(
+            "/api/v1/companies/co-test-en/recommendations",
+            Some(&stranger),
+        )
+        .await;
     assert_eq!(status, 403);
-    let (status, _) = app.get("/api/v1/challenges/ch-water/matches", Some(&member)).await;
+    let (status, _) = app
+        .get("/api/v1/challenges/ch-water/matches", Some(&member))
+        .await;
     assert_eq!(status, 403, "companies do not see officers' matches");
 }
 
@@ -114,14 +257,32 @@ async fn the_preview_counts_supply_and_names_uncovered_requirements() {
         "description": "Buscamos localizar fugas en la red de agua.",
         "requirements": {"must": ["Localización acústica de fugas en tuberías de agua", "Pilotaje de helicópteros de carga pesada en alta montaña"], "should": []}
     });
-    let (status, preview) = app.send(Method::POST, "/api/v1/challenges/preview", &draft, Some(&officer)).await;
+    let (status, preview) = app
+        .send(
+            Method::POST,
+            "/api/v1/challenges/preview",
+            &draft,
+            Some(&officer),
+        )
+        .await;
     assert_eq!(status, 200, "{preview}");
-    let requirements = preview["requirements"].as_array().cloned().unwrap_or_default();
+    let requirements = preview["requirements"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(requirements.len(), 2);
-    assert!(requirements[0]["covered_by"].as_u64().unwrap_or(0) >= 1, "leak location is covered: {preview}");
-    assert_eq!(requirements[1]["covered_by"], 0, "nobody flies heavy-lift helicopters: {preview}");
+    assert!(
+        requirements[0]["covered_by"].as_u64().unwrap_or(0) >= 1,
+        "leak location is covered: {preview}"
+    );
+    assert_eq!(
+        requirements[1]["covered_by"], 0,
+        "nobody flies heavy-lift helicopters: {preview}"
+    );
     assert!(preview["considered"].as_u64().unwrap_or(0) >= 3);
-    let (status, _) = app.send(Method::POST, "/api/v1/challenges/preview", &draft, None).await;
+    let (status, _) = app
+        .send(Method::POST, "/api/v1/challenges/preview", &draft, None)
+        .await;
     assert_eq!(status, 401);
 }
 
@@ -129,15 +290,47 @@ async fn the_preview_counts_supply_and_names_uncovered_requirements() {
 async fn feedback_on_a_match_is_stored_once_per_officer() {
     let (app, officer) = app().await;
     let path = "/api/v1/challenges/ch-water/matches/co-test-en/feedback";
-    let (status, body) = app.send(Method::POST, path, &json!({"useful": false, "reason": "Ya trabajamos con ellos"}), Some(&officer)).await;
+    let (status, body) = app
+        .send(
+            Method::POST,
+            path,
+            &json!({"useful": false, "reason": "Ya trabajamos con ellos"}),
+            Some(&officer),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = app.send(Method::POST, path, &json!({"useful": true, "reason": "Muy adecuada"}), Some(&officer)).await;
+    let (status, body) = app
+        .send(
+            Method::POST,
+            path,
+            &json!({"useful": true, "reason": "Muy adecuada"}),
+            Some(&officer),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM match_feedback WHERE useful = true").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM match_feedback").await, 1);
-    let (status, body) = app.send(Method::POST, path, &json!({"reason": "?"}), Some(&officer)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM match_feedback WHERE useful = true")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM match_feedback").await,
+        1
+    );
+    let (status, body) = app
+        .send(Method::POST, path, &json!({"reason": "?"}), Some(&officer))
+        .await;
     assert_eq!(status, 422, "{body}");
-    let other = app.user_token("officer@sanidad.example", false, None, Some("Consejería de Sanidad")).await;
-    let (status, _) = app.send(Method::POST, path, &json!({"useful": true}), Some(&other)).await;
+    let other = app
+        .user_token(
+            "officer@sanidad.example",
+            false,
+            None,
+            Some("Consejería de Sanidad"),
+        )
+        .await;
+    let (status, _) = app
+        .send(Method::POST, path, &json!({"useful": true}), Some(&other))
+        .await;
     assert_eq!(status, 403);
 }

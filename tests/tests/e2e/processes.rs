@@ -9,18 +9,44 @@ use factoria_tests::{ServeProcess, pg};
 use serde_json::{Value, json};
 
 async fn create_admin_token(database_url: &str, dir: &std::path::Path) -> String {
-    let env = [("FACTORIA_DATABASE_URL", database_url), ("FACTORIA_NEW_PASSWORD", "una contraseña larga")];
-    let (code, _, stderr) = factoria_tests::run_cli(dir, &env, &["admin", "create-user", "--email", "admin@gob.example", "--name", "Admin", "--admin"]);
+    let env = [
+        ("FACTORIA_DATABASE_URL", database_url),
+        ("FACTORIA_NEW_PASSWORD", "una contraseña larga"),
+    ];
+    let (code, _, stderr) = factoria_tests::run_cli(
+        dir,
+        &env,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "admin@gob.example",
+            "--name",
+            "Admin",
+            "--admin",
+        ],
+    );
     assert_eq!(code, 0, "{stderr}");
-    let (code, stdout, stderr) = factoria_tests::run_cli(dir, &env, &["admin", "create-token", "--email", "admin@gob.example"]);
+    let (code, stdout, stderr) = factoria_tests::run_cli(
+        dir,
+        &env,
+        &["admin", "create-token", "--email", "admin@gob.example"],
+    );
     assert_eq!(code, 0, "{stderr}");
     stdout.trim().to_owned()
 }
 
 async fn search_ids(base: &str, path: &str) -> Vec<String> {
-    let Ok(response) = reqwest::get(format!("{base}{path}")).await else { return Vec::new() };
+    let Ok(response) = reqwest::get(format!("{base}{path}")).await else {
+        return Vec::new();
+    };
     let body: Value = response.json().await.unwrap_or_default();
-    body["items"].as_array().into_iter().flatten().filter_map(|i| i["id"].as_str().map(str::to_owned)).collect()
+    body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["id"].as_str().map(str::to_owned))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,7 +57,10 @@ async fn two_replicas_on_one_postgresql_both_see_a_change() {
     let env_for = |name: &str| {
         vec![
             ("FACTORIA_DATABASE_URL", db.url.clone()),
-            ("FACTORIA_INDEX_DIR", dir.path().join(name).display().to_string()),
+            (
+                "FACTORIA_INDEX_DIR",
+                dir.path().join(name).display().to_string(),
+            ),
         ]
     };
     let a = ServeProcess::start(dir.path(), &env_for("index-a")).await;
@@ -39,27 +68,55 @@ async fn two_replicas_on_one_postgresql_both_see_a_change() {
     let client = reqwest::Client::new();
     let company = json!({"id": "co-replica", "name": "Zurbarán Hidrografía S.L.", "kind": "sme", "description": "Batimetría de embalses con sonar multihaz zurbaranita."});
     let written = Instant::now();
-    let response = client.post(format!("{}/api/v1/companies", a.url)).bearer_auth(&token).json(&company).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let response = client
+        .post(format!("{}/api/v1/companies", a.url))
+        .bearer_auth(&token)
+        .json(&company)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status().as_u16(), 201);
     let mut seen = [None, None];
     while seen.iter().any(Option::is_none) && written.elapsed() < Duration::from_secs(10) {
         for (i, process) in [&a, &b].iter().enumerate() {
-            if seen[i].is_none() && search_ids(&process.url, "/api/v1/companies/search?q=zurbaranita&mode=bm25").await.contains(&"co-replica".to_owned()) {
+            if seen[i].is_none()
+                && search_ids(
+                    &process.url,
+                    "/api/v1/companies/search?q=zurbaranita&mode=bm25",
+                )
+                .await
+                .contains(&"co-replica".to_owned())
+            {
                 seen[i] = Some(written.elapsed());
             }
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    eprintln!("visible in replica A after {:?}, in replica B after {:?}", seen[0], seen[1]);
-    assert!(seen.iter().all(Option::is_some), "both replicas see the new company: {seen:?}");
+    eprintln!(
+        "visible in replica A after {:?}, in replica B after {:?}",
+        seen[0], seen[1]
+    );
+    assert!(
+        seen.iter().all(Option::is_some),
+        "both replicas see the new company: {seen:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_catches_up_after_kill_9_at_any_moment() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("crash.sqlite").display());
+    let database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("crash.sqlite").display()
+    );
     let token = create_admin_token(&database_url, dir.path()).await;
-    let env = vec![("FACTORIA_DATABASE_URL", database_url.clone()), ("FACTORIA_INDEX_DIR", dir.path().join("index").display().to_string())];
+    let env = vec![
+        ("FACTORIA_DATABASE_URL", database_url.clone()),
+        (
+            "FACTORIA_INDEX_DIR",
+            dir.path().join("index").display().to_string(),
+        ),
+    ];
     let client = reqwest::Client::new();
     let mut created = Vec::new();
     for round in 0..3u64 {
@@ -70,7 +127,12 @@ async fn the_index_catches_up_after_kill_9_at_any_moment() {
         while Instant::now() < deadline {
             let id = format!("co-crash-{round}-{n}");
             let body = json!({"id": id, "name": format!("Crash {round} {n}"), "kind": "sme", "description": format!("Empresa palabraunica{round}x{n} de pruebas.")});
-            if let Ok(response) = client.post(format!("{}/api/v1/companies", server.url)).bearer_auth(&token).json(&body).send().await
+            if let Ok(response) = client
+                .post(format!("{}/api/v1/companies", server.url))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
                 && response.status().as_u16() == 201
             {
                 created.push((id, format!("palabraunica{round}x{n}")));
@@ -82,16 +144,34 @@ async fn the_index_catches_up_after_kill_9_at_any_moment() {
     let server = ServeProcess::start(dir.path(), &env).await;
     let started = Instant::now();
     loop {
-        let body: Value = reqwest::get(format!("{}/healthz", server.url)).await.unwrap_or_else(|e| panic!("{e}")).json().await.unwrap_or_default();
+        let body: Value = reqwest::get(format!("{}/healthz", server.url))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_default();
         if body["companies"].as_u64() == Some(created.len() as u64) {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "index holds {} of {} companies", body["companies"], created.len());
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "index holds {} of {} companies",
+            body["companies"],
+            created.len()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(created.len() >= 10, "the test wrote enough: {}", created.len());
+    assert!(
+        created.len() >= 10,
+        "the test wrote enough: {}",
+        created.len()
+    );
     for (id, word) in created.iter().step_by(3) {
-        let found = search_ids(&server.url, &format!("/api/v1/companies/search?q={word}&mode=bm25")).await;
+        let found = search_ids(
+            &server.url,
+            &format!("/api/v1/companies/search?q={word}&mode=bm25"),
+        )
+        .await;
         assert_eq!(found, vec![id.clone()], "{word}");
     }
 }
@@ -101,27 +181,42 @@ async fn emails_survive_workers_killed_mid_run_with_at_most_one_duplicate_per_ki
     const EMAILS: usize = 30;
     const KILLS: usize = 3;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("mail.sqlite").display());
+    let database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("mail.sqlite").display()
+    );
     let smtp = SmtpServer::start_on(free_port(), &dir.path().join("smtp"), "", 0.1);
     // Queue the emails through the library, on the database the server will use.
     {
         let config = factoria_tests::test_config(dir.path(), &database_url);
-        let db = factoria::db::connect(&database_url).await.unwrap_or_else(|e| panic!("{e}"));
-        factoria::db::migrate(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        let db = factoria::db::connect(&database_url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        factoria::db::migrate(&db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let mailer = factoria::email::Mailer::new(&config.mail).unwrap_or_else(|e| panic!("{e}"));
-        let tx = factoria::db::begin_write(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        let tx = factoria::db::begin_write(&db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         for n in 0..EMAILS {
             use factoria_frontend::emails::{EmailContent, Link};
             let outgoing = factoria::email::Outgoing {
-                to: factoria::types::Email::parse(&format!("persona{n}@empresa.example")).unwrap_or_else(|e| panic!("{e}")),
+                to: factoria::types::Email::parse(&format!("persona{n}@empresa.example"))
+                    .unwrap_or_else(|e| panic!("{e}")),
                 to_name: None,
                 user_id: None,
                 lang: factoria::search_index::Lang::Es,
-                content: EmailContent::LoginLink(Link { name: format!("Persona {n}"), url: "https://factoria.example/x".into() }),
+                content: EmailContent::LoginLink(Link {
+                    name: format!("Persona {n}"),
+                    url: "https://factoria.example/x".into(),
+                }),
                 topic: None,
                 reply_to: None,
             };
-            factoria::email::enqueue(&tx, mailer.domain(), outgoing).await.unwrap_or_else(|e| panic!("{e}"));
+            factoria::email::enqueue(&tx, mailer.domain(), outgoing)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     }
@@ -148,9 +243,23 @@ async fn emails_survive_workers_killed_mid_run_with_at_most_one_duplicate_per_ki
     let _server = ServeProcess::start(dir.path(), &env).await;
     let messages = smtp.wait_for(EMAILS, Duration::from_secs(90)).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let messages = if smtp.messages().len() > messages.len() { smtp.messages() } else { messages };
-    let ids: HashSet<String> = messages.iter().filter_map(|m| header(m, "Message-ID")).collect();
-    eprintln!("{} messages received for {EMAILS} emails after {KILLS} kills", messages.len());
+    let messages = if smtp.messages().len() > messages.len() {
+        smtp.messages()
+    } else {
+        messages
+    };
+    let ids: HashSet<String> = messages
+        .iter()
+        .filter_map(|m| header(m, "Message-ID"))
+        .collect();
+    eprintln!(
+        "{} messages received for {EMAILS} emails after {KILLS} kills",
+        messages.len()
+    );
     assert_eq!(ids.len(), EMAILS, "every email delivered");
-    assert!(messages.len() <= EMAILS + KILLS, "{} deliveries: duplicates must stay within one per kill", messages.len());
+    assert!(
+        messages.len() <= EMAILS + KILLS,
+        "{} deliveries: duplicates must stay within one per kill",
+        messages.len()
+    );
 }

@@ -7,15 +7,28 @@ use crate::fixtures;
 async fn app_with_data() -> TestApp {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.import(
-        &[fixtures::company_es(), fixtures::company_en(), fixtures::company_other()],
-        &[fixtures::challenge("ch-water", "published"), fixtures::challenge_en("ch-museum"), fixtures::challenge("ch-draft", "draft")],
+        &[
+            fixtures::company_es(),
+            fixtures::company_en(),
+            fixtures::company_other(),
+        ],
+        &[
+            fixtures::challenge("ch-water", "published"),
+            fixtures::challenge_en("ch-museum"),
+            fixtures::challenge("ch-draft", "draft"),
+        ],
     )
     .await;
     app
 }
 
 fn ids(body: &serde_json::Value) -> Vec<String> {
-    body["items"].as_array().into_iter().flatten().filter_map(|i| i["id"].as_str().map(str::to_owned)).collect()
+    body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["id"].as_str().map(str::to_owned))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,23 +39,53 @@ async fn a_spanish_query_finds_the_english_profile_and_vice_versa() {
     let found = ids(&body);
     let english = found.iter().position(|i| i == "co-test-en");
     let unrelated = found.iter().position(|i| i == "co-test-other");
-    assert!(english.is_some_and(|e| unrelated.is_none_or(|u| e < u)), "{found:?}");
+    assert!(
+        english.is_some_and(|e| unrelated.is_none_or(|u| e < u)),
+        "{found:?}"
+    );
 
-    let (_, body) = app.get("/api/v1/challenges/search?q=timed%20entry%20tickets%20for%20museums&mode=vector", None).await;
+    let (_, body) = app
+        .get(
+            "/api/v1/challenges/search?q=timed%20entry%20tickets%20for%20museums&mode=vector",
+            None,
+        )
+        .await;
     assert_eq!(ids(&body).first().map(String::as_str), Some("ch-museum"));
-    let (_, body) = app.get("/api/v1/challenges/search?q=water%20leaks%20in%20small%20towns&mode=vector", None).await;
-    assert_eq!(ids(&body).first().map(String::as_str), Some("ch-water"), "English words find the Spanish challenge");
+    let (_, body) = app
+        .get(
+            "/api/v1/challenges/search?q=water%20leaks%20in%20small%20towns&mode=vector",
+            None,
+        )
+        .await;
+    assert_eq!(
+        ids(&body).first().map(String::as_str),
+        Some("ch-water"),
+        "English words find the Spanish challenge"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn words_match_without_accents_or_case_and_are_highlighted() {
     let app = app_with_data().await;
-    let (_, accented) = app.get("/api/v1/challenges/search?q=deteccion%20FUGAS&mode=bm25", None).await;
+    let (_, accented) = app
+        .get(
+            "/api/v1/challenges/search?q=deteccion%20FUGAS&mode=bm25",
+            None,
+        )
+        .await;
     assert_eq!(ids(&accented), vec!["ch-water"]);
     let highlight = accented["items"][0]["highlights"].to_string();
     assert!(highlight.contains("<mark>"), "{highlight}");
-    let (_, drafts) = app.get("/api/v1/challenges/search?q=fugas&mode=bm25&open=false", None).await;
-    assert!(!ids(&drafts).contains(&"ch-draft".to_owned()), "drafts are never searchable");
+    let (_, drafts) = app
+        .get(
+            "/api/v1/challenges/search?q=fugas&mode=bm25&open=false",
+            None,
+        )
+        .await;
+    assert!(
+        !ids(&drafts).contains(&"ch-draft".to_owned()),
+        "drafts are never searchable"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,16 +93,39 @@ async fn filters_and_facets_are_correct() {
     let app = app_with_data().await;
     let (_, all) = app.get("/api/v1/companies/search", None).await;
     assert_eq!(all["total"], 3, "an empty query browses");
-    let sectors = all["facets"].as_array().into_iter().flatten().find(|f| f["field"] == "sector").cloned().unwrap_or_default();
-    let water = sectors["values"].as_array().into_iter().flatten().find(|v| v["value"] == "water").map(|v| v["count"].clone());
+    let sectors = all["facets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["field"] == "sector")
+        .cloned()
+        .unwrap_or_default();
+    let water = sectors["values"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|v| v["value"] == "water")
+        .map(|v| v["count"].clone());
     assert_eq!(water, Some(serde_json::json!(2)));
-    let (_, filtered) = app.get("/api/v1/companies/search?sector=water&certification=ENS-media", None).await;
+    let (_, filtered) = app
+        .get(
+            "/api/v1/companies/search?sector=water&certification=ENS-media",
+            None,
+        )
+        .await;
     assert_eq!(ids(&filtered), vec!["co-test-en"]);
     let (_, cpv) = app.get("/api/v1/companies/search?cpv=38000000", None).await;
-    assert_eq!(cpv["total"], 2, "a division code matches the codes below it");
-    let (_, smes) = app.get("/api/v1/companies/search?sme=true&q=agua", None).await;
+    assert_eq!(
+        cpv["total"], 2,
+        "a division code matches the codes below it"
+    );
+    let (_, smes) = app
+        .get("/api/v1/companies/search?sme=true&q=agua", None)
+        .await;
     assert!(!ids(&smes).contains(&"co-test-other".to_owned()));
-    let (_, budget) = app.get("/api/v1/challenges/search?budget_min=100000", None).await;
+    let (_, budget) = app
+        .get("/api/v1/challenges/search?budget_min=100000", None)
+        .await;
     assert_eq!(ids(&budget), vec!["ch-water"]);
 }
 
@@ -67,16 +133,39 @@ async fn filters_and_facets_are_correct() {
 async fn malformed_queries_are_lenient_or_422_never_500() {
     let app = app_with_data().await;
     let long = "agua ".repeat(2100);
-    for q in ["\"unbalanced", "AND OR NOT", "+++ --- ***", "status:draft", "(((", "title:[a TO", long.as_str(), "\u{0}\u{1}", "🦀 ñandú"] {
+    for q in [
+        "\"unbalanced",
+        "AND OR NOT",
+        "+++ --- ***",
+        "status:draft",
+        "(((",
+        "title:[a TO",
+        long.as_str(),
+        "\u{0}\u{1}",
+        "🦀 ñandú",
+    ] {
         let url = format!("/api/v1/challenges/search?q={}", urlencode(q));
         let (status, body) = app.get(&url, None).await;
         assert!(status == 200 || status == 422, "{q:?} → {status} {body}");
     }
-    let (status, body) = app.get("/api/v1/challenges/search?trl=12&deadline_from=tomorrow&mode=fuzzy", None).await;
+    let (status, body) = app
+        .get(
+            "/api/v1/challenges/search?trl=12&deadline_from=tomorrow&mode=fuzzy",
+            None,
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(body["fields"].as_array().map(Vec::len), Some(3), "{body}");
 }
 
 fn urlencode(text: &str) -> String {
-    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -17,6 +17,7 @@ pub mod job;
 pub mod match_feedback;
 pub mod membership;
 pub mod session;
+pub mod shortlist;
 pub mod subscription;
 pub mod suppression;
 pub mod user;

@@ -41,29 +41,63 @@ fn require_admin(actor: &Actor) -> ApiResult<()> {
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", responses((status = 200, body = Vec<UserView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn users(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<UserView>>> {
     require_admin(&actor)?;
-    let rows = user::Entity::find().order_by_asc(user::Column::Id).all(&state.ctx.db).await.map_err(Error::from)?;
-    Ok(Json(rows.into_iter().map(|u| UserView { id: u.id, email: u.email, name: u.name, administrator: u.is_admin, verified: u.email_verified_at.is_some() }).collect()))
+    let rows = user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(&state.ctx.db)
+        .await
+        .map_err(Error::from)?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|u| UserView {
+                id: u.id,
+                email: u.email,
+                name: u.name,
+                administrator: u.is_admin,
+                verified: u.email_verified_at.is_some(),
+            })
+            .collect(),
+    ))
 }
 
 /// Invites an officer into a department (created when new); they get a link to choose a password.
 #[utoipa::path(post, path = "/api/v1/admin/invitations", tag = "admin", request_body(content = Object, description = "email, name, department, locale"),
     responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn invite(State(state): State<AppState>, actor: Actor, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+pub async fn invite(
+    State(state): State<AppState>,
+    actor: Actor,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     require_admin(&actor)?;
     let mut r = ObjectReader::new(&body);
     let email = r.required("email", Email::parse);
     let name = r.required_text("name", 120);
     let department = r.required_text("department", 200);
-    let locale = r.optional("locale", |l| if matches!(l, "es" | "en") { Ok(l.to_owned()) } else { Err("choose es or en".into()) }).unwrap_or_else(|| "es".into());
-    let (email, (name, department)) = r.finish(UnknownFields::Reject, email.zip(name.zip(department)))?;
+    let locale = r
+        .optional("locale", |l| {
+            if matches!(l, "es" | "en") {
+                Ok(l.to_owned())
+            } else {
+                Err("choose es or en".into())
+            }
+        })
+        .unwrap_or_else(|| "es".into());
+    let (email, (name, department)) =
+        r.finish(UnknownFields::Reject, email.zip(name.zip(department)))?;
     let id = auth::invite_officer(&state.ctx, &actor, &email, &name, &department, &locale).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"user_id": id}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({"user_id": id})),
+    ))
 }
 
 /// Ends every session of a user.
 #[utoipa::path(delete, path = "/api/v1/admin/users/{id}/sessions", tag = "admin", params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn end_sessions(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> ApiResult<Json<serde_json::Value>> {
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
     require_admin(&actor)?;
     let ended = auth::end_sessions(&state.ctx, &actor, id).await?;
     Ok(Json(serde_json::json!({"sessions_ended": ended})))
@@ -73,7 +107,12 @@ pub async fn end_sessions(State(state): State<AppState>, actor: Actor, Path(id):
 #[utoipa::path(put, path = "/api/v1/admin/users/{id}/administrator", tag = "admin", params(("id" = i64, Path, description = "User id")),
     request_body(content = Object, description = "administrator: true or false"),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_admin(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn set_admin(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     require_admin(&actor)?;
     let mut r = ObjectReader::new(&body);
     let admin = r.optional_bool("administrator");
@@ -89,7 +128,12 @@ pub async fn set_admin(State(state): State<AppState>, actor: Actor, Path(id): Pa
 #[utoipa::path(put, path = "/api/v1/admin/companies/{id}/moderation", tag = "admin", params(("id" = String, Path, description = "Company id")),
     request_body(content = Object, description = "visible: true or false"),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn moderate(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn moderate(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     require_admin(&actor)?;
     let mut r = ObjectReader::new(&body);
     let visible = r.optional_bool("visible");

@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse};
 use serde::Serialize;
 
+use crate::domain::accounts;
 use crate::domain::accounts::NewSession;
 use crate::domain::auth::{self, SignUp, purpose};
-use crate::domain::accounts;
 use crate::http::AppState;
-use crate::http::auth::{Session, session_cookie_header, clear_session_cookie_header};
+use crate::http::auth::{Session, clear_session_cookie_header, session_cookie_header};
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::JsonBody;
 use crate::http::ratelimit::{Action, ClientIp};
@@ -34,22 +34,37 @@ pub struct SignedIn {
 }
 
 fn notice(message: &str) -> Json<Notice> {
-    Json(Notice { message: message.to_owned() })
+    Json(Notice {
+        message: message.to_owned(),
+    })
 }
 
 fn user_agent(headers: &HeaderMap) -> Option<String> {
-    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn signed_in(state: &AppState, session: NewSession, user_id: i64) -> impl IntoResponse + use<> {
     let cookie = session_cookie_header(&state.ctx.config.public_url, &session.token);
-    (AppendHeaders([(header::SET_COOKIE, cookie)]), Json(SignedIn { user_id, csrf_token: session.csrf }))
+    (
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+        Json(SignedIn {
+            user_id,
+            csrf_token: session.csrf,
+        }),
+    )
 }
 
 /// Creates a company account and sends the link that confirms the address.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "accounts", request_body(content = Object, description = "email, name, password (10+ characters), locale (es or en)"),
     responses((status = 202, body = Notice), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn sign_up(State(state): State<AppState>, ip: ClientIp, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Notice>)> {
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Notice>)> {
     state.limits.check(Action::SignUp, &ip, None)?;
     let mut r = ObjectReader::new(&body);
     let email = r.required_text("email", 254).unwrap_or_default();
@@ -59,7 +74,10 @@ pub async fn sign_up(State(state): State<AppState>, ip: ClientIp, JsonBody(body)
     r.finish(UnknownFields::Reject, Some(()))?;
     let form = SignUp::parse(&email, &name, &password, &locale)?;
     auth::sign_up(&state.ctx, form, ip.text().as_deref()).await?;
-    Ok((StatusCode::ACCEPTED, notice("Check your inbox: we have sent a link to confirm your address.")))
+    Ok((
+        StatusCode::ACCEPTED,
+        notice("Check your inbox: we have sent a link to confirm your address."),
+    ))
 }
 
 fn token_of(body: &serde_json::Value) -> ApiResult<String> {
@@ -71,7 +89,10 @@ fn token_of(body: &serde_json::Value) -> ApiResult<String> {
 /// Confirms an address with the token of the verification email.
 #[utoipa::path(post, path = "/api/v1/auth/verify", tag = "accounts", request_body(content = Object, description = "token"),
     responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<Notice>> {
+pub async fn verify(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Notice>> {
     let token = token_of(&body)?;
     auth::verify_email(&state.ctx, &token).await?;
     Ok(notice("Your address is confirmed; you can sign in."))
@@ -80,13 +101,26 @@ pub async fn verify(State(state): State<AppState>, JsonBody(body): JsonBody) -> 
 /// Signs in with email and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body(content = Object, description = "email, password"),
     responses((status = 200, body = SignedIn), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn log_in(State(state): State<AppState>, ip: ClientIp, previous: Session, headers: HeaderMap, JsonBody(body): JsonBody) -> ApiResult<impl IntoResponse> {
+pub async fn log_in(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    previous: Session,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> ApiResult<impl IntoResponse> {
     let mut r = ObjectReader::new(&body);
     let email = r.required_text("email", 254);
     let password = r.required_text("password", 200);
     let (email, password) = r.finish(UnknownFields::Reject, email.zip(password))?;
     state.limits.check(Action::Login, &ip, Some(&email))?;
-    let (session, user_id) = auth::log_in(&state.ctx, &email, &password, ip.text().as_deref(), user_agent(&headers)).await?;
+    let (session, user_id) = auth::log_in(
+        &state.ctx,
+        &email,
+        &password,
+        ip.text().as_deref(),
+        user_agent(&headers),
+    )
+    .await?;
     if let Some(old) = previous.0 {
         accounts::revoke_session(&state.ctx, &old.id).await?;
     }
@@ -96,11 +130,20 @@ pub async fn log_in(State(state): State<AppState>, ip: ClientIp, previous: Sessi
 /// Ends the current session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
     responses((status = 204)))]
-pub async fn log_out(State(state): State<AppState>, session: Session) -> ApiResult<impl IntoResponse> {
+pub async fn log_out(
+    State(state): State<AppState>,
+    session: Session,
+) -> ApiResult<impl IntoResponse> {
     if let Some(session) = session.0 {
         accounts::revoke_session(&state.ctx, &session.id).await?;
     }
-    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, clear_session_cookie_header(&state.ctx.config.public_url))])))
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(
+            header::SET_COOKIE,
+            clear_session_cookie_header(&state.ctx.config.public_url),
+        )]),
+    ))
 }
 
 fn email_of(body: &serde_json::Value) -> ApiResult<String> {
@@ -112,30 +155,55 @@ fn email_of(body: &serde_json::Value) -> ApiResult<String> {
 /// Sends a one-time sign-in link, if the address has an account.
 #[utoipa::path(post, path = "/api/v1/auth/login-link", tag = "accounts", request_body(content = Object, description = "email"),
     responses((status = 202, body = Notice), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn request_link(State(state): State<AppState>, ip: ClientIp, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Notice>)> {
+pub async fn request_link(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Notice>)> {
     let email = email_of(&body)?;
     state.limits.check(Action::Reset, &ip, Some(&email))?;
     auth::request_login_link(&state.ctx, &email).await?;
-    Ok((StatusCode::ACCEPTED, notice("If the address has an account, a sign-in link is on its way.")))
+    Ok((
+        StatusCode::ACCEPTED,
+        notice("If the address has an account, a sign-in link is on its way."),
+    ))
 }
 
 /// Signs in with the token of a sign-in link; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login-link/complete", tag = "accounts", request_body(content = Object, description = "token"),
     responses((status = 200, body = SignedIn), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn complete_link(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, JsonBody(body): JsonBody) -> ApiResult<impl IntoResponse> {
+pub async fn complete_link(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> ApiResult<impl IntoResponse> {
     let token = token_of(&body)?;
-    let (session, user_id) = auth::complete_login_link(&state.ctx, &token, ip.text().as_deref(), user_agent(&headers)).await?;
+    let (session, user_id) = auth::complete_login_link(
+        &state.ctx,
+        &token,
+        ip.text().as_deref(),
+        user_agent(&headers),
+    )
+    .await?;
     Ok(signed_in(&state, session, user_id))
 }
 
 /// Sends a password-reset link, if the address has an account.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body(content = Object, description = "email"),
     responses((status = 202, body = Notice), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn request_reset(State(state): State<AppState>, ip: ClientIp, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Notice>)> {
+pub async fn request_reset(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Notice>)> {
     let email = email_of(&body)?;
     state.limits.check(Action::Reset, &ip, Some(&email))?;
     auth::request_password_reset(&state.ctx, &email).await?;
-    Ok((StatusCode::ACCEPTED, notice("If the address has an account, a reset link is on its way.")))
+    Ok((
+        StatusCode::ACCEPTED,
+        notice("If the address has an account, a reset link is on its way."),
+    ))
 }
 
 fn token_and_password(body: &serde_json::Value) -> ApiResult<(String, String)> {
@@ -148,17 +216,39 @@ fn token_and_password(body: &serde_json::Value) -> ApiResult<(String, String)> {
 /// Sets a new password with the token of a reset link; ends every session.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/complete", tag = "accounts", request_body(content = Object, description = "token, password"),
     responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn complete_reset(State(state): State<AppState>, ip: ClientIp, JsonBody(body): JsonBody) -> ApiResult<Json<Notice>> {
+pub async fn complete_reset(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Notice>> {
     let (token, password) = token_and_password(&body)?;
-    auth::complete_password_link(&state.ctx, &token, &password, purpose::PASSWORD_RESET, ip.text().as_deref()).await?;
+    auth::complete_password_link(
+        &state.ctx,
+        &token,
+        &password,
+        purpose::PASSWORD_RESET,
+        ip.text().as_deref(),
+    )
+    .await?;
     Ok(notice("Your password has changed; sign in again."))
 }
 
 /// An invited officer chooses a password with the token of the invitation.
 #[utoipa::path(post, path = "/api/v1/auth/invitation/complete", tag = "accounts", request_body(content = Object, description = "token, password"),
     responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn complete_invitation(State(state): State<AppState>, ip: ClientIp, JsonBody(body): JsonBody) -> ApiResult<Json<Notice>> {
+pub async fn complete_invitation(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Notice>> {
     let (token, password) = token_and_password(&body)?;
-    auth::complete_password_link(&state.ctx, &token, &password, purpose::INVITATION, ip.text().as_deref()).await?;
+    auth::complete_password_link(
+        &state.ctx,
+        &token,
+        &password,
+        purpose::INVITATION,
+        ip.text().as_deref(),
+    )
+    .await?;
     Ok(notice("Welcome to Factoría; you can sign in."))
 }

@@ -40,13 +40,18 @@ pub struct ListParams {
 }
 
 fn date(text: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date like 2027-03-31"))
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date like 2027-03-31"))
 }
 
 /// Lists challenges.
 #[utoipa::path(get, path = "/api/v1/challenges", tag = "challenges", params(ListParams),
     responses((status = 200, body = super::ChallengePage), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, actor: Actor, Params(p): Params<ListParams>) -> ApiResult<Json<Page<ChallengeView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Page<ChallengeView>>> {
     let mut r = ParamReader::default();
     let page = r.number("page", p.page.as_deref(), 1..=1_000_000);
     let per_page = r.number("per_page", p.per_page.as_deref(), 1..=100);
@@ -55,43 +60,72 @@ pub async fn list(State(state): State<AppState>, actor: Actor, Params(p): Params
         department: r.parse("department", p.department.as_deref(), text(200)),
         sector: r.parse("sector", p.sector.as_deref(), text(80)),
         deadline_from: r.parse("deadline_from", p.deadline_from.as_deref(), date),
-        sort: r.parse("sort", p.sort.as_deref(), ChallengeSort::parse).unwrap_or_default(),
+        sort: r
+            .parse("sort", p.sort.as_deref(), ChallengeSort::parse)
+            .unwrap_or_default(),
     };
     r.finish()?;
     let paging = Paging::new(page, per_page)?;
-    Ok(Json(challenges::list(&state.ctx, &actor, &query, paging).await?))
+    Ok(Json(
+        challenges::list(&state.ctx, &actor, &query, paging).await?,
+    ))
 }
 
 /// One challenge; drafts only for their department.
 #[utoipa::path(get, path = "/api/v1/challenges/{id}", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     responses((status = 200, body = ChallengeView), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<ChallengeView>> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChallengeView>> {
     Ok(Json(challenges::get(&state.ctx, &actor, &id).await?))
 }
 
 /// Drafts a challenge (officers).
 #[utoipa::path(post, path = "/api/v1/challenges", tag = "challenges", request_body = crate::domain::records::ChallengeRecord,
     responses((status = 201, body = ChallengeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, actor: Actor, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<ChallengeView>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<ChallengeView>)> {
     let (spec, _) = ChallengeSpec::parse(&body, UnknownFields::Reject)?;
-    Ok((StatusCode::CREATED, Json(challenges::create(&state.ctx, &actor, spec).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(challenges::create(&state.ctx, &actor, spec).await?),
+    ))
 }
 
 /// Replaces a challenge's content.
 #[utoipa::path(put, path = "/api/v1/challenges/{id}", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     request_body = crate::domain::records::ChallengeRecord,
     responses((status = 200, body = ChallengeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn replace(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<ChallengeView>> {
+pub async fn replace(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<ChallengeView>> {
     let (spec, _) = ChallengeSpec::parse(&body, UnknownFields::Reject)?;
-    Ok(Json(challenges::replace(&state.ctx, &actor, &id, spec).await?))
+    Ok(Json(
+        challenges::replace(&state.ctx, &actor, &id, spec).await?,
+    ))
 }
 
 /// Changes some fields of a challenge (JSON merge patch, RFC 7386).
 #[utoipa::path(patch, path = "/api/v1/challenges/{id}", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     request_body(content = Object, content_type = "application/merge-patch+json"),
     responses((status = 200, body = ChallengeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn patch(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<ChallengeView>> {
-    Ok(Json(challenges::patch(&state.ctx, &actor, &id, &body).await?))
+pub async fn patch(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<ChallengeView>> {
+    Ok(Json(
+        challenges::patch(&state.ctx, &actor, &id, &body).await?,
+    ))
 }
 
 /// A step of the life cycle.
@@ -108,12 +142,19 @@ pub struct StatusChange {
 #[utoipa::path(post, path = "/api/v1/challenges/{id}/status", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     request_body = StatusChange,
     responses((status = 200, body = ChallengeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn change_status(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<ChallengeView>> {
+pub async fn change_status(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<ChallengeView>> {
     let mut r = ObjectReader::new(&body);
     let status = r.required("status", ChallengeStatus::parse);
     let awarded = r.optional_text("awarded_company", 64);
     let status = r.finish(UnknownFields::Reject, status)?;
-    Ok(Json(challenges::transition(&state.ctx, &actor, &id, status, awarded.as_deref()).await?))
+    Ok(Json(
+        challenges::transition(&state.ctx, &actor, &id, status, awarded.as_deref()).await?,
+    ))
 }
 
 /// An interest to declare or withdraw.
@@ -139,24 +180,42 @@ fn read_interest(body: &Value) -> ApiResult<(InterestKind, Option<String>, Optio
 /// Interests in a challenge: all for its officers, your own for company members.
 #[utoipa::path(get, path = "/api/v1/challenges/{id}/interests", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     responses((status = 200, body = Vec<InterestView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn interests(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<Vec<InterestView>>> {
-    Ok(Json(interests::for_challenge(&state.ctx, &actor, &id).await?))
+pub async fn interests(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<InterestView>>> {
+    Ok(Json(
+        interests::for_challenge(&state.ctx, &actor, &id).await?,
+    ))
 }
 
 /// Follows a challenge or declares interest in it, for your company.
 #[utoipa::path(post, path = "/api/v1/challenges/{id}/interests", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     request_body = InterestRequest,
     responses((status = 200, body = InterestView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn declare_interest(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<InterestView>> {
+pub async fn declare_interest(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<InterestView>> {
     let (kind, company, note) = read_interest(&body)?;
-    Ok(Json(interests::declare(&state.ctx, &actor, &id, kind, company.as_deref(), note).await?))
+    Ok(Json(
+        interests::declare(&state.ctx, &actor, &id, kind, company.as_deref(), note).await?,
+    ))
 }
 
 /// Withdraws a follow or an interest.
 #[utoipa::path(delete, path = "/api/v1/challenges/{id}/interests", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     request_body = InterestRequest,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn withdraw_interest(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn withdraw_interest(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     let (kind, company, _) = read_interest(&body)?;
     interests::withdraw(&state.ctx, &actor, &id, kind, company.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -41,7 +41,11 @@ pub struct ListParams {
 /// Lists companies.
 #[utoipa::path(get, path = "/api/v1/companies", tag = "companies", params(ListParams),
     responses((status = 200, body = super::CompanyPage), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, actor: Actor, Params(p): Params<ListParams>) -> ApiResult<Json<Page<CompanyView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Page<CompanyView>>> {
     let mut r = ParamReader::default();
     let page = r.number("page", p.page.as_deref(), 1..=1_000_000);
     let per_page = r.number("per_page", p.per_page.as_deref(), 1..=100);
@@ -51,41 +55,70 @@ pub async fn list(State(state): State<AppState>, actor: Actor, Params(p): Params
         size: r.parse("size", p.size.as_deref(), SizeClass::parse),
         region: r.parse("region", p.region.as_deref(), text(100)),
         sector: r.parse("sector", p.sector.as_deref(), text(80)),
-        sort: r.parse("sort", p.sort.as_deref(), CompanySort::parse).unwrap_or_default(),
+        sort: r
+            .parse("sort", p.sort.as_deref(), CompanySort::parse)
+            .unwrap_or_default(),
     };
     r.finish()?;
     let paging = Paging::new(page, per_page)?;
-    Ok(Json(companies::list(&state.ctx, &actor, &query, paging).await?))
+    Ok(Json(
+        companies::list(&state.ctx, &actor, &query, paging).await?,
+    ))
 }
 
 /// One company.
 #[utoipa::path(get, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = String, Path, description = "Interchange id")),
     responses((status = 200, body = CompanyView), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<CompanyView>> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CompanyView>> {
     Ok(Json(companies::get(&state.ctx, &actor, &id).await?))
 }
 
 /// Creates a company; the user creating it becomes its member.
 #[utoipa::path(post, path = "/api/v1/companies", tag = "companies", request_body = crate::domain::records::CompanyRecord,
     responses((status = 201, body = CompanyView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, actor: Actor, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<CompanyView>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<CompanyView>)> {
     let (profile, _) = CompanyProfile::parse(&body, UnknownFields::Reject)?;
-    Ok((StatusCode::CREATED, Json(companies::create(&state.ctx, &actor, profile).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(companies::create(&state.ctx, &actor, profile).await?),
+    ))
 }
 
 /// Replaces a company's profile.
 #[utoipa::path(put, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = String, Path, description = "Interchange id")),
     request_body = crate::domain::records::CompanyRecord,
     responses((status = 200, body = CompanyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn replace(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<CompanyView>> {
+pub async fn replace(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<CompanyView>> {
     let (profile, _) = CompanyProfile::parse(&body, UnknownFields::Reject)?;
-    Ok(Json(companies::replace(&state.ctx, &actor, &id, profile).await?))
+    Ok(Json(
+        companies::replace(&state.ctx, &actor, &id, profile).await?,
+    ))
 }
 
 /// Changes some fields of a company (JSON merge patch, RFC 7386).
 #[utoipa::path(patch, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = String, Path, description = "Interchange id")),
     request_body(content = Object, content_type = "application/merge-patch+json"),
     responses((status = 200, body = CompanyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn patch(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(companies::patch(&state.ctx, &actor, &id, &body).await?))
+pub async fn patch(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<CompanyView>> {
+    Ok(Json(
+        companies::patch(&state.ctx, &actor, &id, &body).await?,
+    ))
 }

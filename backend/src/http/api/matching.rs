@@ -64,7 +64,9 @@ fn read(p: &MatchParams) -> ApiResult<MatchQuery> {
             other => Err(format!("`{other}` is not es or en")),
         }),
         page: r.number("page", p.page.as_deref(), 1..=50).unwrap_or(1) as usize,
-        per_page: r.number("per_page", p.per_page.as_deref(), 1..=50).unwrap_or(20) as usize,
+        per_page: r
+            .number("per_page", p.per_page.as_deref(), 1..=50)
+            .unwrap_or(20) as usize,
     };
     r.finish()?;
     Ok(query)
@@ -73,24 +75,42 @@ fn read(p: &MatchParams) -> ApiResult<MatchQuery> {
 /// Ranked suppliers for a challenge, each with its explanation (officers of its department).
 #[utoipa::path(get, path = "/api/v1/challenges/{id}/matches", tag = "matching", params(("id" = String, Path, description = "Interchange id"), MatchParams),
     responses((status = 200, body = MatchPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn matches(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, Params(p): Params<MatchParams>) -> ApiResult<Json<MatchPage>> {
+pub async fn matches(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Params(p): Params<MatchParams>,
+) -> ApiResult<Json<MatchPage>> {
     let query = read(&p)?;
-    Ok(Json(matching::for_challenge(&state.ctx, &actor, &id, &query).await?))
+    Ok(Json(
+        matching::for_challenge(&state.ctx, &actor, &id, &query).await?,
+    ))
 }
 
 /// Open challenges ranked for a company, each with its explanation (members of the company).
 #[utoipa::path(get, path = "/api/v1/companies/{id}/recommendations", tag = "matching", params(("id" = String, Path, description = "Interchange id"), MatchParams),
     responses((status = 200, body = MatchPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn recommendations(State(state): State<AppState>, actor: Actor, Path(id): Path<String>, Params(p): Params<MatchParams>) -> ApiResult<Json<MatchPage>> {
+pub async fn recommendations(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Params(p): Params<MatchParams>,
+) -> ApiResult<Json<MatchPage>> {
     let query = read(&p)?;
-    Ok(Json(matching::recommendations(&state.ctx, &actor, &id, &query).await?))
+    Ok(Json(
+        matching::recommendations(&state.ctx, &actor, &id, &query).await?,
+    ))
 }
 
 /// How many companies could address a draft challenge and which requirements nobody covers
 /// (officers). The body is a challenge in the interchange format.
 #[utoipa::path(post, path = "/api/v1/challenges/preview", tag = "matching", request_body = crate::domain::records::ChallengeRecord,
     responses((status = 200, body = Object, description = "addressable, considered, and per requirement the companies covering it"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn preview(State(state): State<AppState>, actor: Actor, JsonBody(body): JsonBody) -> ApiResult<Json<Preview>> {
+pub async fn preview(
+    State(state): State<AppState>,
+    actor: Actor,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Preview>> {
     let (spec, _) = ChallengeSpec::parse(&body, UnknownFields::Reject)?;
     Ok(Json(matching::preview(&state.ctx, &actor, &spec).await?))
 }
@@ -109,7 +129,12 @@ pub struct FeedbackRequest {
     params(("id" = String, Path, description = "Challenge id"), ("company" = String, Path, description = "Company id")),
     request_body = FeedbackRequest,
     responses((status = 200, body = FeedbackView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn feedback(State(state): State<AppState>, actor: Actor, Path((id, company)): Path<(String, String)>, JsonBody(body): JsonBody) -> ApiResult<Json<FeedbackView>> {
+pub async fn feedback(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, company)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<FeedbackView>> {
     let mut r = ObjectReader::new(&body);
     let useful = r.optional_bool("useful");
     let reason = r.optional_text("reason", 2000);
@@ -121,5 +146,7 @@ pub async fn feedback(State(state): State<AppState>, actor: Actor, Path((id, com
         }
     };
     let useful = r.finish(UnknownFields::Reject, useful)?;
-    Ok(Json(matching::record_feedback(&state.ctx, &actor, &id, &company, useful, reason).await?))
+    Ok(Json(
+        matching::record_feedback(&state.ctx, &actor, &id, &company, useful, reason).await?,
+    ))
 }

@@ -46,20 +46,37 @@ pub struct CreatedToken {
 }
 
 fn user_of(actor: &Actor) -> ApiResult<&crate::domain::actor::UserActor> {
-    actor.user().ok_or(crate::http::error::ApiError(Error::Unauthenticated))
+    actor
+        .user()
+        .ok_or(crate::http::error::ApiError(Error::Unauthenticated))
 }
 
 /// Who is signed in.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Me>> {
     let u = user_of(&actor)?;
-    let row = user::Entity::find_by_id(u.id).one(&state.ctx.db).await.map_err(Error::from)?.ok_or(Error::Unauthenticated)?;
-    Ok(Json(Me { id: row.id, email: row.email, name: row.name, locale: row.locale, administrator: row.is_admin, companies: u.companies.clone(), departments: u.departments.clone() }))
+    let row = user::Entity::find_by_id(u.id)
+        .one(&state.ctx.db)
+        .await
+        .map_err(Error::from)?
+        .ok_or(Error::Unauthenticated)?;
+    Ok(Json(Me {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        locale: row.locale,
+        administrator: row.is_admin,
+        companies: u.companies.clone(),
+        departments: u.departments.clone(),
+    }))
 }
 
 /// Your API tokens (never the tokens themselves).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "accounts", responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
-pub async fn tokens(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<TokenView>>> {
+pub async fn tokens(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<Json<Vec<TokenView>>> {
     let u = user_of(&actor)?;
     Ok(Json(accounts::list_api_tokens(&state.ctx, u.id).await?))
 }
@@ -67,10 +84,18 @@ pub async fn tokens(State(state): State<AppState>, actor: Actor) -> ApiResult<Js
 /// Creates an API token with the given scopes; it is shown once and stored hashed.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body(content = Object, description = "name, scopes: [read, write]"),
     responses((status = 201, body = CreatedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_token(State(state): State<AppState>, actor: Actor, ip: ClientIp, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    ip: ClientIp,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let u = user_of(&actor)?;
     if u.scopes.is_some() {
-        return Err(Error::forbidden("tokens are created from a signed-in session, not with another token").into());
+        return Err(Error::forbidden(
+            "tokens are created from a signed-in session, not with another token",
+        )
+        .into());
     }
     let mut r = ObjectReader::new(&body);
     let name = r.required_text("name", 80);
@@ -84,34 +109,69 @@ pub async fn create_token(State(state): State<AppState>, actor: Actor, ip: Clien
     }
     let name = r.finish(UnknownFields::Reject, name)?;
     let (token, details) = accounts::create_api_token(&state.ctx.db, u.id, &name, &scopes).await?;
-    audit::record(&state.ctx.db, Some(u.id), action::TOKEN_CREATED, Some(format!("token:{}", details.id)), Some(serde_json::json!({"scopes": scopes})), ip.text().as_deref()).await?;
+    audit::record(
+        &state.ctx.db,
+        Some(u.id),
+        action::TOKEN_CREATED,
+        Some(format!("token:{}", details.id)),
+        Some(serde_json::json!({"scopes": scopes})),
+        ip.text().as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, details })))
 }
 
 /// Revokes one of your tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts", params(("id" = i64, Path, description = "Token id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(State(state): State<AppState>, actor: Actor, ip: ClientIp, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    ip: ClientIp,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let u = user_of(&actor)?;
     accounts::revoke_api_token(&state.ctx, u.id, id).await?;
-    audit::record(&state.ctx.db, Some(u.id), action::TOKEN_REVOKED, Some(format!("token:{id}")), None, ip.text().as_deref()).await?;
+    audit::record(
+        &state.ctx.db,
+        Some(u.id),
+        action::TOKEN_REVOKED,
+        Some(format!("token:{id}")),
+        None,
+        ip.text().as_deref(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Everything Factoría holds about you, as JSON.
 #[utoipa::path(get, path = "/api/v1/me/data", tag = "accounts", responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
-pub async fn data(State(state): State<AppState>, actor: Actor, ip: ClientIp) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(privacy::export(&state.ctx, &actor, ip.text().as_deref()).await?))
+pub async fn data(
+    State(state): State<AppState>,
+    actor: Actor,
+    ip: ClientIp,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        privacy::export(&state.ctx, &actor, ip.text().as_deref()).await?,
+    ))
 }
 
 /// Erases your account and personal data. Send `{"confirm": true}`.
 #[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", request_body(content = Object, description = "confirm: true"),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn erase(State(state): State<AppState>, actor: Actor, ip: ClientIp, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn erase(
+    State(state): State<AppState>,
+    actor: Actor,
+    ip: ClientIp,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     let mut r = ObjectReader::new(&body);
     let confirm = r.optional_bool("confirm");
     if confirm != Some(true) {
-        r.fault("confirm", "send true to confirm the erasure, which cannot be undone");
+        r.fault(
+            "confirm",
+            "send true to confirm the erasure, which cannot be undone",
+        );
     }
     r.finish(UnknownFields::Reject, Some(()))?;
     privacy::erase(&state.ctx, &actor, ip.text().as_deref()).await?;

@@ -18,7 +18,9 @@ use super::error::ErrorBody;
 use crate::domain::challenges::ChallengeView;
 use crate::domain::companies::CompanyView;
 use crate::domain::interests::InterestView;
-use crate::domain::records::{ChallengeRecord, CompanyRecord, ContactRecord, ReferenceRecord, RequirementsRecord};
+use crate::domain::records::{
+    ChallengeRecord, CompanyRecord, ContactRecord, ReferenceRecord, RequirementsRecord,
+};
 use crate::types::validation::FieldError;
 use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
 
@@ -69,7 +71,10 @@ pub struct ApiDoc;
 
 /// A page of companies.
 #[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "documents the shape of crate::domain::Page<CompanyView> for OpenAPI")]
+#[expect(
+    dead_code,
+    reason = "documents the shape of crate::domain::Page<CompanyView> for OpenAPI"
+)]
 pub struct CompanyPage {
     items: Vec<CompanyView>,
     page: u64,
@@ -79,7 +84,10 @@ pub struct CompanyPage {
 
 /// A page of challenges.
 #[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "documents the shape of crate::domain::Page<ChallengeView> for OpenAPI")]
+#[expect(
+    dead_code,
+    reason = "documents the shape of crate::domain::Page<ChallengeView> for OpenAPI"
+)]
 pub struct ChallengePage {
     items: Vec<ChallengeView>,
     page: u64,
@@ -92,15 +100,34 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/companies", get(companies::list).post(companies::create))
         .route("/companies/search", get(search::companies))
-        .route("/companies/{id}/recommendations", get(matching::recommendations))
-        .route("/companies/{id}", get(companies::get_one).put(companies::replace).patch(companies::patch))
-        .route("/challenges", get(challenges::list).post(challenges::create))
+        .route(
+            "/companies/{id}/recommendations",
+            get(matching::recommendations),
+        )
+        .route(
+            "/companies/{id}",
+            get(companies::get_one)
+                .put(companies::replace)
+                .patch(companies::patch),
+        )
+        .route(
+            "/challenges",
+            get(challenges::list).post(challenges::create),
+        )
         .route("/challenges/search", get(search::challenges))
-        .route("/challenges/{id}", get(challenges::get_one).put(challenges::replace).patch(challenges::patch))
+        .route(
+            "/challenges/{id}",
+            get(challenges::get_one)
+                .put(challenges::replace)
+                .patch(challenges::patch),
+        )
         .route("/challenges/preview", post(matching::preview))
         .route("/challenges/{id}/status", post(challenges::change_status))
         .route("/challenges/{id}/matches", get(matching::matches))
-        .route("/challenges/{id}/matches/{company}/feedback", post(matching::feedback))
+        .route(
+            "/challenges/{id}/matches/{company}/feedback",
+            post(matching::feedback),
+        )
         .route("/auth/signup", post(auth::sign_up))
         .route("/auth/verify", post(auth::verify))
         .route("/auth/login", post(auth::log_in))
@@ -115,10 +142,22 @@ pub fn routes() -> Router<AppState> {
         .route("/me/tokens/{id}", delete(me::revoke_token))
         .route("/me/data", get(me::data))
         .route("/me/subscriptions", get(introductions::subscriptions))
-        .route("/me/subscriptions/{topic}", put(introductions::set_subscription))
-        .route("/challenges/{id}/introductions", get(introductions::for_challenge).post(introductions::introduce))
-        .route("/companies/{id}/introductions", get(introductions::for_company))
-        .route("/introductions/{id}/stage", post(introductions::record_stage))
+        .route(
+            "/me/subscriptions/{topic}",
+            put(introductions::set_subscription),
+        )
+        .route(
+            "/challenges/{id}/introductions",
+            get(introductions::for_challenge).post(introductions::introduce),
+        )
+        .route(
+            "/companies/{id}/introductions",
+            get(introductions::for_company),
+        )
+        .route(
+            "/introductions/{id}/stage",
+            post(introductions::record_stage),
+        )
         .route("/admin/users", get(admin::users))
         .route("/admin/invitations", post(admin::invite))
         .route("/admin/users/{id}/sessions", delete(admin::end_sessions))
@@ -126,6 +165,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/companies/{id}/moderation", put(admin::moderate))
         .route(
             "/challenges/{id}/interests",
-            get(challenges::interests).post(challenges::declare_interest).delete(challenges::withdraw_interest),
+            get(challenges::interests)
+                .post(challenges::declare_interest)
+                .delete(challenges::withdraw_interest),
         )
 }

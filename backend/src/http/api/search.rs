@@ -5,8 +5,10 @@ use axum::extract::State;
 use factoria_search::{Filters, Kind, SearchMode, SortOrder};
 use serde::Deserialize;
 
-pub use crate::domain::search::{FacetOut, FacetValueOut, HighlightOut, SearchItem, SearchResponse};
 use crate::domain::search::{self as search_domain, SearchQuery};
+pub use crate::domain::search::{
+    FacetOut, FacetValueOut, HighlightOut, SearchItem, SearchResponse,
+};
 use crate::domain::{Actor, Paging};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
@@ -72,20 +74,31 @@ pub struct SearchParams {
 }
 
 fn date(text: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date like 2027-03-31"))
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date like 2027-03-31"))
 }
 
 fn read(p: &SearchParams, kind: Kind) -> ApiResult<SearchQuery> {
     let mut r = ParamReader::default();
-    let q = r.parse("q", p.q.as_deref(), text(10_000)).unwrap_or_default();
+    let q = r
+        .parse("q", p.q.as_deref(), text(10_000))
+        .unwrap_or_default();
     let label = text(100);
     let filters = Filters {
         sectors: r.list("sector", p.sector.as_deref(), &label),
-        cpv: r.list("cpv", p.cpv.as_deref(), |c| Cpv::parse(c).map(|c| c.to_string())),
+        cpv: r.list("cpv", p.cpv.as_deref(), |c| {
+            Cpv::parse(c).map(|c| c.to_string())
+        }),
         departments: r.list("department", p.department.as_deref(), text(200)),
-        statuses: r.list("status", p.status.as_deref(), |s| ChallengeStatus::parse(s).map(|s| s.as_str().to_owned())),
-        sizes: r.list("size", p.size.as_deref(), |s| SizeClass::parse(s).map(|s| s.as_str().to_owned())),
-        company_kinds: r.list("kind", p.kind.as_deref(), |s| CompanyKind::parse(s).map(|s| s.as_str().to_owned())),
+        statuses: r.list("status", p.status.as_deref(), |s| {
+            ChallengeStatus::parse(s).map(|s| s.as_str().to_owned())
+        }),
+        sizes: r.list("size", p.size.as_deref(), |s| {
+            SizeClass::parse(s).map(|s| s.as_str().to_owned())
+        }),
+        company_kinds: r.list("kind", p.kind.as_deref(), |s| {
+            CompanyKind::parse(s).map(|s| s.as_str().to_owned())
+        }),
         regions: r.list("region", p.region.as_deref(), &label),
         certifications: r.list("certification", p.certification.as_deref(), &label),
         trl_at_least: None,
@@ -107,7 +120,9 @@ fn read(p: &SearchParams, kind: Kind) -> ApiResult<SearchQuery> {
             "hybrid" => Ok(SearchMode::Hybrid),
             "bm25" => Ok(SearchMode::Bm25),
             "vector" => Ok(SearchMode::Vector),
-            other => Err(format!("`{other}` is not a mode: use hybrid, bm25 or vector")),
+            other => Err(format!(
+                "`{other}` is not a mode: use hybrid, bm25 or vector"
+            )),
         })
         .unwrap_or_default();
     let sort = r
@@ -117,7 +132,9 @@ fn read(p: &SearchParams, kind: Kind) -> ApiResult<SearchQuery> {
             "newest" => Ok(SortOrder::Newest),
             "name" => Ok(SortOrder::Name),
             "budget" => Ok(SortOrder::Budget),
-            other => Err(format!("`{other}` is not a sort order: use relevance, deadline, newest, name or budget")),
+            other => Err(format!(
+                "`{other}` is not a sort order: use relevance, deadline, newest, name or budget"
+            )),
         })
         .unwrap_or_default();
     let open_only = match p.open.as_deref() {
@@ -129,22 +146,43 @@ fn read(p: &SearchParams, kind: Kind) -> ApiResult<SearchQuery> {
     let per_page = r.number("per_page", p.per_page.as_deref(), 1..=50);
     r.finish()?;
     let paging = Paging::new(page, per_page)?;
-    Ok(SearchQuery { text: q, filters, open_only, mode, sort, page: paging.page as usize, per_page: paging.per_page as usize, facets })
+    Ok(SearchQuery {
+        text: q,
+        filters,
+        open_only,
+        mode,
+        sort,
+        page: paging.page as usize,
+        per_page: paging.per_page as usize,
+        facets,
+    })
 }
 
 /// Searches challenges: open ones by default, by words and meaning, with filters, facets and
 /// highlighted words.
 #[utoipa::path(get, path = "/api/v1/challenges/search", tag = "search", params(SearchParams),
     responses((status = 200, body = SearchResponse), (status = 422, body = ErrorBody)))]
-pub async fn challenges(State(state): State<AppState>, actor: Actor, Params(p): Params<SearchParams>) -> ApiResult<Json<SearchResponse>> {
+pub async fn challenges(
+    State(state): State<AppState>,
+    actor: Actor,
+    Params(p): Params<SearchParams>,
+) -> ApiResult<Json<SearchResponse>> {
     let query = read(&p, Kind::Challenge)?;
-    Ok(Json(search_domain::search(&state.ctx, &actor, Kind::Challenge, query).await?))
+    Ok(Json(
+        search_domain::search(&state.ctx, &actor, Kind::Challenge, query).await?,
+    ))
 }
 
 /// Searches company profiles by words and meaning, with filters and facets.
 #[utoipa::path(get, path = "/api/v1/companies/search", tag = "search", params(SearchParams),
     responses((status = 200, body = SearchResponse), (status = 422, body = ErrorBody)))]
-pub async fn companies(State(state): State<AppState>, actor: Actor, Params(p): Params<SearchParams>) -> ApiResult<Json<SearchResponse>> {
+pub async fn companies(
+    State(state): State<AppState>,
+    actor: Actor,
+    Params(p): Params<SearchParams>,
+) -> ApiResult<Json<SearchResponse>> {
     let query = read(&p, Kind::Company)?;
-    Ok(Json(search_domain::search(&state.ctx, &actor, Kind::Company, query).await?))
+    Ok(Json(
+        search_domain::search(&state.ctx, &actor, Kind::Company, query).await?,
+    ))
 }

@@ -38,35 +38,86 @@ fn link_problem(page: &Page, error: LinkError) -> Response {
         "Comprueba que lo has copiado entero. Si ha caducado, pide que te lo envíen de nuevo.",
         "Check that you copied all of it. If it has expired, ask for a new one.",
     );
-    render(Message { frame: page.frame(es, en), paragraphs: vec![paragraph] }, StatusCode::BAD_REQUEST, false)
+    render(
+        Message {
+            frame: page.frame(es, en),
+            paragraphs: vec![paragraph],
+        },
+        StatusCode::BAD_REQUEST,
+        false,
+    )
 }
 
-async fn respond_page(State(state): State<AppState>, page: Page, Query(q): Query<TokenQuery>) -> Response {
+async fn respond_page(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     let token = q.token.unwrap_or_default();
     match introductions::for_link(&state.ctx, &token).await {
         Err(error) => link_problem(&page, error),
         Ok((_, intro)) if intro.stage != "introduced" => {
-            let text = page.t(&format!("Esta presentación ya se respondió: está {}.", intro.stage), &format!("This introduction was already answered: it is {}.", intro.stage));
-            show(Message { frame: page.frame("Presentación ya respondida", "Introduction already answered"), paragraphs: vec![text] })
+            let text = page.t(
+                &format!("Esta presentación ya se respondió: está {}.", intro.stage),
+                &format!(
+                    "This introduction was already answered: it is {}.",
+                    intro.stage
+                ),
+            );
+            show(Message {
+                frame: page.frame(
+                    "Presentación ya respondida",
+                    "Introduction already answered",
+                ),
+                paragraphs: vec![text],
+            })
         }
         Ok((answer, intro)) => {
             let department = {
                 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-                let row = crate::db::entities::challenge::Entity::find().filter(crate::db::entities::challenge::Column::ExternalId.eq(intro.challenge.as_str())).one(&state.ctx.db).await;
+                let row = crate::db::entities::challenge::Entity::find()
+                    .filter(
+                        crate::db::entities::challenge::Column::ExternalId
+                            .eq(intro.challenge.as_str()),
+                    )
+                    .one(&state.ctx.db)
+                    .await;
                 match row {
-                    Ok(Some(c)) => crate::domain::challenges::view(&state.ctx.db, &c).await.map(|v| v.record.department).unwrap_or_default(),
+                    Ok(Some(c)) => crate::domain::challenges::view(&state.ctx.db, &c)
+                        .await
+                        .map(|v| v.record.department)
+                        .unwrap_or_default(),
                     _ => String::new(),
                 }
             };
             let accept = answer == Answer::Accept;
-            let frame = if accept { page.frame("Aceptar la presentación", "Accept the introduction") } else { page.frame("Rechazar la presentación", "Decline the introduction") };
-            show(Respond { frame, accept, token, department, company: intro.company_name, challenge_id: intro.challenge, challenge_title: intro.challenge_title })
+            let frame = if accept {
+                page.frame("Aceptar la presentación", "Accept the introduction")
+            } else {
+                page.frame("Rechazar la presentación", "Decline the introduction")
+            };
+            show(Respond {
+                frame,
+                accept,
+                token,
+                department,
+                company: intro.company_name,
+                challenge_id: intro.challenge,
+                challenge_title: intro.challenge_title,
+            })
         }
     }
 }
 
-async fn respond_submit(State(state): State<AppState>, page: Page, Form(form): Form<RespondForm>) -> Response {
-    let reason = form.reason.map(|r| r.trim().chars().take(2000).collect::<String>()).filter(|r| !r.is_empty());
+async fn respond_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<RespondForm>,
+) -> Response {
+    let reason = form
+        .reason
+        .map(|r| r.trim().chars().take(2000).collect::<String>())
+        .filter(|r| !r.is_empty());
     match introductions::respond(&state.ctx, &form.token, reason).await {
         Ok(intro) if intro.stage == "accepted" => show(Message {
             frame: page.frame("Presentación aceptada", "Introduction accepted"),
@@ -92,21 +143,41 @@ async fn respond_submit(State(state): State<AppState>, page: Page, Form(form): F
 
 fn topic_words(page: &Page, topic: Topic) -> String {
     match topic {
-        Topic::NewChallenges => page.t("los avisos de retos nuevos para tu empresa", "alerts of new challenges for your company"),
-        Topic::FollowedChallenges => page.t("los avisos de los retos que sigues", "alerts about the challenges you follow"),
+        Topic::NewChallenges => page.t(
+            "los avisos de retos nuevos para tu empresa",
+            "alerts of new challenges for your company",
+        ),
+        Topic::FollowedChallenges => page.t(
+            "los avisos de los retos que sigues",
+            "alerts about the challenges you follow",
+        ),
     }
 }
 
-async fn unsubscribe_page(State(state): State<AppState>, page: Page, Query(q): Query<TokenQuery>) -> Response {
+async fn unsubscribe_page(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     let token = q.token.unwrap_or_default();
     match alerts::unsubscribe_target(&state.ctx, &token) {
         Err(error) => link_problem(&page, error),
-        Ok(target) => show(Unsubscribe { frame: page.frame("Darse de baja", "Unsubscribe"), topic: topic_words(&page, target.topic), address: target.address, token }),
+        Ok(target) => show(Unsubscribe {
+            frame: page.frame("Darse de baja", "Unsubscribe"),
+            topic: topic_words(&page, target.topic),
+            address: target.address,
+            token,
+        }),
     }
 }
 
 /// RFC 8058 one-click unsubscribe: works without cookie or login, and never redirects.
-async fn unsubscribe_submit(State(state): State<AppState>, page: Page, ip: ClientIp, Query(q): Query<TokenQuery>) -> Response {
+async fn unsubscribe_submit(
+    State(state): State<AppState>,
+    page: Page,
+    ip: ClientIp,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     if let Err(limited) = state.limits.check(Action::Unsubscribe, &ip, None) {
         return error_page(&page, &limited.0);
     }
@@ -119,8 +190,16 @@ async fn unsubscribe_submit(State(state): State<AppState>, page: Page, ip: Clien
         Ok(()) => show(Message {
             frame: page.frame("Baja confirmada", "Unsubscribed"),
             paragraphs: vec![page.t(
-                &format!("No enviaremos más {} a {}.", topic_words(&page, target.topic), target.address),
-                &format!("We will send no more {} to {}.", topic_words(&page, target.topic), target.address),
+                &format!(
+                    "No enviaremos más {} a {}.",
+                    topic_words(&page, target.topic),
+                    target.address
+                ),
+                &format!(
+                    "We will send no more {} to {}.",
+                    topic_words(&page, target.topic),
+                    target.address
+                ),
             )],
         }),
         Err(error) => error_page(&page, &error),
@@ -129,6 +208,12 @@ async fn unsubscribe_submit(State(state): State<AppState>, page: Page, ip: Clien
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/introductions/respond", get(respond_page).post(respond_submit))
-        .route("/email/unsubscribe", get(unsubscribe_page).post(unsubscribe_submit))
+        .route(
+            "/introductions/respond",
+            get(respond_page).post(respond_submit),
+        )
+        .route(
+            "/email/unsubscribe",
+            get(unsubscribe_page).post(unsubscribe_submit),
+        )
 }

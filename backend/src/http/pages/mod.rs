@@ -2,7 +2,12 @@
 //! redirects to a page that shows the outcome (POST → redirect → GET); a form with faults is
 //! shown again with an error summary linked to the fields.
 
+mod account;
+mod admin;
+mod company;
 mod email_links;
+mod officer;
+mod public;
 
 use askama::Template;
 use axum::Router;
@@ -35,14 +40,28 @@ pub struct Page {
     /// Name of the signed-in user.
     pub user_name: Option<String>,
     notice: Option<String>,
+    /// The anonymous-form cookie, when the browser sent one.
+    form_cookie: Option<String>,
 }
 
 fn accept_language_is_english(parts: &Parts) -> bool {
-    let Some(header) = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else { return false };
+    let Some(header) = parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
     // The first of es/en in the client's order of preference wins.
     header
         .split(',')
-        .map(|part| part.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|part| {
+            part.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .find(|tag| tag.starts_with("es") || tag.starts_with("en"))
         .is_some_and(|tag| tag.starts_with("en"))
 }
@@ -50,7 +69,10 @@ fn accept_language_is_english(parts: &Parts) -> bool {
 impl FromRequestParts<AppState> for Page {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Session(session) = Session::from_request_parts(parts, state).await?;
         let (actor, csrf) = match &session {
             Some(s) => (s.actor.clone(), s.csrf.clone()),
@@ -64,13 +86,30 @@ impl FromRequestParts<AppState> for Page {
         let user_name = match actor.user_id() {
             Some(id) => {
                 use sea_orm::EntityTrait;
-                crate::db::entities::user::Entity::find_by_id(id).one(&state.ctx.db).await.map_err(Error::from)?.map(|u| u.name)
+                crate::db::entities::user::Entity::find_by_id(id)
+                    .one(&state.ctx.db)
+                    .await
+                    .map_err(Error::from)?
+                    .map(|u| u.name)
             }
             None => None,
         };
         let notice = cookie(parts, NOTICE_COOKIE).map(decode_notice);
-        let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-        Ok(Page { actor, csrf, es, here, user_name, notice })
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let form_cookie = cookie(parts, FORM_COOKIE).map(str::to_owned);
+        Ok(Page {
+            actor,
+            csrf,
+            es,
+            here,
+            user_name,
+            notice,
+            form_cookie,
+        })
     }
 }
 
@@ -83,7 +122,14 @@ impl Page {
             officer: !u.departments.is_empty(),
             admin: u.is_admin,
         });
-        Frame { es: self.es, title: if self.es { es } else { en }.to_owned(), user, csrf: self.csrf.clone(), here: self.here.clone(), notice: self.notice.clone() }
+        Frame {
+            es: self.es,
+            title: if self.es { es } else { en }.to_owned(),
+            user,
+            csrf: self.csrf.clone(),
+            here: self.here.clone(),
+            notice: self.notice.clone(),
+        }
     }
 
     /// Text in the page's language.
@@ -93,7 +139,165 @@ impl Page {
 
     /// The language for explanations.
     pub fn lang(&self) -> factoria_search::Lang {
-        if self.es { factoria_search::Lang::Es } else { factoria_search::Lang::En }
+        if self.es {
+            factoria_search::Lang::Es
+        } else {
+            factoria_search::Lang::En
+        }
+    }
+
+    /// The signed-in user, or a redirect to the sign-in page that comes back here.
+    pub fn user(&self) -> Result<&crate::domain::actor::UserActor, Response> {
+        self.actor.user().ok_or_else(|| {
+            Redirect::to(&format!(
+                "/login?next={}",
+                factoria_frontend::layout::encode(&self.here)
+            ))
+            .into_response()
+        })
+    }
+
+    /// Checks the CSRF token of a signed-in form.
+    pub fn check_csrf(&self, form: &FormData) -> Result<(), Response> {
+        if self.csrf.is_empty() || form.get("csrf") != self.csrf {
+            return Err(error_page(
+                self,
+                &Error::forbidden(self.t(
+                    "El formulario ha caducado: recarga la página y vuelve a intentarlo.",
+                    "The form has expired: reload the page and try again.",
+                )),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The token of an anonymous form (sign-up, sign-in): the browser's form cookie, or a new one
+    /// to set. Cross-site pages can neither read the cookie nor, with SameSite, send it.
+    pub fn form_token(&self) -> (String, bool) {
+        match &self.form_cookie {
+            Some(token) if token.len() >= 20 => (token.clone(), false),
+            _ => (crate::domain::accounts::random_token(), true),
+        }
+    }
+
+    /// Checks the token of an anonymous form.
+    pub fn check_form_token(&self, form: &FormData) -> Result<(), Response> {
+        match &self.form_cookie {
+            Some(token) if !token.is_empty() && form.get("form_token") == token.as_str() => Ok(()),
+            _ => Err(error_page(
+                self,
+                &Error::forbidden(self.t(
+                    "El formulario ha caducado: recarga la página y vuelve a intentarlo.",
+                    "The form has expired: reload the page and try again.",
+                )),
+            )),
+        }
+    }
+}
+
+/// Cookie of anonymous forms.
+const FORM_COOKIE: &str = "factoria_form";
+
+/// Adds the anonymous-form cookie to a response when it is new.
+pub fn with_form_cookie(mut response: Response, token: &str, new: bool) -> Response {
+    if new
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "{FORM_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A submitted form, with repeated fields kept (the CPV inputs).
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of `key`, trimmed ("" when absent).
+    pub fn get(&self, key: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.trim())
+    }
+
+    /// Every non-empty value of `key`.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == key && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_owned())
+            .collect()
+    }
+
+    /// Whether a checkbox `key` is ticked.
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key), "1" | "on" | "true")
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for FormData {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(FormData(pairs))
+    }
+}
+
+/// Field errors of the domain as form errors. A path becomes the id of its input: list
+/// positions are dropped (`cpv[2]` → `cpv`), nesting becomes `_` (`contact.email` →
+/// `contact_email`), and `rename` maps what the form calls differently.
+pub fn form_errors(
+    errors: &crate::types::validation::FieldErrors,
+    rename: impl Fn(&str) -> Option<&'static str>,
+) -> factoria_frontend::layout::FormErrors {
+    let mut out: Vec<factoria_frontend::layout::FormError> = Vec::new();
+    for e in &errors.0 {
+        let path = e
+            .field
+            .split('[')
+            .next()
+            .unwrap_or(&e.field)
+            .replace('.', "_");
+        let id = rename(&path).map_or(path, str::to_owned);
+        if out.iter().any(|o| o.field == id) {
+            continue;
+        }
+        out.push(factoria_frontend::layout::FormError {
+            field: id,
+            message: e.message.clone(),
+        });
+    }
+    factoria_frontend::layout::FormErrors(out)
+}
+
+/// How long a save waits for the index, so the page after it shows the change.
+const READ_YOUR_WRITE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waits until this process's index reflects a change the visitor just saved (embedded at
+/// once, ahead of bulk work). A slow index only delays the page: the queued job finishes later.
+pub async fn reflect(state: &AppState, key: factoria_search::EntityKey) {
+    match state
+        .ctx
+        .search
+        .read_your_write(&state.ctx.db, key, READ_YOUR_WRITE)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            ?key,
+            "the index did not reflect a save within {READ_YOUR_WRITE:?}"
+        ),
+        Err(error) => {
+            tracing::warn!(?key, %error, "could not embed a saved document at once; the queued job will")
+        }
     }
 }
 
@@ -104,7 +308,11 @@ fn decode_notice(value: &str) -> String {
     let bytes: Vec<u8> = value
         .as_bytes()
         .chunks(2)
-        .filter_map(|pair| std::str::from_utf8(pair).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .filter_map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
         .collect();
     String::from_utf8(bytes).unwrap_or_default()
 }
@@ -113,7 +321,9 @@ fn decode_notice(value: &str) -> String {
 pub fn redirect_with_notice(to: &str, notice: &str) -> Response {
     let encoded: String = notice.bytes().map(|b| format!("{b:02x}")).collect();
     let mut response = Redirect::to(to).into_response();
-    if let Ok(value) = HeaderValue::from_str(&format!("{NOTICE_COOKIE}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age=30")) {
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "{NOTICE_COOKIE}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age=30"
+    )) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -125,11 +335,16 @@ pub fn render(template: impl Template, status: StatusCode, clear_notice: bool) -
         Ok(html) => {
             let mut response = (status, Html(html)).into_response();
             if clear_notice {
-                response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("factoria_notice=; Path=/; Max-Age=0"));
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    HeaderValue::from_static("factoria_notice=; Path=/; Max-Age=0"),
+                );
             }
             response
         }
-        Err(error) => ApiError(Error::Internal(anyhow::anyhow!("template: {error}"))).into_response(),
+        Err(error) => {
+            ApiError(Error::Internal(anyhow::anyhow!("template: {error}"))).into_response()
+        }
     }
 }
 
@@ -149,7 +364,10 @@ pub fn error_page(page: &Page, error: &Error) -> Response {
         StatusCode::TOO_MANY_REQUESTS => ("Demasiados intentos", "Too many attempts"),
         _ => ("Algo ha fallado", "Something went wrong"),
     };
-    let template = factoria_frontend::email_pages::Message { frame: page.frame(title_es, title_en), paragraphs: vec![public_message(error)] };
+    let template = factoria_frontend::email_pages::Message {
+        frame: page.frame(title_es, title_en),
+        paragraphs: vec![public_message(error)],
+    };
     render(template, status, false)
 }
 
@@ -160,19 +378,40 @@ struct LangQuery {
 }
 
 /// Switches the language (a link on every page) and goes back where the visitor was.
-async fn switch_language(axum::extract::State(state): axum::extract::State<AppState>, page: Page, Query(q): Query<LangQuery>) -> Response {
-    let lang = if q.to.as_deref() == Some("en") { "en" } else { "es" };
-    let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_else(|| "/".into());
+async fn switch_language(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    page: Page,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = if q.to.as_deref() == Some("en") {
+        "en"
+    } else {
+        "es"
+    };
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
     if let Some(user_id) = page.actor.user_id() {
         use sea_orm::ConnectionTrait;
         let backend = state.ctx.db.get_database_backend();
-        let result = state.ctx.db.execute_raw(crate::db::statement(backend, "UPDATE users SET locale = $1 WHERE id = $2", vec![lang.into(), user_id.into()])).await;
+        let result = state
+            .ctx
+            .db
+            .execute_raw(crate::db::statement(
+                backend,
+                "UPDATE users SET locale = $1 WHERE id = $2",
+                vec![lang.into(), user_id.into()],
+            ))
+            .await;
         if let Err(error) = result {
             return error_page(&page, &Error::from(error));
         }
     }
     let mut response = Redirect::to(&back).into_response();
-    if let Ok(value) = HeaderValue::from_str(&format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000")) {
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000"
+    )) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -180,5 +419,12 @@ async fn switch_language(axum::extract::State(state): axum::extract::State<AppSt
 
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/lang", get(switch_language)).merge(email_links::routes())
+    Router::new()
+        .route("/lang", get(switch_language))
+        .merge(email_links::routes())
+        .merge(public::routes())
+        .merge(account::routes())
+        .merge(company::routes())
+        .merge(officer::routes())
+        .merge(admin::routes())
 }

@@ -1,0 +1,17 @@
+//! Row of `shortlists`; the schema is defined by the migrations crate.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "shortlists")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub challenge_id: i64,
+    pub company_id: i64,
+    pub added_by: Option<i64>,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,407 @@
+//! Home, challenge search, challenge detail, accessibility.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use factoria_frontend::pages::public::{
+    Accessibility, ChallengePage, FacetGroup, FacetOption, Home, Results, ResultsFragment, Search,
+};
+use factoria_frontend::pages::{ChallengeCard, PageLink, euros};
+use factoria_search::{Document, Filters, Kind, SortOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{FormData, Page, error_page, redirect_with_notice, show};
+use crate::db::entities::interest;
+use crate::domain::search::{SearchQuery, SearchResponse};
+use crate::domain::{challenges, interests};
+use crate::http::AppState;
+use crate::types::InterestKind;
+
+/// A status in words.
+pub fn status_words(page: &Page, status: &str) -> String {
+    match status {
+        "draft" => page.t("Borrador", "Draft"),
+        "published" => page.t("Abierto", "Open"),
+        "closed" => page.t("Cerrado", "Closed"),
+        "awarded" => page.t("Adjudicado", "Awarded"),
+        "cancelled" => page.t("Cancelado", "Cancelled"),
+        other => other.to_owned(),
+    }
+}
+
+/// Sector keys as names in the page's language.
+pub fn sector_names(page: &Page, keys: &[String]) -> Vec<String> {
+    keys.iter()
+        .map(|k| factoria_frontend::sectors::name(k, page.es))
+        .collect()
+}
+
+/// A challenge of the index as a card.
+pub fn card_of(page: &Page, doc: &factoria_search::ChallengeDoc) -> ChallengeCard {
+    ChallengeCard {
+        id: doc.external_id.clone(),
+        title: doc.title.clone(),
+        summary: doc
+            .summary
+            .clone()
+            .unwrap_or_else(|| doc.description.chars().take(240).collect()),
+        department: doc.department.clone(),
+        deadline: doc.deadline.map(|d| d.format("%d/%m/%Y").to_string()),
+        budget: doc.budget_eur.map(euros),
+        sectors: sector_names(page, &doc.sectors),
+        status: status_words(page, &doc.status),
+        highlights: Vec::new(),
+        reason: None,
+    }
+}
+
+async fn home(State(state): State<AppState>, page: Page) -> Response {
+    let today = chrono::Utc::now().date_naive();
+    let catalog = state.ctx.search.index.catalog();
+    let mut open: Vec<&factoria_search::ChallengeDoc> = catalog
+        .iter(Kind::Challenge)
+        .filter_map(|e| match &e.doc {
+            Document::Challenge(c)
+                if c.status == "published" && c.deadline.is_none_or(|d| d >= today) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        })
+        .collect();
+    open.sort_by_key(|c| (c.deadline, c.title.clone()));
+    let closing = open.iter().take(6).map(|c| card_of(&page, c)).collect();
+    let open_count = open.len();
+    let company_count = catalog.count(Kind::Company);
+    drop(catalog);
+    show(Home {
+        frame: page.frame("Retos de innovación", "Innovation challenges"),
+        open_count,
+        company_count,
+        closing,
+    })
+}
+
+struct SearchForm {
+    q: Option<String>,
+    sort: Option<String>,
+    page: Option<usize>,
+    all: Option<String>,
+    partial: Option<String>,
+}
+
+fn facet_label(page: &Page, field: &str, value: &str) -> String {
+    match field {
+        "cpv_division" => factoria_frontend::cpv::CPV_NAMES
+            .iter()
+            .find(|(code, _, _)| code.starts_with(value) && code[2..].chars().all(|c| c == '0'))
+            .map(|(code, es, en)| format!("{} {}", &code[..2], if page.es { es } else { en }))
+            .unwrap_or_else(|| value.to_owned()),
+        "sector" => factoria_frontend::sectors::name(value, page.es),
+        "trl" => format!("TRL {value}"),
+        "status" => status_words(page, value),
+        _ => value.to_owned(),
+    }
+}
+
+async fn search(
+    State(state): State<AppState>,
+    page: Page,
+    Query(raw): Query<Vec<(String, String)>>,
+) -> Response {
+    let form = FormData(raw);
+    let query: SearchForm = SearchForm {
+        q: Some(form.get("q").to_owned()),
+        sort: Some(form.get("sort").to_owned()).filter(|s| !s.is_empty()),
+        page: form.get("page").parse().ok(),
+        all: Some(form.get("all").to_owned()).filter(|s| !s.is_empty()),
+        partial: Some(form.get("partial").to_owned()).filter(|s| !s.is_empty()),
+    };
+    let selected = |name: &str| form.all(name);
+    let filters = Filters {
+        sectors: selected("sector"),
+        departments: selected("department"),
+        cpv: selected("cpv_division")
+            .iter()
+            .map(|d| format!("{d:0<8}"))
+            .collect(),
+        statuses: if query.all.is_some() {
+            selected("status")
+        } else {
+            Vec::new()
+        },
+        ..Filters::default()
+    };
+    let sort = match query.sort.as_deref() {
+        Some("deadline") => SortOrder::Deadline,
+        Some("budget") => SortOrder::Budget,
+        Some("newest") => SortOrder::Newest,
+        _ => SortOrder::Relevance,
+    };
+    let per_page = 10;
+    let current = query.page.unwrap_or(1).clamp(1, 50);
+    let search = SearchQuery {
+        text: query
+            .q
+            .clone()
+            .unwrap_or_default()
+            .chars()
+            .take(2000)
+            .collect(),
+        filters,
+        open_only: query.all.is_none(),
+        mode: factoria_search::SearchMode::Hybrid,
+        sort,
+        page: current,
+        per_page,
+        facets: true,
+    };
+    let response: SearchResponse =
+        match crate::domain::search::search(&state.ctx, &page.actor, Kind::Challenge, search).await
+        {
+            Ok(r) => r,
+            Err(error) => return error_page(&page, &error),
+        };
+    let cards = response
+        .items
+        .iter()
+        .map(|item| {
+            let mut card = ChallengeCard {
+                id: item.id.clone(),
+                title: item.title.clone(),
+                summary: item.summary.clone().unwrap_or_default(),
+                department: item.department.clone().unwrap_or_default(),
+                deadline: item.deadline.map(|d| d.format("%d/%m/%Y").to_string()),
+                budget: item.budget_eur.map(euros),
+                sectors: sector_names(&page, &item.sectors),
+                status: item
+                    .status
+                    .as_deref()
+                    .map(|s| status_words(&page, s))
+                    .unwrap_or_default(),
+                highlights: item
+                    .highlights
+                    .iter()
+                    .filter(|h| h.field == "body")
+                    .map(|h| h.html.clone())
+                    .collect(),
+                reason: None,
+            };
+            card.highlights.truncate(1);
+            card
+        })
+        .collect();
+    let pages_total = response.total.div_ceil(per_page).min(50);
+    let base: Vec<(String, String)> = form
+        .0
+        .iter()
+        .filter(|(k, _)| k != "page" && k != "partial")
+        .cloned()
+        .collect();
+    let pages = (1..=pages_total)
+        .map(|n| {
+            let mut params = base.clone();
+            params.push(("page".into(), n.to_string()));
+            PageLink {
+                label: n.to_string(),
+                url: format!(
+                    "/challenges?{}",
+                    serde_urlencoded::to_string(&params).unwrap_or_default()
+                ),
+                current: n == current,
+            }
+        })
+        .collect();
+    let results = Results {
+        es: page.es,
+        total: response.total,
+        cards,
+        pages,
+        warnings: response.warnings.clone(),
+    };
+    if query.partial.is_some() {
+        return show(ResultsFragment { results });
+    }
+    let names: &[(&str, &str, &str)] = &[
+        ("sector", "Sector", "Sector"),
+        ("department", "Departamento", "Department"),
+        ("cpv_division", "Categoría CPV", "CPV category"),
+        ("status", "Estado", "Status"),
+    ];
+    let facets = response
+        .facets
+        .iter()
+        .filter(|f| {
+            names.iter().any(|(n, _, _)| *n == f.field)
+                && (f.field != "status" || query.all.is_some())
+        })
+        .map(|f| {
+            let (_, es, en) = names
+                .iter()
+                .find(|(n, _, _)| *n == f.field)
+                .copied()
+                .unwrap_or(("", "", ""));
+            let chosen = selected(f.field);
+            FacetGroup {
+                name: f.field.to_owned(),
+                legend: page.t(es, en),
+                options: f
+                    .values
+                    .iter()
+                    .take(12)
+                    .map(|v| FacetOption {
+                        value: v.value.clone(),
+                        label: facet_label(&page, f.field, &v.value),
+                        count: v.count,
+                        checked: chosen.contains(&v.value),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    show(Search {
+        frame: page.frame("Buscar retos", "Search challenges"),
+        q: query.q.unwrap_or_default(),
+        all: query.all.is_some(),
+        sort: query.sort.unwrap_or_else(|| "relevance".into()),
+        facets,
+        results,
+    })
+}
+
+async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Response {
+    let view = match challenges::get(&state.ctx, &page.actor, &id).await {
+        Ok(view) => view,
+        Err(error) => return error_page(&page, &error),
+    };
+    let r = &view.record;
+    let row = match challenges::find(&state.ctx.db, &page.actor, &id).await {
+        Ok(row) => row,
+        Err(error) => return error_page(&page, &error),
+    };
+    let mut following = false;
+    let mut interested = false;
+    if let Some(user) = page.actor.user()
+        && let Some(company_id) = user.companies.first()
+    {
+        let rows = interest::Entity::find()
+            .filter(interest::Column::CompanyId.eq(*company_id))
+            .filter(interest::Column::ChallengeId.eq(row.id))
+            .all(&state.ctx.db)
+            .await
+            .unwrap_or_default();
+        following = rows.iter().any(|i| i.kind == "follow");
+        interested = rows.iter().any(|i| i.kind == "interest");
+    }
+    let card = ChallengeCard {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        summary: r.summary.clone().unwrap_or_default(),
+        department: r.department.clone(),
+        deadline: r.deadline.map(|d| d.format("%d/%m/%Y").to_string()),
+        budget: r
+            .budget_eur
+            .as_ref()
+            .and_then(serde_json::Value::as_f64)
+            .map(|b| euros(b as u64)),
+        sectors: sector_names(&page, &r.sectors),
+        status: status_words(&page, r.status.as_str()),
+        highlights: Vec::new(),
+        reason: None,
+    };
+    show(ChallengePage {
+        frame: page.frame(&r.title, &r.title),
+        card,
+        description: r.description.clone(),
+        outcomes: r.outcomes.clone(),
+        must: r.requirements.must.clone(),
+        should: r.requirements.should.clone(),
+        trl_min: r.trl_min,
+        cpv: r.cpv.clone(),
+        certifications: r.required_certifications.clone(),
+        can_act: page.actor.is_company_member() && r.status.as_str() == "published",
+        following,
+        interested,
+        manages: page.actor.belongs_to_department(row.department_id),
+    })
+}
+
+async fn act(
+    state: &AppState,
+    page: &Page,
+    form: &FormData,
+    id: &str,
+    kind: InterestKind,
+) -> Response {
+    if let Err(response) = page.user() {
+        return response;
+    }
+    if let Err(response) = page.check_csrf(form) {
+        return response;
+    }
+    let result = if form.flag("undo") {
+        interests::withdraw(&state.ctx, &page.actor, id, kind, None).await
+    } else {
+        interests::declare(&state.ctx, &page.actor, id, kind, None, None)
+            .await
+            .map(|_| ())
+    };
+    let notice = match (kind, form.flag("undo")) {
+        (InterestKind::Follow, false) => page.t("Sigues este reto.", "You follow this challenge."),
+        (InterestKind::Follow, true) => page.t(
+            "Ya no sigues este reto.",
+            "You no longer follow this challenge.",
+        ),
+        (InterestKind::Interest, false) => page.t(
+            "Habéis declarado interés; el equipo del reto lo verá.",
+            "You declared interest; the challenge team will see it.",
+        ),
+        (InterestKind::Interest, true) => {
+            page.t("Habéis retirado el interés.", "You withdrew your interest.")
+        }
+    };
+    match result {
+        Ok(()) => redirect_with_notice(&format!("/challenges/{id}"), &notice),
+        Err(error) => error_page(page, &error),
+    }
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    act(&state, &page, &form, &id, InterestKind::Follow).await
+}
+
+async fn declare(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    act(&state, &page, &form, &id, InterestKind::Interest).await
+}
+
+async fn accessibility(page: Page) -> Response {
+    show(Accessibility {
+        frame: page.frame("Declaración de accesibilidad", "Accessibility statement"),
+    })
+}
+
+async fn robots() -> impl IntoResponse {
+    "User-agent: *\nDisallow: /officer\nDisallow: /admin\nDisallow: /account\n"
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/challenges", get(search))
+        .route("/challenges/{id}", get(challenge))
+        .route("/challenges/{id}/follow", post(follow))
+        .route("/challenges/{id}/interest", post(declare))
+        .route("/accessibility", get(accessibility))
+        .route("/robots.txt", get(robots))
+}

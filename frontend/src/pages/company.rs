@@ -1,0 +1,108 @@
+//! Pages of company members: the profile editor, challenges for you, followed challenges.
+
+use askama::Template;
+
+use super::ChallengeCard;
+use crate::layout::{FormErrors, Frame};
+
+/// A CPV code and its name, for the picker.
+#[derive(Debug, Clone)]
+pub struct CpvOption {
+    /// Eight digits.
+    pub code: String,
+    /// Name in the page language.
+    pub name: String,
+}
+
+/// Values of the profile form, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileForm {
+    /// Name.
+    pub name: String,
+    /// startup, sme, large.
+    pub kind: String,
+    /// micro, small, medium, large or empty.
+    pub size: String,
+    /// Year.
+    pub founded: String,
+    /// Region.
+    pub region: String,
+    /// Municipality.
+    pub municipality: String,
+    /// Web site.
+    pub website: String,
+    /// Contact person.
+    pub contact_name: String,
+    /// Contact address.
+    pub contact_email: String,
+    /// Tax id.
+    pub tax_id: String,
+    /// Works in Spanish.
+    pub lang_es: bool,
+    /// Works in English.
+    pub lang_en: bool,
+    /// Description.
+    pub description: String,
+    /// One capability per line.
+    pub capabilities: String,
+    /// Comma-separated.
+    pub technologies: String,
+    /// Keys of the listed sectors ticked.
+    pub sectors: Vec<String>,
+    /// Other sectors, comma-separated.
+    pub other_sectors: String,
+    /// CPV inputs (filled ones, then empty ones).
+    pub cpv: Vec<String>,
+    /// TRL or empty.
+    pub trl: String,
+    /// Comma-separated.
+    pub certifications: String,
+    /// One per line: title | client | year.
+    pub references: String,
+}
+
+/// The profile editor (new or existing company).
+#[derive(Template)]
+#[template(path = "pages/profile.html")]
+pub struct Profile {
+    /// Frame.
+    pub frame: Frame,
+    /// Where the form posts.
+    pub action: String,
+    /// The company's id, when it exists.
+    pub company_id: Option<String>,
+    /// Values.
+    pub form: ProfileForm,
+    /// Faults.
+    pub errors: FormErrors,
+    /// CPV picker options.
+    pub cpv_options: Vec<CpvOption>,
+    /// The listed sectors: key and name in the page language.
+    pub sector_choices: Vec<(String, String)>,
+}
+
+/// Challenges recommended to a company, with reasons.
+#[derive(Template)]
+#[template(path = "pages/for_you.html")]
+pub struct ForYou {
+    /// Frame.
+    pub frame: Frame,
+    /// Company name.
+    pub company: String,
+    /// Recommendations, best first.
+    pub cards: Vec<ChallengeCard>,
+    /// The profile has no description of capabilities yet.
+    pub profile_incomplete: bool,
+}
+
+/// Challenges the company follows or is interested in.
+#[derive(Template)]
+#[template(path = "pages/following.html")]
+pub struct Following {
+    /// Frame.
+    pub frame: Frame,
+    /// Followed.
+    pub following: Vec<ChallengeCard>,
+    /// Declared interest.
+    pub interested: Vec<ChallengeCard>,
+}

@@ -1,0 +1,66 @@
+//! View structs of the web pages, one module per audience.
+
+pub mod account;
+pub mod admin;
+pub mod company;
+pub mod officer;
+pub mod public;
+
+/// A challenge as lists show it.
+#[derive(Debug, Clone, Default)]
+pub struct ChallengeCard {
+    /// Interchange id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Department.
+    pub department: String,
+    /// Deadline, formatted.
+    pub deadline: Option<String>,
+    /// Budget, formatted.
+    pub budget: Option<String>,
+    /// Sectors.
+    pub sectors: Vec<String>,
+    /// Status word in the page language.
+    pub status: String,
+    /// Passages with the searched words marked, as safe HTML from the index.
+    pub highlights: Vec<String>,
+    /// Why it matches ("challenges for you").
+    pub reason: Option<String>,
+}
+
+/// One link of a pagination.
+#[derive(Debug, Clone)]
+pub struct PageLink {
+    /// Label.
+    pub label: String,
+    /// Target.
+    pub url: String,
+    /// The current page.
+    pub current: bool,
+}
+
+/// Formats euros the Spanish way, `180.000 €`.
+pub fn euros(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("{out} €")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn euros_are_grouped_by_thousands() {
+        assert_eq!(super::euros(180000), "180.000 €");
+        assert_eq!(super::euros(950), "950 €");
+        assert_eq!(super::euros(1234567), "1.234.567 €");
+    }
+}

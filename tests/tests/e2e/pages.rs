@@ -1,0 +1,317 @@
+//! The web pages: who may see what and how forms answer, over HTTP; then the users' journeys in
+//! headless Chromium (`tests/browser/journeys.mjs`), with axe and the Nu HTML checker on every
+//! page visited.
+
+use std::time::Duration;
+
+use factoria_tests::{Backend, TestApp, crate_dir, demo_data};
+use serde_json::{Value, json};
+
+use crate::fixtures::{challenge, challenge_en, company_es, company_other};
+
+const PASSWORD: &str = "una contraseña de prueba";
+const DEPARTMENT: &str = "Canal de Isabel II";
+
+/// Signs in through the API; returns the cookie pair and the CSRF token of the session.
+async fn sign_in(app: &TestApp, email: &str) -> (String, String) {
+    let response = app
+        .http
+        .post(app.at("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 200, "sign-in of {email}");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("factoria_session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie"))
+        .to_owned();
+    let body: Value = response.json().await.unwrap_or_default();
+    (
+        cookie,
+        body["csrf_token"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, String) {
+    let mut request = app.http.get(app.at(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.unwrap_or_else(|e| panic!("{e}"));
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, location, response.text().await.unwrap_or_default())
+}
+
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String) {
+    let response = app
+        .http
+        .post(app.at(path))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, location, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_send_visitors_to_sign_in_and_refuse_other_roles() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.import(
+        &[company_es(), company_other()],
+        &[
+            challenge("ch-fugas", "published"),
+            challenge_en("ch-museos"),
+        ],
+    )
+    .await;
+    app.user_with_password(
+        "lucia@fugascero.example",
+        "Lucía Ortega",
+        PASSWORD,
+        false,
+        Some("co-test-es"),
+        None,
+    )
+    .await;
+    app.user_with_password(
+        "laura@canal.example",
+        "Laura Ruiz",
+        PASSWORD,
+        false,
+        None,
+        Some(DEPARTMENT),
+    )
+    .await;
+    let (company, _) = sign_in(&app, "lucia@fugascero.example").await;
+    let (officer, officer_csrf) = sign_in(&app, "laura@canal.example").await;
+
+    let (status, location, _) = page(&app, "/officer", None).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/login?next=/officer"),
+        "a visitor is asked to sign in and brought back"
+    );
+    let (status, _, body) = page(&app, "/officer", Some(&company)).await;
+    assert_eq!(status, 403, "company members do not see officers' pages");
+    assert!(body.contains("officers of a department"), "{body}");
+    assert_eq!(
+        page(&app, "/admin", Some(&officer)).await.0,
+        403,
+        "officers do not see administration"
+    );
+    assert_eq!(
+        page(
+            &app,
+            "/officer/challenges/ch-museos/matches",
+            Some(&officer)
+        )
+        .await
+        .0,
+        403,
+        "nor another department's matches"
+    );
+    assert_eq!(
+        page(&app, "/officer/challenges/ch-fugas/matches", Some(&officer))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        page(&app, "/officer/challenges/ch-nadie/edit", Some(&officer))
+            .await
+            .0,
+        404
+    );
+
+    let (status, _, _) = post_form(
+        &app,
+        "/officer/challenges/ch-fugas/shortlist",
+        &officer,
+        &[("company", "co-test-es")],
+    )
+    .await;
+    assert_eq!(status, 403, "a form without the session's token is refused");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM shortlists").await, 0);
+    let (status, location, _) = post_form(
+        &app,
+        "/officer/challenges/ch-fugas/shortlist",
+        &officer,
+        &[("csrf", &officer_csrf), ("company", "co-test-es")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/officer/challenges/ch-fugas/matches#match-co-test-es")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM shortlists").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_with_faults_is_shown_again_with_what_was_typed() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.user_with_password(
+        "nuevo@startup.example",
+        "Ana Gil",
+        PASSWORD,
+        false,
+        None,
+        None,
+    )
+    .await;
+    let (cookie, csrf) = sign_in(&app, "nuevo@startup.example").await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", "Sensórica Nueva"),
+        ("kind", "startup"),
+        ("founded", "hace años"),
+        ("contact_email", "no es un correo"),
+        ("description", "Sensores acústicos para redes de agua."),
+        ("cpv", "1234"),
+        ("sector", "water"),
+        ("other_sectors", "Salud, astronáutica"),
+    ];
+    let (status, _, body) = post_form(&app, "/company/new", &cookie, &form).await;
+    assert_eq!(status, 422);
+    for anchor in ["#founded", "#contact_email", "#cpv"] {
+        assert!(
+            body.contains(&format!("href=\"{anchor}\"")),
+            "the error summary links to {anchor}"
+        );
+    }
+    for kept in [
+        "value=\"Sensórica Nueva\"",
+        "value=\"hace años\"",
+        "value=\"1234\"",
+        "value=\"water\" checked",
+        "value=\"Salud, astronáutica\"",
+    ] {
+        assert!(body.contains(kept), "{kept} was lost");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM companies").await,
+        0,
+        "nothing is stored"
+    );
+
+    let fixed: Vec<(&str, &str)> = form
+        .iter()
+        .map(|(k, v)| match *k {
+            "founded" => (*k, "2021"),
+            "contact_email" => (*k, "ana@sensorica.example"),
+            "cpv" => (*k, "38420000"),
+            _ => (*k, *v),
+        })
+        .collect();
+    let (status, location, _) = post_form(&app, "/company/new", &cookie, &fixed).await;
+    assert_eq!((status, location.as_str()), (303, "/for-you"));
+    let (_, _, profile) = page(&app, "/company/profile", Some(&cookie)).await;
+    assert!(
+        profile.contains("value=\"health\" checked"),
+        "«Salud» is stored as the listed sector"
+    );
+    assert!(
+        profile.contains("value=\"astronáutica\""),
+        "an unlisted sector is kept as written"
+    );
+}
+
+/// Node, the browser tests' packages and Chromium, as `scripts/ensure-test-tools.sh` installs
+/// them.
+fn browser_tools() -> std::path::PathBuf {
+    let dir = crate_dir().join("browser");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "the browser tests need their packages: run scripts/ensure-test-tools.sh (npm ci in tests/browser)"
+    );
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journeys_in_a_real_browser() {
+    let dir = browser_tools();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let data = demo_data();
+    let mut companies = vec![company_es(), company_other()];
+    companies.extend(data.companies.iter().take(40).cloned());
+    let mut challenges = vec![challenge("ch-fugas", "published")];
+    challenges.extend(
+        data.challenges
+            .iter()
+            .filter(|c| c["status"] == "published")
+            .take(8)
+            .cloned(),
+    );
+    app.import(&companies, &challenges).await;
+    app.user_with_password(
+        "laura@canal.example",
+        "Laura Ruiz",
+        PASSWORD,
+        false,
+        None,
+        Some(DEPARTMENT),
+    )
+    .await;
+    app.user_with_password(
+        "admin@factoria.example",
+        "Administración",
+        PASSWORD,
+        true,
+        None,
+        None,
+    )
+    .await;
+
+    let artifacts = crate_dir().join("artifacts/browser");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    std::fs::create_dir_all(&artifacts).unwrap_or_else(|e| panic!("{e}"));
+    let run = tokio::process::Command::new("node")
+        .arg("--test")
+        .arg("--test-reporter=spec")
+        .arg(dir.join("journeys.mjs"))
+        .env("FACTORIA_URL", &app.url)
+        .env("FACTORIA_OUTBOX", app.dir.path().join("outbox"))
+        .env("FACTORIA_ARTIFACTS", &artifacts)
+        .env("FACTORIA_PASSWORD", PASSWORD)
+        .env("FACTORIA_OFFICER", "laura@canal.example")
+        .env("FACTORIA_ADMIN", "admin@factoria.example")
+        .env("FACTORIA_CHALLENGE", "ch-fugas")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(900), run)
+        .await
+        .unwrap_or_else(|_| panic!("the browser journeys took over 15 minutes"))
+        .unwrap_or_else(|e| panic!("cannot run node: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "browser journeys failed (screenshots and pages in {}):\n{stdout}\n{stderr}",
+        artifacts.display()
+    );
+}
