@@ -19,7 +19,7 @@ mod search;
 pub mod vectors;
 
 pub use analysis::{Lang, detect_language};
-pub use catalog::{Catalog, Entry};
+pub use catalog::{Catalog, DocVector, Entry};
 pub use documents::{
     ChallengeDoc, ChunkField, CompanyDoc, Document, EntityKey, EntityVectors, Kind, VectorChunk,
 };

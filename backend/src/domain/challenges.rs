@@ -583,7 +583,9 @@ pub async fn transition(
             .into());
         }
         (_, Some(_)) => {
-            return Err(FieldErrors::one("awarded_company", "only an award names a company").into());
+            return Err(
+                FieldErrors::one("awarded_company", "only an award names a company").into(),
+            );
         }
         (_, None) => None,
     };
