@@ -264,12 +264,26 @@ impl Catalog {
 
     /// The slots of `kind` whose entry satisfies `keep`.
     pub fn select(&self, kind: Kind, keep: impl Fn(&Entry) -> bool) -> FixedBitSet {
+        let mut set = FixedBitSet::with_capacity(self.store(kind).keys.len());
+        // Walking the entries in memory order is several times faster than a lookup per slot.
+        for entry in self.entries.values() {
+            if entry.doc.key().kind == kind && keep(entry) {
+                set.insert(entry.slot);
+            }
+        }
+        set
+    }
+
+    /// The slots of `kind` that pass `filters`; without filters, every occupied slot, without
+    /// looking at a single entry (the common case, and 100k hash lookups saved).
+    pub fn allowed(&self, kind: Kind, filters: &crate::Filters) -> FixedBitSet {
+        if !filters.is_empty() {
+            return self.select(kind, filters.predicate());
+        }
         let store = self.store(kind);
         let mut set = FixedBitSet::with_capacity(store.keys.len());
         for (slot, key) in store.keys.iter().enumerate() {
-            if let Some(entry) = key.and_then(|k| self.entries.get(&k))
-                && keep(entry)
-            {
+            if key.is_some() {
                 set.insert(slot);
             }
         }
@@ -309,13 +323,14 @@ impl Catalog {
         allowed: &FixedBitSet,
         k: usize,
     ) -> Vec<(EntityKey, f32)> {
-        let mut out = Vec::with_capacity(2 * k);
-        for language in &self.store(kind).languages {
-            let mut subset = allowed.clone();
-            subset.intersect_with(language);
-            out.extend(self.nearest(kind, which, query, &subset, k));
-        }
-        out
+        let store = self.store(kind);
+        let groups: Vec<&FixedBitSet> = store.languages.iter().collect();
+        self.matrix(kind, which)
+            .top_k_by_group(query, allowed, &groups, k)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| store.keys[s.slot].map(|key| (key, s.score)))
+            .collect()
     }
 
     pub(crate) fn matrix(&self, kind: Kind, which: DocVector) -> &VectorMatrix {

@@ -58,8 +58,28 @@ fn any_of(values: &[String], candidates: &[String]) -> bool {
 }
 
 impl Filters {
-    /// Whether `entry`, of kind `kind`, passes every filter.
+    /// Whether no filter is set: every document passes.
+    pub fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+
+    /// Whether `entry` passes every filter.
     pub fn matches(&self, entry: &Entry) -> bool {
+        self.passes(entry, false)
+    }
+
+    /// A predicate for many entries: certifications are normalised once, not per entry.
+    pub fn predicate(&self) -> impl Fn(&Entry) -> bool + '_ {
+        let mut prepared = self.clone();
+        prepared.certifications = self
+            .certifications
+            .iter()
+            .map(|c| normalise_certification(c))
+            .collect();
+        move |entry| prepared.passes(entry, true)
+    }
+
+    fn passes(&self, entry: &Entry, normalised: bool) -> bool {
         let doc = &entry.doc;
         if !any_of(&self.sectors, &entry.sectors) {
             return false;
@@ -71,24 +91,21 @@ impl Filters {
                 return false;
             }
         }
-        let wanted_certs: Vec<String> = self
-            .certifications
-            .iter()
-            .map(|c| normalise_certification(c))
-            .collect();
-        if !wanted_certs
-            .iter()
-            .all(|c| entry.certifications.contains(c))
-        {
+        let holds = |c: &String| {
+            if normalised {
+                entry.certifications.contains(c)
+            } else {
+                entry.certifications.contains(&normalise_certification(c))
+            }
+        };
+        if !self.certifications.iter().all(holds) {
             return false;
         }
         match doc {
             Document::Company(c) => {
-                let size = c.size.clone().into_iter().collect::<Vec<_>>();
-                let region = c.region.clone().into_iter().collect::<Vec<_>>();
-                any_of(&self.sizes, &size)
+                any_of(&self.sizes, c.size.as_slice())
                     && any_of(&self.company_kinds, std::slice::from_ref(&c.company_kind))
-                    && any_of(&self.regions, &region)
+                    && any_of(&self.regions, c.region.as_slice())
                     && self
                         .trl_at_least
                         .is_none_or(|min| c.trl.is_some_and(|t| t >= min))

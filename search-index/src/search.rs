@@ -259,8 +259,8 @@ impl SearchIndex {
         let text = request.text.trim();
 
         let (ranked, text_query): (Vec<Hit>, Option<Box<dyn Query>>) = if text.is_empty() {
-            let mut entries: Vec<&Entry> =
-                catalog.iter(kind).filter(|e| filters.matches(e)).collect();
+            let passes = filters.predicate();
+            let mut entries: Vec<&Entry> = catalog.iter(kind).filter(|e| passes(e)).collect();
             sort_entries(&mut entries, request.sort);
             let hits = entries
                 .into_iter()
@@ -280,7 +280,7 @@ impl SearchIndex {
             };
             let semantic = match (&request.query_vector, request.mode) {
                 (Some(vector), SearchMode::Hybrid | SearchMode::Vector) => {
-                    let allowed = catalog.select(kind, |e| filters.matches(e));
+                    let allowed = catalog.allowed(kind, filters);
                     let k = if request.mode == SearchMode::Vector {
                         limit
                     } else {

@@ -10,6 +10,7 @@ pub mod score;
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -491,7 +492,7 @@ impl SearchIndex {
                 .extend(probe.doc.required_certifications.iter().cloned());
         }
         let k = options.config.candidates;
-        let allowed = catalog.select(Kind::Company, |e| filters.matches(e));
+        let allowed = catalog.allowed(Kind::Company, &filters);
         let mut pool: HashMap<EntityKey, f32> = HashMap::new();
         if let Some(query) = probe.query_vector {
             for (key, _) in
@@ -514,8 +515,10 @@ impl SearchIndex {
             .into_iter()
             .filter_map(|(key, bm25)| catalog.get(key).map(|e| (e, bm25)))
             .collect();
+        // Features of a few hundred candidates and the explanations of a page: independent
+        // pieces of work, spread over the cores.
         let scored: Vec<Features> = candidates
-            .iter()
+            .par_iter()
             .map(|(entry, bm25)| {
                 features(
                     probe,
@@ -548,12 +551,16 @@ impl SearchIndex {
             ),
             None => (options.offset, options.limit),
         };
-        let matches = order
+        let page: Vec<(usize, usize)> = order
             .iter()
+            .copied()
             .enumerate()
             .skip(offset)
             .take(limit)
-            .map(|(rank, &i)| {
+            .collect();
+        let matches = page
+            .par_iter()
+            .map(|&(rank, i)| {
                 let (company, _) = candidates[i];
                 let explanation = options.explain.then(|| {
                     explain::explain(self, &searcher, probe, company, &scored[i], options.lang)
@@ -607,8 +614,9 @@ impl SearchIndex {
         };
         let company_passage = catalog.doc_vector(company, DocVector::Passage);
         let rule = options.config.certification_rule;
+        let passes = options.filters.predicate();
         let allowed = catalog.select(Kind::Challenge, |e| {
-            options.filters.matches(e)
+            passes(e)
                 && (rule == CertificationRule::Demote
                     || e.certifications
                         .iter()
@@ -648,7 +656,7 @@ impl SearchIndex {
             })
             .collect();
         let scored: Vec<Features> = probes
-            .iter()
+            .par_iter()
             .map(|(probe, bm25)| {
                 features(
                     probe,
@@ -670,12 +678,16 @@ impl SearchIndex {
                     .cmp(&probes[b].0.doc.external_id)
             })
         });
-        let matches = order
+        let page: Vec<(usize, usize)> = order
             .iter()
+            .copied()
             .enumerate()
             .skip(options.offset)
             .take(options.limit)
-            .map(|(rank, &i)| {
+            .collect();
+        let matches = page
+            .par_iter()
+            .map(|&(rank, i)| {
                 let probe = &probes[i].0;
                 let explanation = options.explain.then(|| {
                     explain::explain(
@@ -719,7 +731,7 @@ impl SearchIndex {
         if config.certification_rule == CertificationRule::Filter {
             filters.certifications = probe.doc.required_certifications.clone();
         }
-        let allowed = catalog.select(Kind::Company, |e| filters.matches(e));
+        let allowed = catalog.allowed(Kind::Company, &filters);
         let k = config.candidates;
         let mut pool: HashSet<EntityKey> = HashSet::new();
         let requirement_vectors = probe
