@@ -399,22 +399,58 @@ fn count_lines(path: &std::path::Path) -> u64 {
 /// Runs the queued embedding jobs with a progress bar.
 pub async fn embed_pending(ctx: &Context) -> anyhow::Result<usize> {
     let bar = progress_bar(0, "embedding");
-    bar.set_length(pending_embeddings(ctx).await?);
-    let ran = jobs::drain(ctx, &[jobs::kind::EMBED], &app::job_handler(), &|n| {
-        bar.set_position(n as u64)
-    })
-    .await?;
+    bar.set_length(pending_embeddings(ctx).await?.len() as u64);
+    let handler = app::job_handler();
+    let mut ran = 0;
+    let mut told = false;
+    loop {
+        ran += jobs::drain(ctx, &[jobs::kind::EMBED], &handler, &|n| {
+            bar.set_position((ran + n) as u64)
+        })
+        .await?;
+        // What is left is held by another process (or by one that died, until its lease runs
+        // out: then this process takes it), or waits for a retry after an error.
+        let left = pending_embeddings(ctx).await?;
+        let now = chrono::Utc::now();
+        let held: Vec<_> = left
+            .iter()
+            .filter(|j| j.locked_until.is_some_and(|t| t > now))
+            .collect();
+        let Some(next) = held.iter().filter_map(|j| j.locked_until).min() else {
+            if let Some(failing) = left.first() {
+                bar.suspend(|| {
+                    eprintln!(
+                        "warning: {} document(s) not embedded yet: retrying after an error ({}); `factoria serve` or the next import finishes them",
+                        left.len(),
+                        failing.last_error.as_deref().unwrap_or("no detail")
+                    )
+                });
+            }
+            break;
+        };
+        if !told {
+            bar.suspend(|| {
+                eprintln!(
+                    "waiting for {} embedding job(s) held by another process, or by one that stopped (its lease ends at {})",
+                    held.len(),
+                    next.format("%H:%M:%S")
+                )
+            });
+            told = true;
+        }
+        let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait.clamp(Duration::from_millis(100), Duration::from_secs(1))).await;
+    }
     bar.finish_and_clear();
     Ok(ran)
 }
 
-async fn pending_embeddings(ctx: &Context) -> anyhow::Result<u64> {
+async fn pending_embeddings(ctx: &Context) -> anyhow::Result<Vec<crate::db::entities::job::Model>> {
     use crate::db::entities::job;
-    use sea_orm::PaginatorTrait;
     Ok(job::Entity::find()
         .filter(job::Column::Kind.eq(jobs::kind::EMBED))
         .filter(job::Column::Status.eq("queued"))
-        .count(&ctx.db)
+        .all(&ctx.db)
         .await?)
 }
 

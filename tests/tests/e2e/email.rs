@@ -656,3 +656,51 @@ async fn digests_rank_new_challenges_for_consenting_subscribers_only() {
     .unwrap_or_default();
     assert_eq!(again, 0, "not twice in a day");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emails_wait_out_an_smtp_server_that_is_down_and_all_arrive_once_it_is_back() {
+    const EMAILS: usize = 5;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let port = factoria_tests::smtp::free_port();
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        with_smtp(format!("smtp://127.0.0.1:{port}"), None),
+    )
+    .await;
+    for n in 0..EMAILS {
+        send_one(&app, &format!("persona{n}@empresa.example")).await;
+    }
+    // Nothing listens on the port: every attempt is refused, and retried.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM emails WHERE status = 'sent'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM emails WHERE status = 'failed'")
+            .await,
+        0,
+        "a server that is down is not a reason to give up"
+    );
+    assert!(
+        app.count("SELECT COALESCE(MAX(attempts), 0) AS n FROM emails")
+            .await
+            >= 2,
+        "attempts were made while it was down"
+    );
+
+    let smtp = SmtpServer::start_on(port, dir.path(), "", 0.0);
+    let messages = smtp.wait_for(EMAILS, Duration::from_secs(60)).await;
+    app.settle().await;
+    assert_eq!(
+        messages.len(),
+        EMAILS,
+        "every email arrives once the server is back"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM emails WHERE status = 'sent'")
+            .await,
+        EMAILS as i64
+    );
+}

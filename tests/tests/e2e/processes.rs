@@ -267,3 +267,123 @@ async fn emails_survive_workers_killed_mid_run_with_at_most_one_duplicate_per_wo
         messages.len()
     );
 }
+
+/// Counts rows with a short-lived connection of the test's own.
+async fn count_rows(database_url: &str, sql: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let Ok(db) = Database::connect(database_url).await else {
+        return 0;
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .ok()
+        .flatten();
+    let n = row
+        .and_then(|r| r.try_get::<i64>("", "n").ok())
+        .unwrap_or(0);
+    let _ = db.close().await;
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_killed_mid_run_is_completed_by_running_it_again() {
+    const COMPANIES: usize = 80;
+    const CHALLENGES: usize = 12;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = factoria_tests::demo_data();
+    let write = |name: &str, records: &[Value]| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            records.iter().map(|r| format!("{r}\n")).collect::<String>(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        path
+    };
+    let companies = write("companies.jsonl", &data.companies[..COMPANIES]);
+    let challenges = write("challenges.jsonl", &data.challenges[..CHALLENGES]);
+    let database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("import.sqlite").display()
+    );
+    let import = || {
+        let mut command = std::process::Command::new(factoria_tests::factoria_bin());
+        command
+            .arg("import")
+            .arg("--companies")
+            .arg(&companies)
+            .arg("--challenges")
+            .arg(&challenges)
+            .env("FACTORIA_DATA_DIR", dir.path())
+            .env("FACTORIA_DATABASE_URL", &database_url)
+            .env("FACTORIA_LOG", "warn")
+            // The killed run's jobs are taken over once their lease ends.
+            .env("FACTORIA_JOB_LEASE_SECONDS", "5")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        command
+    };
+    // Kill it while it embeds: the records are written, some of their vectors are not.
+    let mut child = import().spawn().unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    while count_rows(&database_url, "SELECT COUNT(*) AS n FROM embeddings").await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the import never started embedding"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap_or_else(|e| panic!("{e}"));
+    let _ = child.wait();
+    let partial = count_rows(
+        &database_url,
+        "SELECT COUNT(DISTINCT entity_kind || entity_id) AS n FROM embeddings",
+    )
+    .await;
+    assert!(
+        partial < (COMPANIES + CHALLENGES) as i64,
+        "killed before every document was embedded ({partial})"
+    );
+
+    let status = import().status().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "the second run completes");
+    assert_eq!(
+        count_rows(&database_url, "SELECT COUNT(*) AS n FROM companies").await,
+        COMPANIES as i64
+    );
+    assert_eq!(
+        count_rows(&database_url, "SELECT COUNT(*) AS n FROM challenges").await,
+        CHALLENGES as i64
+    );
+    let embedded = count_rows(
+        &database_url,
+        "SELECT COUNT(DISTINCT entity_kind || entity_id) AS n FROM embeddings",
+    )
+    .await;
+    assert_eq!(
+        embedded,
+        (COMPANIES + CHALLENGES) as i64,
+        "every document embedded once the import completes"
+    );
+
+    // A server on that database indexes exactly what the database holds.
+    let env = vec![("FACTORIA_DATABASE_URL", database_url.clone())];
+    let server = ServeProcess::start(dir.path(), &env).await;
+    let started = Instant::now();
+    loop {
+        let body: Value = reqwest::get(format!("{}/healthz", server.url))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_default();
+        if body["companies"].as_u64() == Some(COMPANIES as u64)
+            && body["challenges"].as_u64() == Some(CHALLENGES as u64)
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "index: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
