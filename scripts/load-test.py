@@ -7,7 +7,7 @@ For each backend: the demo data (64 challenges, 300 companies) in a fresh databa
 build of `factoria serve`, then for DURATION seconds three wrk clients at once: hybrid search
 (`GET /api/v1/challenges/search`, a different query each time), ranked matches of a challenge
 (`GET /api/v1/challenges/{id}/matches`, an officer's token) and a write (`POST
-/api/v1/challenges/{id}/feedback`). Reports requests/s, p50/p99 and non-2xx answers of each.
+/api/v1/challenges/{id}/matches/{company}/feedback`). Reports requests/s, p50/p99 and non-2xx answers of each.
 
 With --faults, on PostgreSQL: the server is restarted under load (Factoría answers 503 while it
 is down and recovers by itself; counted), and emails are checked once more after the run.
@@ -36,6 +36,19 @@ QUERIES = ["fugas de agua", "water leaks", "movilidad urbana", "bus occupancy", 
            "eficiencia energética", "energy poverty", "personas mayores", "telecare", "riego de precisión", "museum tickets",
            "inteligencia artificial", "sensores IoT"]
 
+# Counts the answers by status in every wrk thread and prints them at the end.
+STATUS_LUA = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) statuses = {} end
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    for code, n in pairs(t:get("statuses")) do io.write(string.format("STATUS %d %d\\n", code, n)) end
+  end
+end
+"""
+
 SEARCH_LUA = """
 local queries = {%s}
 local n = 0
@@ -63,8 +76,9 @@ wrk.headers["Authorization"] = "Bearer %s"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   n = n + 1
-  local body = '{"company": "' .. companies[(n %% #companies) + 1] .. '", "useful": ' .. ((n %% 2 == 0) and "true" or "false") .. ', "reason": "load test"}'
-  return wrk.format("POST", "/api/v1/challenges/" .. ids[(n %% #ids) + 1] .. "/feedback", nil, body)
+  local body = '{"useful": ' .. ((n %% 2 == 0) and "true" or "false") .. ', "reason": "load test"}'
+  local path = "/api/v1/challenges/" .. ids[(n %% #ids) + 1] .. "/matches/" .. companies[(n %% #companies) + 1] .. "/feedback"
+  return wrk.format("POST", path, nil, body)
 end
 """
 
@@ -107,12 +121,15 @@ def parse_wrk(text):
     out["non_2xx"] = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     out["socket_errors"] = sum(map(int, m.groups())) if m else 0
+    out["statuses"] = {}
+    for code, n in re.findall(r"^STATUS (\d+) (\d+)$", text, re.M):
+        out["statuses"][code] = out["statuses"].get(code, 0) + int(n)
     return out
 
 
 def wrk(url, script, duration, connections=4):
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(script)
+        f.write(script + STATUS_LUA)
     return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", f.name, url],
                             stdout=subprocess.PIPE, text=True)
 
@@ -142,7 +159,7 @@ def prepare(backend, binary, work, env):
     """A database with the demo data and an officer's token; returns the environment to serve."""
     data = Path(work) / backend
     env = {**env, "FACTORIA_DATA_DIR": str(data), "FACTORIA_LOG": "warn"}
-    run([binary, "demo", "--no-serve"], {**env, "FACTORIA_DATABASE_URL": f"sqlite://{data}/factoria.sqlite?mode=rwc"}, stdout=subprocess.DEVNULL)
+    run([binary, "demo", "--no-serve"], env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if backend == "postgres":
         import_env = dict(env)
         name = f"factoria_load_{os.getpid()}"
@@ -153,8 +170,8 @@ def prepare(backend, binary, work, env):
         run([binary, "migrate"], import_env, stdout=subprocess.DEVNULL)
         run([binary, "import", "--companies", str(data / "demo-companies.jsonl"), "--challenges", str(data / "demo-challenges.jsonl")], import_env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        run([binary, "admin", "create-user", "--email", "officer01@comunidad.example", "--name", "Officer", "--department", "Consejería de Sanidad"],
-            import_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run([binary, "admin", "create-user", "--email", "officer01@comunidad.example", "--name", "Officer", "--officer-of", "Consejería de Sanidad"],
+            import_env, input="una contraseña de carga\n", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         env = import_env
     else:
         env["FACTORIA_DATABASE_URL"] = f"sqlite://{data}/factoria.sqlite?mode=rwc"
@@ -191,7 +208,8 @@ def load(backend, binary, work, duration, faults):
 
 
 def restart_postgres_midway(base, duration):
-    """Restarts the local PostgreSQL cluster a third into the run; counts /healthz answers."""
+    """Restarts the local PostgreSQL cluster a third into the run; counts the answers of
+    /healthz, which asks the database, every 50 ms."""
     time.sleep(duration / 3)
     version = sorted(os.listdir("/etc/postgresql"), key=float)[-1]
     root = [] if os.geteuid() == 0 else ["sudo"]
@@ -201,7 +219,7 @@ def restart_postgres_midway(base, duration):
     recovered = None
     while time.time() - started < duration / 2:
         try:
-            with urllib.request.urlopen(f"{base}/api/v1/challenges/search?q=agua", timeout=5) as r:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as r:
                 code = r.status
         except urllib.error.HTTPError as e:
             code = e.code
@@ -227,20 +245,22 @@ def main():
         run(["cargo", "build", "--release", "-q", "-p", "factoria"], dict(os.environ), cwd=ROOT)
         binary = str(ROOT / "target" / "release" / "factoria")
     report = {"machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())}, "duration_s": args.duration}
+    out = ROOT / "target" / "bench-results"
+    out.mkdir(parents=True, exist_ok=True)
+    print("| backend | endpoint | requests/s | p50 ms | p99 ms | requests | non-2xx | socket errors |\n|---|---|---|---|---|---|---|---|", flush=True)
     with tempfile.TemporaryDirectory() as work:
         for backend in args.backends.split(","):
             print(f"{backend}: preparing the demo data and serving…", file=sys.stderr)
             report[backend] = load(backend, binary, work, args.duration, args.faults)
-    print(f"| backend | endpoint | requests/s | p50 ms | p99 ms | requests | non-2xx | socket errors |\n|---|---|---|---|---|---|---|---|")
+            for name in ["search", "matches", "write"]:
+                r = report[backend][name]
+                print(f"| {backend} | {name} | {r['requests_per_s']:.0f} | {r.get('p50_ms', 0):.1f} | {r.get('p99_ms', 0):.1f} | {r['requests']} | {r['non_2xx']} | {r['socket_errors']} |", flush=True)
+            (out / "load.json").write_text(json.dumps(report, indent=1))
     for backend in args.backends.split(","):
         for name in ["search", "matches", "write"]:
-            r = report[backend][name]
-            print(f"| {backend} | {name} | {r['requests_per_s']:.0f} | {r.get('p50_ms', 0):.1f} | {r.get('p99_ms', 0):.1f} | {r['requests']} | {r['non_2xx']} | {r['socket_errors']} |")
+            print(f"{backend} {name}: answers by status {report[backend][name]['statuses']}")
         if "postgres_restart" in report[backend]:
-            print(f"\nPostgreSQL restarted under load: answers seen {report[backend]['postgres_restart']}")
-    out = ROOT / "target" / "bench-results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "load.json").write_text(json.dumps(report, indent=1))
+            print(f"PostgreSQL restarted under load: /healthz answers {report[backend]['postgres_restart']}")
 
 
 if __name__ == "__main__":

@@ -287,9 +287,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             reindex(config).await?;
         }
         Command::Demo { bind, no_serve } => {
+            // `data/demo` unless a folder is named, by the flag or the environment.
             let data_dir = cli
                 .data_dir
                 .clone()
+                .or_else(|| std::env::var_os("FACTORIA_DATA_DIR").map(PathBuf::from))
                 .unwrap_or_else(|| PathBuf::from("data").join("demo"));
             let config = load_config(&cli, Some(bind.clone()), Some(data_dir))?;
             crate::demo::run(config, !no_serve).await?;

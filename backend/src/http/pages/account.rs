@@ -598,10 +598,7 @@ async fn erase(
     ip: ClientIp,
     form: FormData,
 ) -> Response {
-    if let Err(response) = page.user() {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = page.signed_form(&form) {
         return response;
     }
     if !form.flag("confirm") {
@@ -669,10 +666,7 @@ async fn alerts_page(State(state): State<AppState>, page: Page) -> Response {
 }
 
 async fn alerts_submit(State(state): State<AppState>, page: Page, form: FormData) -> Response {
-    if let Err(response) = page.user() {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = page.signed_form(&form) {
         return response;
     }
     for topic in Topic::ALL {

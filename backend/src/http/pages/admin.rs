@@ -28,6 +28,12 @@ fn require_admin(page: &Page) -> Result<(), Response> {
     Ok(())
 }
 
+/// A form posted by an administrator, with the session's token.
+fn admin_form(page: &Page, form: &FormData) -> Result<(), Response> {
+    require_admin(page)?;
+    page.check_csrf(form)
+}
+
 fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_owned(), |s| format!("{:.0} %", s * 100.0))
 }
@@ -195,10 +201,7 @@ async fn users_page(State(state): State<AppState>, page: Page) -> Response {
 }
 
 async fn invite(State(state): State<AppState>, page: Page, form: FormData) -> Response {
-    if let Err(response) = require_admin(&page) {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = admin_form(&page, &form) {
         return response;
     }
     let mut faults = FieldErrors::default();
@@ -242,10 +245,7 @@ async fn end_sessions(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = require_admin(&page) {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = admin_form(&page, &form) {
         return response;
     }
     match auth::end_sessions(&state.ctx, &page.actor, id).await {
@@ -263,10 +263,7 @@ async fn set_administrator(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = require_admin(&page) {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = admin_form(&page, &form) {
         return response;
     }
     match auth::set_admin(&state.ctx, &page.actor, id, form.flag("admin")).await {

@@ -358,10 +358,7 @@ fn refused(page: &Page, company_id: Option<String>, form: &FormData, error: &Err
 }
 
 async fn create_company(State(state): State<AppState>, page: Page, form: FormData) -> Response {
-    if let Err(response) = page.user() {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = page.signed_form(&form) {
         return response;
     }
     let profile = match CompanyProfile::parse(&record_of(&form), UnknownFields::Reject) {
@@ -534,18 +531,9 @@ pub(super) fn routes() -> Router<AppState> {
 mod tests {
     use super::*;
 
-    fn form(pairs: &[(&str, &str)]) -> FormData {
-        FormData(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn a_complete_form_reads_as_a_valid_profile() {
-        let submitted = form(&[
+        let submitted = FormData::of(&[
             ("name", "Datos Abiertos SL"),
             ("kind", "startup"),
             ("size", "micro"),
@@ -596,7 +584,7 @@ mod tests {
 
     #[test]
     fn faults_name_the_inputs_of_the_form() {
-        let submitted = form(&[
+        let submitted = FormData::of(&[
             ("name", ""),
             ("kind", "startup"),
             ("founded", "hace años"),

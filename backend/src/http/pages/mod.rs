@@ -157,6 +157,17 @@ impl Page {
         })
     }
 
+    /// A form posted by a signed-in user with the session's token: the user, or the answer to
+    /// give instead (the sign-in page, or the expired-form page).
+    pub fn signed_form(
+        &self,
+        form: &FormData,
+    ) -> Result<&crate::domain::actor::UserActor, Response> {
+        let user = self.user()?;
+        self.check_csrf(form)?;
+        Ok(user)
+    }
+
     /// Checks the CSRF token of a signed-in form.
     pub fn check_csrf(&self, form: &FormData) -> Result<(), Response> {
         if self.csrf.is_empty() || form.get("csrf") != self.csrf {
@@ -214,6 +225,17 @@ pub fn with_form_cookie(mut response: Response, token: &str, new: bool) -> Respo
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
+    /// A form from literal pairs, for tests.
+    #[cfg(test)]
+    pub fn of(pairs: &[(&str, &str)]) -> Self {
+        FormData(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
     /// The first value of `key`, trimmed ("" when absent).
     pub fn get(&self, key: &str) -> &str {
         self.0

@@ -51,6 +51,13 @@ fn require_officer(page: &Page) -> Result<UserActor, Response> {
     Ok(user.clone())
 }
 
+/// A form posted by an officer: signed in as one, with the session's token.
+fn officer_form(page: &Page, form: &FormData) -> Result<UserActor, Response> {
+    let user = require_officer(page)?;
+    page.check_csrf(form)?;
+    Ok(user)
+}
+
 /// Names of the departments the officer belongs to.
 async fn department_names(state: &AppState, user: &UserActor) -> Result<Vec<String>, Error> {
     let rows = department::Entity::find()
@@ -496,10 +503,7 @@ async fn change_status(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = require_officer(&page) {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = officer_form(&page, &form) {
         return response;
     }
     let to = match ChallengeStatus::parse(form.get("status")) {
@@ -721,10 +725,7 @@ async fn shortlist(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = require_officer(&page) {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = officer_form(&page, &form) {
         return response;
     }
     let on = !form.flag("remove");
@@ -747,10 +748,7 @@ async fn feedback(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = require_officer(&page) {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = officer_form(&page, &form) {
         return response;
     }
     let reason =
@@ -783,10 +781,7 @@ async fn introduce(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = require_officer(&page) {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = officer_form(&page, &form) {
         return response;
     }
     let message = Some(form.get("message").to_owned()).filter(|m| !m.is_empty());
@@ -921,10 +916,7 @@ async fn record_stage(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = require_officer(&page) {
-        return response;
-    }
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = officer_form(&page, &form) {
         return response;
     }
     let on = match form.get("date") {
@@ -995,18 +987,9 @@ pub(super) fn routes() -> Router<AppState> {
 mod tests {
     use super::*;
 
-    fn form(pairs: &[(&str, &str)]) -> FormData {
-        FormData(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn a_complete_form_reads_as_a_valid_challenge() {
-        let submitted = form(&[
+        let submitted = FormData::of(&[
             ("title", "Detección temprana de incendios forestales"),
             ("language", "es"),
             (
@@ -1047,7 +1030,7 @@ mod tests {
 
     #[test]
     fn faults_name_the_inputs_of_the_form() {
-        let submitted = form(&[
+        let submitted = FormData::of(&[
             ("title", ""),
             ("description", ""),
             ("budget", "mucho"),
