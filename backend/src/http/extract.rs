@@ -2,13 +2,14 @@
 //! never axum's default plain-text rejections.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ApiError;
+use crate::domain::Error;
 use crate::types::validation::FieldErrors;
 
 /// A JSON body, read as a value; fields are then parsed by the domain's readers.
@@ -143,5 +144,21 @@ pub fn text(max: usize) -> impl Fn(&str) -> Result<String, String> {
         } else {
             Ok(v.to_owned())
         }
+    }
+}
+
+/// A numeric id in the path. One that is not a number (or is out of range) names nothing, so
+/// it is answered like an unknown id: 404 in the API's format, not axum's plain-text 400.
+pub struct IdPath(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let not_found = || ApiError(Error::NotFound("record"));
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        raw.parse().map(IdPath).map_err(|_| not_found())
     }
 }

@@ -167,6 +167,19 @@ on_both!(
             .filter_map(|f| f["field"].as_str())
             .collect();
         assert_eq!(fields, vec!["page", "per_page", "kind"], "{body}");
+
+        // A numeric id that is not a number names nothing: 404 in the API's format.
+        for path in [
+            "/api/v1/me/tokens/9223372036854775808",
+            "/api/v1/me/tokens/abc",
+            "/api/v1/admin/users/-x/sessions",
+        ] {
+            let (status, body) = app
+                .send(Method::DELETE, path, &json!(null), Some(&admin))
+                .await;
+            assert_eq!(status, 404, "{path}: {body}");
+            assert_eq!(body["error"], "not_found", "{path}: {body}");
+        }
     }
 );
 

@@ -10,7 +10,7 @@ use crate::db::entities::user;
 use crate::domain::{Actor, Error, auth, companies};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
-use crate::http::extract::JsonBody;
+use crate::http::extract::{IdPath, JsonBody};
 use crate::types::Email;
 use crate::types::validation::{ObjectReader, UnknownFields};
 
@@ -96,7 +96,7 @@ pub async fn invite(
 pub async fn end_sessions(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<serde_json::Value>> {
     require_admin(&actor)?;
     let ended = auth::end_sessions(&state.ctx, &actor, id).await?;
@@ -110,7 +110,7 @@ pub async fn end_sessions(
 pub async fn set_admin(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     JsonBody(body): JsonBody,
 ) -> ApiResult<StatusCode> {
     require_admin(&actor)?;

@@ -46,7 +46,7 @@ fn date(text: &str) -> Result<chrono::NaiveDate, String> {
 
 /// Lists challenges.
 #[utoipa::path(get, path = "/api/v1/challenges", tag = "challenges", params(ListParams),
-    responses((status = 200, body = super::ChallengePage), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = super::ChallengePage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -73,7 +73,7 @@ pub async fn list(
 
 /// One challenge; drafts only for their department.
 #[utoipa::path(get, path = "/api/v1/challenges/{id}", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
-    responses((status = 200, body = ChallengeView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ChallengeView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     actor: Actor,
@@ -100,7 +100,7 @@ pub async fn create(
 /// Replaces a challenge's content.
 #[utoipa::path(put, path = "/api/v1/challenges/{id}", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     request_body = crate::domain::records::ChallengeRecord,
-    responses((status = 200, body = ChallengeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ChallengeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replace(
     State(state): State<AppState>,
     actor: Actor,
@@ -116,7 +116,7 @@ pub async fn replace(
 /// Changes some fields of a challenge (JSON merge patch, RFC 7386).
 #[utoipa::path(patch, path = "/api/v1/challenges/{id}", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     request_body(content = Object, content_type = "application/merge-patch+json"),
-    responses((status = 200, body = ChallengeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ChallengeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
     actor: Actor,
@@ -141,7 +141,7 @@ pub struct StatusChange {
 /// is a 409 with the reason.
 #[utoipa::path(post, path = "/api/v1/challenges/{id}/status", tag = "challenges", params(("id" = String, Path, description = "Interchange id")),
     request_body = StatusChange,
-    responses((status = 200, body = ChallengeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ChallengeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change_status(
     State(state): State<AppState>,
     actor: Actor,

@@ -40,7 +40,7 @@ pub struct ListParams {
 
 /// Lists companies.
 #[utoipa::path(get, path = "/api/v1/companies", tag = "companies", params(ListParams),
-    responses((status = 200, body = super::CompanyPage), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = super::CompanyPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -68,7 +68,7 @@ pub async fn list(
 
 /// One company.
 #[utoipa::path(get, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = String, Path, description = "Interchange id")),
-    responses((status = 200, body = CompanyView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CompanyView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     actor: Actor,
@@ -95,7 +95,7 @@ pub async fn create(
 /// Replaces a company's profile.
 #[utoipa::path(put, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = String, Path, description = "Interchange id")),
     request_body = crate::domain::records::CompanyRecord,
-    responses((status = 200, body = CompanyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CompanyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replace(
     State(state): State<AppState>,
     actor: Actor,
@@ -111,7 +111,7 @@ pub async fn replace(
 /// Changes some fields of a company (JSON merge patch, RFC 7386).
 #[utoipa::path(patch, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = String, Path, description = "Interchange id")),
     request_body(content = Object, content_type = "application/merge-patch+json"),
-    responses((status = 200, body = CompanyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CompanyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
     actor: Actor,

@@ -10,7 +10,7 @@ use crate::domain::introductions::{self, IntroductionView};
 use crate::email::Topic;
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
-use crate::http::extract::JsonBody;
+use crate::http::extract::{IdPath, JsonBody};
 use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::validation::{ObjectReader, UnknownFields};
 
@@ -80,7 +80,7 @@ pub async fn for_company(
 pub async fn record_stage(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<IntroductionView>> {
     let mut r = ObjectReader::new(&body);

@@ -1,7 +1,7 @@
 //! `/api/v1/me`: the signed-in user, their API tokens, and their personal data.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sea_orm::EntityTrait;
 use serde::Serialize;
@@ -13,7 +13,7 @@ use crate::domain::audit::{self, action};
 use crate::domain::{Actor, Error, privacy};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
-use crate::http::extract::JsonBody;
+use crate::http::extract::{IdPath, JsonBody};
 use crate::http::ratelimit::ClientIp;
 use crate::types::validation::{ObjectReader, UnknownFields};
 
@@ -128,7 +128,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     actor: Actor,
     ip: ClientIp,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let u = user_of(&actor)?;
     accounts::revoke_api_token(&state.ctx, u.id, id).await?;

@@ -161,7 +161,7 @@ fn read(p: &SearchParams, kind: Kind) -> ApiResult<SearchQuery> {
 /// Searches challenges: open ones by default, by words and meaning, with filters, facets and
 /// highlighted words.
 #[utoipa::path(get, path = "/api/v1/challenges/search", tag = "search", params(SearchParams),
-    responses((status = 200, body = SearchResponse), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SearchResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn challenges(
     State(state): State<AppState>,
     actor: Actor,
@@ -175,7 +175,7 @@ pub async fn challenges(
 
 /// Searches company profiles by words and meaning, with filters and facets.
 #[utoipa::path(get, path = "/api/v1/companies/search", tag = "search", params(SearchParams),
-    responses((status = 200, body = SearchResponse), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SearchResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn companies(
     State(state): State<AppState>,
     actor: Actor,
