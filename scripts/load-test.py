@@ -9,8 +9,13 @@ build of `factoria serve`, then for DURATION seconds three wrk clients at once: 
 (`GET /api/v1/challenges/{id}/matches`, an officer's token) and a write (`POST
 /api/v1/challenges/{id}/matches/{company}/feedback`). Reports requests/s, p50/p99 and non-2xx answers of each.
 
+The writes are counted afterwards: each judges a different (challenge, company) pair, so the rows
+of match_feedback added by the run must equal the 2xx answers ("nothing lost").
+
 With --faults, on PostgreSQL: the server is restarted under load (Factoría answers 503 while it
-is down and recovers by itself; counted), and emails are checked once more after the run.
+is down and recovers by itself; /healthz is probed every 50 ms and its answers counted). A write
+whose commit reached PostgreSQL just before it stopped may have lost only its answer, so then the
+rows may exceed the 2xx answers, never fall short of them.
 
 Needs wrk (installed from Debian's packages when missing) and, for PostgreSQL, the server of
 scripts/ensure-postgres.sh. Writes target/bench-results/load.json and prints Markdown.
@@ -68,6 +73,8 @@ request = function()
 end
 """
 
+# Every request judges a different (challenge, company) pair, as an administrator, so the rows
+# of match_feedback afterwards count the writes that were kept.
 WRITE_LUA = """
 local ids = {%s}
 local companies = {%s}
@@ -75,10 +82,11 @@ local n = 0
 wrk.headers["Authorization"] = "Bearer %s"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
+  local challenge = ids[(n %% #ids) + 1]
+  local company = companies[(math.floor(n / #ids) %% #companies) + 1]
   n = n + 1
   local body = '{"useful": ' .. ((n %% 2 == 0) and "true" or "false") .. ', "reason": "load test"}'
-  local path = "/api/v1/challenges/" .. ids[(n %% #ids) + 1] .. "/matches/" .. companies[(n %% #companies) + 1] .. "/feedback"
-  return wrk.format("POST", path, nil, body)
+  return wrk.format("POST", "/api/v1/challenges/" .. challenge .. "/matches/" .. company .. "/feedback", nil, body)
 end
 """
 
@@ -175,12 +183,29 @@ def prepare(backend, binary, work, env):
         env = import_env
     else:
         env["FACTORIA_DATABASE_URL"] = f"sqlite://{data}/factoria.sqlite?mode=rwc"
-    token = run([binary, "admin", "create-token", "--email", "officer01@comunidad.example", "--name", "load"], env, capture_output=True).stdout.strip().split()[-1]
-    return env, token
+    run([binary, "admin", "create-user", "--email", "load-admin@factoria.example", "--name", "Load", "--admin"],
+        env, input="una contraseña de carga\n", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def token(email):
+        return run([binary, "admin", "create-token", "--email", email, "--name", "load"], env, capture_output=True).stdout.strip().split()[-1]
+
+    return env, token("officer01@comunidad.example"), token("load-admin@factoria.example")
+
+
+def feedback_rows(env):
+    """Rows of match_feedback in the served database."""
+    url = env["FACTORIA_DATABASE_URL"]
+    if url.startswith("sqlite://"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite://").split("?")[0]) as db:
+            return db.execute("SELECT COUNT(*) FROM match_feedback").fetchone()[0]
+    out = run(["psql", url, "-tAc", "SELECT COUNT(*) FROM match_feedback"], env, capture_output=True).stdout
+    return int(out.strip())
 
 
 def load(backend, binary, work, duration, faults):
-    env, token = prepare(backend, binary, work, dict(os.environ))
+    env, token, admin = prepare(backend, binary, work, dict(os.environ))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}"], env={**env, "FACTORIA_PUBLIC_URL": base},
@@ -189,11 +214,13 @@ def load(backend, binary, work, duration, faults):
         wait_ready(base)
         mine = get_json(f"{base}/api/v1/challenges?per_page=100&department=Consejer%C3%ADa%20de%20Sanidad", token)["items"]
         ids = [c["id"] for c in mine if c["status"] == "published"] or [c["id"] for c in mine]
-        companies = [c["id"] for c in get_json(f"{base}/api/v1/companies?per_page=50", token)["items"]]
+        every = [c["id"] for c in get_json(f"{base}/api/v1/challenges?per_page=100", admin)["items"]]
+        companies = [c["id"] for page in (1, 2, 3) for c in get_json(f"{base}/api/v1/companies?per_page=100&page={page}", admin)["items"]]
+        rows_before = feedback_rows(env)
         clients = {
             "search": wrk(base, SEARCH_LUA % lua_list(urllib.parse.quote(q) for q in QUERIES), duration),
             "matches": wrk(base, MATCHES_LUA % (lua_list(ids), token), duration),
-            "write": wrk(base, WRITE_LUA % (lua_list(ids), lua_list(companies), token), duration, connections=2),
+            "write": wrk(base, WRITE_LUA % (lua_list(every), lua_list(companies), admin), duration, connections=2),
         }
         fault = None
         if faults and backend == "postgres":
@@ -201,6 +228,14 @@ def load(backend, binary, work, duration, faults):
         results = {name: parse_wrk(p.communicate()[0]) for name, p in clients.items()}
         if fault:
             results["postgres_restart"] = fault
+        write = results["write"]
+        acknowledged = sum(n for code, n in write["statuses"].items() if code.startswith("2"))
+        added = feedback_rows(env) - rows_before
+        write["acknowledged"], write["rows_added"] = acknowledged, added
+        if write["requests"] > len(every) * len(companies):
+            write["nothing_lost"] = None  # pairs were judged twice: the count proves nothing
+        else:
+            write["nothing_lost"] = acknowledged <= added <= write["requests"] and (fault is not None or added == acknowledged)
         return results
     finally:
         server.send_signal(signal.SIGTERM)
@@ -259,6 +294,8 @@ def main():
     for backend in args.backends.split(","):
         for name in ["search", "matches", "write"]:
             print(f"{backend} {name}: answers by status {report[backend][name]['statuses']}")
+        w = report[backend]["write"]
+        print(f"{backend} write: {w['acknowledged']} answered 2xx, {w['rows_added']} rows added, nothing lost: {w['nothing_lost']}")
         if "postgres_restart" in report[backend]:
             print(f"PostgreSQL restarted under load: /healthz answers {report[backend]['postgres_restart']}")
 

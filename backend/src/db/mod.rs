@@ -114,10 +114,32 @@ pub fn from_json_text(column: &str, text: &str) -> Result<Vec<String>, DbErr> {
     })
 }
 
-/// Whether an error means the database cannot be reached (as opposed to a bad query).
+/// Whether an error means the database cannot be reached or is going away (as opposed to a bad
+/// query): the answer is then 503, and a retry a moment later may succeed.
 pub fn is_unavailable(error: &DbErr) -> bool {
-    matches!(error, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
-        || error.to_string().contains("Connection refused")
-        || error.to_string().contains("connection closed")
-        || error.to_string().contains("PoolTimedOut")
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let runtime = match error {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Query(runtime) | DbErr::Exec(runtime) => runtime,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(error) = runtime else {
+        return false;
+    };
+    match &**error {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::BeginFailed => true,
+        // PostgreSQL: connection exceptions (class 08) and the server shutting down or starting
+        // (57P01-57P03); SQLite: the database stayed busy past the busy timeout (5).
+        Sqlx::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "5")
+        }),
+        _ => false,
+    }
 }
