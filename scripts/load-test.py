@@ -73,20 +73,45 @@ request = function()
 end
 """
 
-# Every request judges a different (challenge, company) pair, as an administrator, so the rows
-# of match_feedback afterwards count the writes that were kept.
+# Request k of thread t (of two) is write number w = k*2 + t; it judges pair w mod P of the P
+# (challenge, company) pairs, with the reason "load w", so a pair is only ever written by one
+# thread, in order. From each 2xx answer (which echoes challenge, company and reason) the thread
+# keeps the last write per pair, and prints them at the end for the database to be checked.
 WRITE_LUA = """
 local ids = {%s}
 local companies = {%s}
-local n = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
 wrk.headers["Authorization"] = "Bearer %s"
 wrk.headers["Content-Type"] = "application/json"
+local k = 0
+function init(args) statuses, acked = {}, {} end
 request = function()
-  local challenge = ids[(n %% #ids) + 1]
-  local company = companies[(math.floor(n / #ids) %% #companies) + 1]
-  n = n + 1
-  local body = '{"useful": ' .. ((n %% 2 == 0) and "true" or "false") .. ', "reason": "load test"}'
-  return wrk.format("POST", "/api/v1/challenges/" .. challenge .. "/matches/" .. company .. "/feedback", nil, body)
+  local w = k * 2 + id
+  k = k + 1
+  local pair = w %% (#ids * #companies)
+  local path = "/api/v1/challenges/" .. ids[(pair %% #ids) + 1] .. "/matches/" .. companies[math.floor(pair / #ids) + 1] .. "/feedback"
+  local body = '{"useful": ' .. ((w %% 2 == 0) and "true" or "false") .. ', "reason": "load ' .. w .. '"}'
+  return wrk.format("POST", path, nil, body)
+end
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if status >= 200 and status < 300 then
+    local challenge, company = body:match('"challenge":"([^"]+)"'), body:match('"company":"([^"]+)"')
+    local w = tonumber(body:match('"reason":"load (%%d+)"') or "")
+    local key = (challenge or "?") .. " " .. (company or "?")
+    if w == nil then key, w = "unreadable answer", 0 end
+    if (acked[key] or -1) < w then acked[key] = w end
+  end
+end
+function done(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    for code, n in pairs(t:get("statuses")) do io.write(string.format("STATUS %%d %%d\\n", code, n)) end
+    for key, w in pairs(t:get("acked")) do io.write(string.format("ACK %%s %%d\\n", key, w)) end
+  end
 end
 """
 
@@ -132,13 +157,17 @@ def parse_wrk(text):
     out["statuses"] = {}
     for code, n in re.findall(r"^STATUS (\d+) (\d+)$", text, re.M):
         out["statuses"][code] = out["statuses"].get(code, 0) + int(n)
+    acked = re.findall(r"^ACK (\S+) (\S+) (\d+)$", text, re.M)
+    if acked:
+        out["acked"] = {(challenge, company): int(w) for challenge, company, w in acked}
     return out
 
 
-def wrk(url, script, duration, connections=4):
+def wrk(url, script, duration, connections=4, threads=1):
+    """Starts wrk with SCRIPT (which counts answers by status itself if it defines `done`)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(script + STATUS_LUA)
-    return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", f.name, url],
+        f.write(script if "function done" in script else script + STATUS_LUA)
+    return subprocess.Popen(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "15s", "--latency", "-s", f.name, url],
                             stdout=subprocess.PIPE, text=True)
 
 
@@ -192,16 +221,27 @@ def prepare(backend, binary, work, env):
     return env, token("officer01@comunidad.example"), token("load-admin@factoria.example")
 
 
-def feedback_rows(env):
-    """Rows of match_feedback in the served database."""
+def feedback_writes(env):
+    """The load test's feedback in the served database: {(challenge, company): write number}."""
     url = env["FACTORIA_DATABASE_URL"]
+    sql = ("SELECT ch.external_id, co.external_id, f.reason FROM match_feedback f "
+           "JOIN challenges ch ON ch.id = f.challenge_id JOIN companies co ON co.id = f.company_id "
+           "WHERE f.reason LIKE 'load %'")
     if url.startswith("sqlite://"):
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite://").split("?")[0]) as db:
-            return db.execute("SELECT COUNT(*) FROM match_feedback").fetchone()[0]
-    out = run(["psql", url, "-tAc", "SELECT COUNT(*) FROM match_feedback"], env, capture_output=True).stdout
-    return int(out.strip())
+            rows = db.execute(sql).fetchall()
+    else:
+        out = run(["psql", url, "-tAF", "\t", "-c", sql], env, capture_output=True).stdout
+        rows = [line.split("\t") for line in out.splitlines() if line]
+    return {(challenge, company): int(reason.split()[1]) for challenge, company, reason in rows}
+
+
+def nothing_lost(acked, stored):
+    """Every write answered 2xx is in the database: its pair holds it, or a later write of the
+    same thread (which may have been cut off before its answer). Returns the writes missing."""
+    return [pair for pair, w in acked.items() if stored.get(pair, -1) < w]
 
 
 def load(backend, binary, work, duration, faults):
@@ -216,11 +256,10 @@ def load(backend, binary, work, duration, faults):
         ids = [c["id"] for c in mine if c["status"] == "published"] or [c["id"] for c in mine]
         every = [c["id"] for c in get_json(f"{base}/api/v1/challenges?per_page=100", admin)["items"]]
         companies = [c["id"] for page in (1, 2, 3) for c in get_json(f"{base}/api/v1/companies?per_page=100&page={page}", admin)["items"]]
-        rows_before = feedback_rows(env)
         clients = {
             "search": wrk(base, SEARCH_LUA % lua_list(urllib.parse.quote(q) for q in QUERIES), duration),
             "matches": wrk(base, MATCHES_LUA % (lua_list(ids), token), duration),
-            "write": wrk(base, WRITE_LUA % (lua_list(every), lua_list(companies), admin), duration, connections=2),
+            "write": wrk(base, WRITE_LUA % (lua_list(every), lua_list(companies), admin), duration, connections=2, threads=2),
         }
         fault = None
         if faults and backend == "postgres":
@@ -229,42 +268,51 @@ def load(backend, binary, work, duration, faults):
         if fault:
             results["postgres_restart"] = fault
         write = results["write"]
-        acknowledged = sum(n for code, n in write["statuses"].items() if code.startswith("2"))
-        added = feedback_rows(env) - rows_before
-        write["acknowledged"], write["rows_added"] = acknowledged, added
-        if write["requests"] > len(every) * len(companies):
-            write["nothing_lost"] = None  # pairs were judged twice: the count proves nothing
-        else:
-            write["nothing_lost"] = acknowledged <= added <= write["requests"] and (fault is not None or added == acknowledged)
+        acked = write.pop("acked", {})
+        missing = nothing_lost(acked, feedback_writes(env))
+        write["pairs_checked"] = len(acked)
+        write["acknowledged"] = sum(n for code, n in write["statuses"].items() if code.startswith("2"))
+        write["missing"] = len(missing)
         return results
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
 
-def restart_postgres_midway(base, duration):
-    """Restarts the local PostgreSQL cluster a third into the run; counts the answers of
-    /healthz, which asks the database, every 50 ms."""
+def restart_postgres_midway(base, duration, down_s=5):
+    """A third into the run, stops the local PostgreSQL cluster, keeps it down for DOWN_S seconds
+    and starts it again; meanwhile asks /healthz (which asks the database) every 50 ms and counts
+    its answers, the slowest one, and when it is 200 again after the start."""
     time.sleep(duration / 3)
     version = sorted(os.listdir("/etc/postgresql"), key=float)[-1]
     root = [] if os.geteuid() == 0 else ["sudo"]
-    statuses = {}
-    started = time.time()
-    subprocess.Popen(root + ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"])
-    recovered = None
+
+    def cluster(action):
+        return subprocess.Popen(root + ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    statuses, slowest, recovered = {}, 0.0, None
+    stopping = cluster("stop")
+    started, restarted_at = time.time(), None
     while time.time() - started < duration / 2:
+        if restarted_at is None and stopping.poll() is not None and time.time() - started >= down_s:
+            cluster("start").wait()
+            restarted_at = time.time()
+        asked = time.time()
         try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as r:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=10) as r:
                 code = r.status
         except urllib.error.HTTPError as e:
             code = e.code
         except OSError:
             code = 0
+        slowest = max(slowest, time.time() - asked)
         statuses[code] = statuses.get(code, 0) + 1
-        if code == 200 and statuses.get(503, 0) > 0 and recovered is None:
-            recovered = time.time() - started
+        if code == 200 and restarted_at and recovered is None:
+            recovered = time.time() - restarted_at
         time.sleep(0.05)
-    return {"statuses": statuses, "recovered_after_s": recovered}
+    return {"down_s": down_s, "statuses": statuses, "slowest_answer_ms": round(slowest * 1000, 1),
+            "healthy_again_after_start_s": None if recovered is None else round(recovered, 2)}
 
 
 def main():
@@ -295,7 +343,7 @@ def main():
         for name in ["search", "matches", "write"]:
             print(f"{backend} {name}: answers by status {report[backend][name]['statuses']}")
         w = report[backend]["write"]
-        print(f"{backend} write: {w['acknowledged']} answered 2xx, {w['rows_added']} rows added, nothing lost: {w['nothing_lost']}")
+        print(f"{backend} write: {w['acknowledged']} answered 2xx, the last of each pair checked in the database ({w['pairs_checked']} pairs): {w['missing']} missing")
         if "postgres_restart" in report[backend]:
             print(f"PostgreSQL restarted under load: /healthz answers {report[backend]['postgres_restart']}")
 

@@ -14,6 +14,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 
 pub mod pg;
+pub mod proxy;
 pub mod smtp;
 
 /// Which database a test runs on.

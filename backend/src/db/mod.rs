@@ -19,6 +19,10 @@ pub type Db = DatabaseConnection;
 
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout, foreign keys on and `NORMAL`
 /// synchronisation, so readers never block the writer and writers queue instead of failing.
+///
+/// On PostgreSQL a request waits at most two seconds for a connection: long enough to ride out
+/// a quick restart, short enough that while the server is down clients get a prompt 503 (the
+/// pool keeps retrying a refused connection until this deadline).
 pub async fn connect(url: &str) -> Result<Db, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -37,7 +41,10 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
                     .create_if_missing(true)
             });
     } else {
-        options.max_connections(16).min_connections(1);
+        options
+            .max_connections(16)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(2));
     }
     Database::connect(options).await
 }

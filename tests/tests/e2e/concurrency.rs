@@ -1,9 +1,10 @@
 //! SQLite under concurrent writers: WAL and `BEGIN IMMEDIATE` make writers queue instead of
 //! failing with "database is locked".
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use factoria_tests::{Backend, TestApp};
+use factoria_tests::proxy::Proxy;
+use factoria_tests::{Backend, Options, TestApp};
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 use serde_json::json;
@@ -172,4 +173,95 @@ async fn connections_cut_by_postgresql_are_503s_never_500s_and_lose_no_write() {
         added >= created as i64 && added <= 160,
         "{created} answered 201, {added} companies added"
     );
+}
+
+/// PostgreSQL goes away (a proxy in between refuses and cuts connections, as a stopped server
+/// does): reads, writes and the health probe answer 503 within the pool's two-second deadline
+/// instead of hanging; when it is back Factoría recovers by itself, and the write answered 503
+/// is not there while the one answered 201 is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgresql_down_is_a_prompt_503_and_factoria_recovers_when_it_returns() {
+    let server =
+        url::Url::parse(&factoria_tests::pg::server_url()).unwrap_or_else(|e| panic!("{e}"));
+    let target = server
+        .socket_addrs(|| Some(5432))
+        .ok()
+        .and_then(|addrs| addrs.into_iter().next())
+        .unwrap_or_else(|| panic!("no address for {server}"));
+    let proxy = Proxy::start(target).await;
+    let via = proxy.addr;
+    let app = TestApp::spawn_with(
+        Backend::Postgres,
+        Options {
+            configure: Some(Box::new(move |config| {
+                let mut url =
+                    url::Url::parse(&config.database_url).unwrap_or_else(|e| panic!("{e}"));
+                let _ = url.set_ip_host(via.ip());
+                let _ = url.set_port(Some(via.port()));
+                config.database_url = url.to_string();
+            })),
+            ..Options::default()
+        },
+    )
+    .await;
+    let admin = app
+        .user_token("admin@factoria.example", true, None, None)
+        .await;
+    let company = |id: &str| json!({"id": id, "name": format!("Empresa {id}"), "kind": "sme", "description": "Ingeniería del agua."});
+    let (status, body) = app
+        .send(
+            Method::POST,
+            "/api/v1/companies",
+            &company("co-before"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    proxy.down();
+    for (method, path, body) in [
+        (Method::GET, "/healthz", json!(null)),
+        (Method::GET, "/api/v1/companies/co-before", json!(null)),
+        (Method::POST, "/api/v1/companies", company("co-while-down")),
+    ] {
+        let asked = Instant::now();
+        let (status, answer) = app.send(method, path, &body, Some(&admin)).await;
+        let waited = asked.elapsed();
+        assert_eq!(status, 503, "{path}: {answer}");
+        // The deadline is two seconds; a hang would be the connect timeout or longer.
+        assert!(waited < Duration::from_secs(5), "{path} took {waited:?}");
+    }
+
+    proxy.up().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, _) = app.get("/healthz", None).await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not healthy 20 s after PostgreSQL came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, body) = app
+        .send(
+            Method::POST,
+            "/api/v1/companies",
+            &company("co-after"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, listed) = app
+        .get("/api/v1/companies?per_page=10&sort=name", None)
+        .await;
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec!["co-after", "co-before"], "{listed}");
 }
