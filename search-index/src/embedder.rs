@@ -285,43 +285,47 @@ fn load_model(config: &EmbedderConfig) -> Result<TextEmbedding> {
         .map_err(|e| Error::Model(format!("cannot load the model from {}: {e}", dir.display())))
 }
 
-/// The embedding thread: answers interactive requests first, and bulk requests one batch at a
-/// time in between.
+/// The embedding thread. Interactive requests go first and are answered as soon as their own
+/// vectors are ready; a bulk request is embedded batch by batch, answering between its batches
+/// the interactive requests that were waiting.
 fn serve(
     mut model: TextEmbedding,
     batch_size: usize,
     queries: &Receiver<Request>,
     bulk: &Receiver<Request>,
 ) {
+    let none = crossbeam_channel::never();
     loop {
-        let request = match queries.try_recv() {
-            Ok(request) => request,
+        let (request, between) = match queries.try_recv() {
+            Ok(request) => (request, &none),
             Err(TryRecvError::Disconnected) => return,
             Err(TryRecvError::Empty) => {
                 crossbeam_channel::select_biased! {
-                    recv(queries) -> r => match r { Ok(r) => r, Err(_) => return },
-                    recv(bulk) -> r => match r { Ok(r) => r, Err(_) => return },
+                    recv(queries) -> r => match r { Ok(r) => (r, &none), Err(_) => return },
+                    recv(bulk) -> r => match r { Ok(r) => (r, queries), Err(_) => return },
                 }
             }
         };
-        let result = embed_sorted(&mut model, &request.texts, batch_size, queries);
+        let result = embed_sorted(&mut model, &request.texts, batch_size, between);
         // The caller may have gone away (a cancelled request); nothing to do then.
         let _ = request.reply.send(result);
     }
 }
 
-/// Embeds `texts` in batches of similar length (less padding), answering waiting interactive
-/// requests between batches, and returns the vectors in the original order.
+/// Embeds `texts` in batches of similar length (less padding), answering the interactive
+/// requests waiting in `between` after each batch but the last, and returns the vectors in the
+/// original order.
 fn embed_sorted(
     model: &mut TextEmbedding,
     texts: &[String],
     batch_size: usize,
-    queries: &Receiver<Request>,
+    between: &Receiver<Request>,
 ) -> Result<Vec<Vec<f32>>> {
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| texts[i].len());
     let mut out = vec![Vec::new(); texts.len()];
-    for batch in order.chunks(batch_size) {
+    let batches = order.len().div_ceil(batch_size);
+    for (n, batch) in order.chunks(batch_size).enumerate() {
         let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i].as_str()).collect();
         let vectors = model
             .embed(&batch_texts, Some(batch_size))
@@ -336,15 +340,26 @@ fn embed_sorted(
             normalise(&mut vector);
             out[i] = vector;
         }
-        while let Ok(request) = queries.try_recv() {
-            let result = embed_sorted(
-                model,
-                &request.texts,
-                batch_size,
-                &crossbeam_channel::never(),
-            );
-            let _ = request.reply.send(result);
+        if n + 1 < batches {
+            answer_waiting(model, batch_size, between);
         }
     }
     Ok(out)
+}
+
+/// Answers the requests waiting in `queue` now, and no more: under a steady stream of queries
+/// the interrupted bulk request still advances a batch at a time.
+fn answer_waiting(model: &mut TextEmbedding, batch_size: usize, queue: &Receiver<Request>) {
+    for _ in 0..queue.len() {
+        let Ok(request) = queue.try_recv() else {
+            return;
+        };
+        let result = embed_sorted(
+            model,
+            &request.texts,
+            batch_size,
+            &crossbeam_channel::never(),
+        );
+        let _ = request.reply.send(result);
+    }
 }

@@ -169,3 +169,46 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// Query embeddings are answered in turn: four clients each asking again as soon as they have
+/// their answer never wait behind more than the other three. (A query used to be answered only
+/// once the queue ran dry, so a busy stream of queries kept one waiting for seconds.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_query_embeddings_are_answered_in_turn() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let embedder = factoria_tests::embedder();
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut clients = Vec::new();
+    for client in 0..4 {
+        let (embedder, answered) = (embedder.clone(), answered.clone());
+        clients.push(tokio::spawn(async move {
+            let mut most_overtaken = 0;
+            for n in 0..60 {
+                let before = answered.load(Ordering::SeqCst);
+                // A text never asked before, so it is embedded, not read from the cache.
+                let text = format!("redes de sensores {run} {client} {n}");
+                embedder
+                    .embed_query(&text)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let overtaken = answered.fetch_add(1, Ordering::SeqCst) - before;
+                most_overtaken = most_overtaken.max(overtaken);
+            }
+            most_overtaken
+        }));
+    }
+    for client in clients {
+        let most_overtaken = client.await.unwrap_or_else(|e| panic!("{e}"));
+        // Three others ahead at most, and a little slack for task scheduling.
+        assert!(
+            most_overtaken <= 6,
+            "a query waited while {most_overtaken} others were answered"
+        );
+    }
+}
