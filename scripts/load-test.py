@@ -200,7 +200,8 @@ def get_json(url, token=None):
 
 
 def prepare(backend, binary, work, env):
-    """A database with the demo data and an officer's token; returns the environment to serve."""
+    """A database with the demo data; returns the environment to serve, an officer's token and an
+    administrator's."""
     data = Path(work) / backend
     env = {**env, "FACTORIA_DATA_DIR": str(data), "FACTORIA_LOG": "warn"}
     run([binary, "demo", "--no-serve"], env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -245,7 +246,7 @@ def feedback_writes(env):
     return {(challenge, company): int(reason.split()[1]) for challenge, company, reason in rows}
 
 
-def nothing_lost(acked, stored):
+def missing_writes(acked, stored):
     """Every write answered 2xx is in the database: its pair holds it, or a later write of the
     same thread (which may have been cut off before its answer). Returns the writes missing."""
     return [pair for pair, w in acked.items() if stored.get(pair, -1) < w]
@@ -276,7 +277,7 @@ def load(backend, binary, work, duration, faults, new_queries):
             results["postgres_restart"] = fault
         write = results["write"]
         acked = write.pop("acked", {})
-        missing = nothing_lost(acked, feedback_writes(env))
+        missing = missing_writes(acked, feedback_writes(env))
         write["pairs_checked"] = len(acked)
         write["acknowledged"] = sum(n for code, n in write["statuses"].items() if code.startswith("2"))
         write["missing"] = len(missing)
