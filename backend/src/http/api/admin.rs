@@ -60,7 +60,7 @@ pub async fn users(State(state): State<AppState>, actor: Actor) -> ApiResult<Jso
 }
 
 /// Invites an officer into a department (created when new); they get a link to choose a password.
-#[utoipa::path(post, path = "/api/v1/admin/invitations", tag = "admin", request_body(content = Object, description = "email, name, department, locale"),
+#[utoipa::path(post, path = "/api/v1/admin/invitations", tag = "admin", request_body = super::bodies::InvitationBody,
     responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn invite(
     State(state): State<AppState>,
@@ -105,7 +105,7 @@ pub async fn end_sessions(
 
 /// Grants or removes the administrator role.
 #[utoipa::path(put, path = "/api/v1/admin/users/{id}/administrator", tag = "admin", params(("id" = i64, Path, description = "User id")),
-    request_body(content = Object, description = "administrator: true or false"),
+    request_body = super::bodies::AdministratorBody,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_admin(
     State(state): State<AppState>,
@@ -126,7 +126,7 @@ pub async fn set_admin(
 
 /// Hides a company profile from everyone but its members, or shows it again.
 #[utoipa::path(put, path = "/api/v1/admin/companies/{id}/moderation", tag = "admin", params(("id" = String, Path, description = "Company id")),
-    request_body(content = Object, description = "visible: true or false"),
+    request_body = super::bodies::ModerationBody,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn moderate(
     State(state): State<AppState>,

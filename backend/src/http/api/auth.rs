@@ -58,7 +58,7 @@ fn signed_in(state: &AppState, session: NewSession, user_id: i64) -> impl IntoRe
 }
 
 /// Creates a company account and sends the link that confirms the address.
-#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "accounts", request_body(content = Object, description = "email, name, password (10+ characters), locale (es or en)"),
+#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "accounts", request_body = super::bodies::SignUpBody,
     responses((status = 202, body = Notice), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn sign_up(
     State(state): State<AppState>,
@@ -87,7 +87,7 @@ fn token_of(body: &serde_json::Value) -> ApiResult<String> {
 }
 
 /// Confirms an address with the token of the verification email.
-#[utoipa::path(post, path = "/api/v1/auth/verify", tag = "accounts", request_body(content = Object, description = "token"),
+#[utoipa::path(post, path = "/api/v1/auth/verify", tag = "accounts", request_body = super::bodies::TokenBody,
     responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
@@ -99,7 +99,7 @@ pub async fn verify(
 }
 
 /// Signs in with email and password; sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body(content = Object, description = "email, password"),
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = super::bodies::LoginBody,
     responses((status = 200, body = SignedIn), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn log_in(
     State(state): State<AppState>,
@@ -153,7 +153,7 @@ fn email_of(body: &serde_json::Value) -> ApiResult<String> {
 }
 
 /// Sends a one-time sign-in link, if the address has an account.
-#[utoipa::path(post, path = "/api/v1/auth/login-link", tag = "accounts", request_body(content = Object, description = "email"),
+#[utoipa::path(post, path = "/api/v1/auth/login-link", tag = "accounts", request_body = super::bodies::EmailBody,
     responses((status = 202, body = Notice), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn request_link(
     State(state): State<AppState>,
@@ -170,7 +170,7 @@ pub async fn request_link(
 }
 
 /// Signs in with the token of a sign-in link; sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/auth/login-link/complete", tag = "accounts", request_body(content = Object, description = "token"),
+#[utoipa::path(post, path = "/api/v1/auth/login-link/complete", tag = "accounts", request_body = super::bodies::TokenBody,
     responses((status = 200, body = SignedIn), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn complete_link(
     State(state): State<AppState>,
@@ -190,7 +190,7 @@ pub async fn complete_link(
 }
 
 /// Sends a password-reset link, if the address has an account.
-#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body(content = Object, description = "email"),
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = super::bodies::EmailBody,
     responses((status = 202, body = Notice), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn request_reset(
     State(state): State<AppState>,
@@ -214,7 +214,7 @@ fn token_and_password(body: &serde_json::Value) -> ApiResult<(String, String)> {
 }
 
 /// Sets a new password with the token of a reset link; ends every session.
-#[utoipa::path(post, path = "/api/v1/auth/password-reset/complete", tag = "accounts", request_body(content = Object, description = "token, password"),
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/complete", tag = "accounts", request_body = super::bodies::NewPasswordBody,
     responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn complete_reset(
     State(state): State<AppState>,
@@ -234,7 +234,7 @@ pub async fn complete_reset(
 }
 
 /// An invited officer chooses a password with the token of the invitation.
-#[utoipa::path(post, path = "/api/v1/auth/invitation/complete", tag = "accounts", request_body(content = Object, description = "token, password"),
+#[utoipa::path(post, path = "/api/v1/auth/invitation/complete", tag = "accounts", request_body = super::bodies::NewPasswordBody,
     responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn complete_invitation(
     State(state): State<AppState>,

@@ -17,7 +17,7 @@ use crate::types::validation::{ObjectReader, UnknownFields};
 /// Introduces a company to a published challenge: its contact gets the proposal, with the
 /// reasons of the match and links to accept or decline (officers of the challenge's department).
 #[utoipa::path(post, path = "/api/v1/challenges/{id}/introductions", tag = "introductions", params(("id" = String, Path, description = "Challenge id")),
-    request_body(content = Object, description = "company: interchange id; message: optional text for the company"),
+    request_body = super::bodies::IntroductionBody,
     responses((status = 201, body = IntroductionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn introduce(
     State(state): State<AppState>,
@@ -75,7 +75,7 @@ pub async fn for_company(
 
 /// Records a later stage of a collaboration: meeting, pilot or contract, with its date.
 #[utoipa::path(post, path = "/api/v1/introductions/{id}/stage", tag = "introductions", params(("id" = i64, Path, description = "Introduction id")),
-    request_body(content = Object, description = "stage: meeting, pilot or contract; note; date (YYYY-MM-DD, default today)"),
+    request_body = super::bodies::StageBody,
     responses((status = 200, body = IntroductionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_stage(
     State(state): State<AppState>,
@@ -108,7 +108,7 @@ pub async fn subscriptions(
 /// Subscribes to a topic (daily or weekly, consenting to the current text version) or
 /// unsubscribes (off).
 #[utoipa::path(put, path = "/api/v1/me/subscriptions/{topic}", tag = "accounts", params(("topic" = String, Path, description = "new_challenges or followed_challenges")),
-    request_body(content = Object, description = "frequency: daily, weekly or off; consent_text_version: the version shown"),
+    request_body = super::bodies::SubscriptionBody,
     responses((status = 200, body = Vec<SubscriptionView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_subscription(
     State(state): State<AppState>,

@@ -82,7 +82,7 @@ pub async fn tokens(
 }
 
 /// Creates an API token with the given scopes; it is shown once and stored hashed.
-#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body(content = Object, description = "name, scopes: [read, write]"),
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = super::bodies::TokenRequestBody,
     responses((status = 201, body = CreatedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -157,7 +157,7 @@ pub async fn data(
 }
 
 /// Erases your account and personal data. Send `{"confirm": true}`.
-#[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", request_body(content = Object, description = "confirm: true"),
+#[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", request_body = super::bodies::EraseBody,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn erase(
     State(state): State<AppState>,

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bodies;
 pub mod challenges;
 pub mod companies;
 pub mod introductions;
@@ -56,6 +57,9 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         auth::Notice, auth::SignedIn, me::Me, me::CreatedToken, crate::domain::accounts::TokenView, crate::domain::actor::Scope,
         admin::UserView, crate::domain::introductions::IntroductionView, crate::domain::introductions::EventView,
         crate::domain::alerts::SubscriptionView, crate::domain::alerts::Frequency,
+        bodies::SignUpBody, bodies::LoginBody, bodies::TokenBody, bodies::EmailBody, bodies::NewPasswordBody,
+        bodies::InvitationBody, bodies::AdministratorBody, bodies::ModerationBody, bodies::IntroductionBody,
+        bodies::StageBody, bodies::SubscriptionBody, bodies::TokenRequestBody, bodies::EraseBody,
     )),
     tags(
         (name = "companies", description = "Company profiles"),
