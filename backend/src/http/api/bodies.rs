@@ -1,6 +1,6 @@
 //! The small request bodies as the OpenAPI document describes them. Handlers read bodies with
 //! `ObjectReader`, which reports every field at fault at once; these types only document the
-//! shape, so each names the handler that reads it.
+//! shape, so a comment beside each names the handler that reads it.
 #![expect(
     dead_code,
     reason = "documentation of request bodies for OpenAPI; the handlers read the JSON themselves"
@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 use crate::domain::actor::Scope;
 use crate::domain::alerts::Frequency;
 
-/// `POST /api/v1/auth/signup` (`auth::sign_up`).
+/// A new company account.
+// Read by auth::sign_up.
 #[derive(ToSchema)]
 pub struct SignUpBody {
     #[schema(format = "email", max_length = 254)]
@@ -26,7 +27,8 @@ pub struct SignUpBody {
     locale: Option<String>,
 }
 
-/// `POST /api/v1/auth/login` (`auth::log_in`).
+/// Sign-in with a password.
+// Read by auth::log_in.
 #[derive(ToSchema)]
 pub struct LoginBody {
     #[schema(max_length = 254)]
@@ -35,22 +37,24 @@ pub struct LoginBody {
     password: String,
 }
 
-/// A single-use token from an email link (`auth::verify`, `auth::complete_link`).
+/// A single-use token from an email link.
+// Read by auth::verify and auth::complete_link.
 #[derive(ToSchema)]
 pub struct TokenBody {
     #[schema(max_length = 200)]
     token: String,
 }
 
-/// An address to send a link to (`auth::request_link`, `auth::request_reset`).
+/// An address to send a link to.
+// Read by auth::request_link and auth::request_reset.
 #[derive(ToSchema)]
 pub struct EmailBody {
     #[schema(max_length = 254)]
     email: String,
 }
 
-/// A token from an email link and the new password (`auth::complete_reset`,
-/// `auth::complete_invitation`).
+/// A token from an email link and the new password.
+// Read by auth::complete_reset and auth::complete_invitation.
 #[derive(ToSchema)]
 pub struct NewPasswordBody {
     #[schema(max_length = 200)]
@@ -60,7 +64,8 @@ pub struct NewPasswordBody {
     password: String,
 }
 
-/// `POST /api/v1/admin/invitations` (`admin::invite`).
+/// An officer to invite into a department.
+// Read by admin::invite.
 #[derive(ToSchema)]
 pub struct InvitationBody {
     #[schema(format = "email", max_length = 254)]
@@ -75,19 +80,22 @@ pub struct InvitationBody {
     locale: Option<String>,
 }
 
-/// `PUT /api/v1/admin/users/{id}/administrator` (`admin::set_admin`).
+/// Grants (true) or removes (false) the administrator role.
+// Read by admin::set_admin.
 #[derive(ToSchema)]
 pub struct AdministratorBody {
     administrator: bool,
 }
 
-/// `PUT /api/v1/admin/companies/{id}/moderation` (`admin::moderate`).
+/// Shows (true) or hides (false) a company profile.
+// Read by admin::moderate.
 #[derive(ToSchema)]
 pub struct ModerationBody {
     visible: bool,
 }
 
-/// `POST /api/v1/challenges/{id}/introductions` (`introductions::introduce`).
+/// The company to introduce to a challenge.
+// Read by introductions::introduce.
 #[derive(ToSchema)]
 pub struct IntroductionBody {
     /// The company's interchange id.
@@ -98,7 +106,8 @@ pub struct IntroductionBody {
     message: Option<String>,
 }
 
-/// `POST /api/v1/introductions/{id}/stage` (`introductions::record_stage`).
+/// A later stage of a collaboration.
+// Read by introductions::record_stage.
 #[derive(ToSchema)]
 pub struct StageBody {
     /// meeting, pilot or contract.
@@ -111,7 +120,8 @@ pub struct StageBody {
     date: Option<String>,
 }
 
-/// `PUT /api/v1/me/subscriptions/{topic}` (`introductions::set_subscription`).
+/// How often to receive an alert topic, and the consent shown.
+// Read by introductions::set_subscription.
 #[derive(ToSchema)]
 pub struct SubscriptionBody {
     frequency: Frequency,
@@ -120,7 +130,8 @@ pub struct SubscriptionBody {
     consent_text_version: Option<String>,
 }
 
-/// `POST /api/v1/me/tokens` (`me::create_token`).
+/// A new API token.
+// Read by me::create_token.
 #[derive(ToSchema)]
 pub struct TokenRequestBody {
     #[schema(max_length = 80)]
@@ -130,7 +141,8 @@ pub struct TokenRequestBody {
     scopes: Vec<Scope>,
 }
 
-/// `DELETE /api/v1/me` (`me::erase`).
+/// Confirms the erasure of your account.
+// Read by me::erase.
 #[derive(ToSchema)]
 pub struct EraseBody {
     /// Must be true.
