@@ -17,7 +17,8 @@
 //!
 //! Every document's text is real generated text, so BM25 does real work. Its vectors are means
 //! of the embedded vectors of its sentences plus a little noise: embedding 100k documents on two
-//! cores would take hours, and the cost of a scan does not depend on what the vectors say.
+//! cores would take about 47 minutes per run (10k take 283 s through `factoria import`), and
+//! the cost of a scan does not depend on what the vectors say.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
