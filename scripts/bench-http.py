@@ -33,18 +33,6 @@ spec = importlib.util.spec_from_file_location("load_test", ROOT / "scripts" / "l
 load_test = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(load_test)
 
-SEARCH_LUA = """
-local queries = {%s}
-local new = %s
-local n = 0
-request = function()
-  n = n + 1
-  local q = queries[(n %% #queries) + 1]
-  if new then q = q .. "%%20" .. n end
-  return wrk.format("GET", "/api/v1/companies/search?%s" .. q)
-end
-"""
-
 
 def interchange(line):
     """A benchmark company as an interchange-format record."""
@@ -103,7 +91,7 @@ def main():
                     ("hybrid, every query new (embedded)", "q=", True)]
             print(f"| query | connections | requests/s | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|")
             for name, prefix, new in runs:
-                script = SEARCH_LUA % (quoted, json.dumps(new), prefix)
+                script = load_test.SEARCH_LUA % (quoted, json.dumps(new), f"/api/v1/companies/search?{prefix}")
                 if not new:  # one round first, so the vectors of the 50 queries are cached
                     load_test.wrk(base, script, 3, connections=1).communicate()
                 for connections in (1, 4):

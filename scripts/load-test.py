@@ -56,8 +56,9 @@ function done(summary, latency, requests)
 end
 """
 
-# With NEW set, a number is added to every query, so each one is new to the query-vector cache
-# and is embedded: the worst case. Without, the twenty queries come back from the cache.
+# Searches QUERIES in turn at PATH (which ends where the query text goes). With NEW set, a
+# number is added to every query, so each one is new to the query-vector cache and is embedded:
+# the worst case. Without, the queries come back from the cache after the first round.
 SEARCH_LUA = """
 local queries = {%s}
 local new = %s
@@ -66,7 +67,7 @@ request = function()
   n = n + 1
   local q = queries[(n %% #queries) + 1]
   if new then q = q .. "%%20" .. n end
-  return wrk.format("GET", "/api/v1/challenges/search?q=" .. q)
+  return wrk.format("GET", "%s" .. q)
 end
 """
 
@@ -265,7 +266,7 @@ def load(backend, binary, work, duration, faults, new_queries):
         every = [c["id"] for c in get_json(f"{base}/api/v1/challenges?per_page=100", admin)["items"]]
         companies = [c["id"] for page in (1, 2, 3) for c in get_json(f"{base}/api/v1/companies?per_page=100&page={page}", admin)["items"]]
         clients = {
-            "search": wrk(base, SEARCH_LUA % (lua_list(urllib.parse.quote(q) for q in QUERIES), json.dumps(new_queries)), duration),
+            "search": wrk(base, SEARCH_LUA % (lua_list(urllib.parse.quote(q) for q in QUERIES), json.dumps(new_queries), "/api/v1/challenges/search?q="), duration),
             "matches": wrk(base, MATCHES_LUA % (lua_list(ids), token), duration),
             "write": wrk(base, WRITE_LUA % (lua_list(every), lua_list(companies), admin), duration, connections=2, threads=2),
         }
