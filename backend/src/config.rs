@@ -117,8 +117,11 @@ pub struct Config {
     pub session_absolute_timeout: Duration,
     /// Background workers in this process.
     pub workers: usize,
-    /// Read the client address from `X-Forwarded-For` (set only behind a trusted proxy).
-    pub trust_proxy: bool,
+    /// How many reverse proxies stand in front of the server: the client is the rightmost
+    /// `X-Forwarded-For` hop they did not add (0: the TCP peer, and the header is ignored).
+    pub trusted_proxies: usize,
+    /// Searches (and other requests that embed text) a client may make per minute; 0: no limit.
+    pub search_rate_per_minute: u32,
     /// How long a claimed job is reserved for its worker before another may take it.
     pub job_lease: Duration,
     /// First retry delay of a failed job; it doubles with each attempt, up to an hour.
@@ -133,6 +136,11 @@ impl Secret {
     /// The bytes.
     pub fn expose(&self) -> &[u8] {
         &self.0
+    }
+
+    /// A secret from bytes (tests and tools; the server reads it from its configuration).
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Secret(bytes)
     }
 }
 
@@ -159,7 +167,8 @@ struct FileConfig {
     session_idle_minutes: Option<u64>,
     session_absolute_hours: Option<u64>,
     workers: Option<usize>,
-    trust_proxy: Option<bool>,
+    trusted_proxies: Option<u64>,
+    search_rate_per_minute: Option<u64>,
     #[serde(default)]
     mail: FileMail,
 }
@@ -490,17 +499,28 @@ impl Config {
             },
         };
 
-        let trust_proxy = match env("TRUST_PROXY").as_deref() {
-            None => file.trust_proxy.unwrap_or(false),
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            Some(other) => {
-                problems.push(format!(
-                    "FACTORIA_TRUST_PROXY: `{other}` is neither true nor false"
-                ));
-                false
-            }
-        };
+        if env("TRUST_PROXY").is_some() {
+            problems.push("FACTORIA_TRUST_PROXY was replaced by FACTORIA_TRUSTED_PROXIES: set it to the number of reverse proxies in front of the server".into());
+        }
+        let trusted_proxies = number(
+            "TRUSTED_PROXIES",
+            file.trusted_proxies,
+            0,
+            0..=10,
+            &mut problems,
+        ) as usize;
+        let search_rate_per_minute = number(
+            "SEARCH_RATE_PER_MINUTE",
+            file.search_rate_per_minute,
+            120,
+            0..=1_000_000,
+            &mut problems,
+        ) as u32;
+        if environment == Environment::Production && public_url.scheme() != "https" {
+            problems.push(format!(
+                "FACTORIA_PUBLIC_URL: production is served over HTTPS only, and `{public_url}` is not an https:// URL (session cookies must be Secure)"
+            ));
+        }
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -527,7 +547,8 @@ impl Config {
             session_idle_timeout: Duration::from_secs(idle_minutes * 60),
             session_absolute_timeout: Duration::from_secs(absolute_hours * 3600),
             workers,
-            trust_proxy,
+            trusted_proxies,
+            search_rate_per_minute,
             job_lease,
             job_retry_base,
         })

@@ -212,6 +212,31 @@ pub struct Rendered {
 }
 
 impl EmailContent {
+    /// The same email without the single-use links it carries (sign-in, verification, reset,
+    /// invitation, accept and decline): what is kept once it has been sent, so the outbox
+    /// never holds a live credential.
+    pub fn without_live_links(&self) -> EmailContent {
+        const REMOVED: &str = "";
+        let mut content = self.clone();
+        match &mut content {
+            EmailContent::VerifyEmail(link)
+            | EmailContent::LoginLink(link)
+            | EmailContent::PasswordReset(link) => link.url = REMOVED.into(),
+            EmailContent::OfficerInvite(invite) => invite.url = REMOVED.into(),
+            EmailContent::IntroductionRequest(request) => {
+                request.accept_url = REMOVED.into();
+                request.decline_url = REMOVED.into();
+            }
+            EmailContent::IntroductionAcceptedOfficer(_)
+            | EmailContent::IntroductionAcceptedCompany(_)
+            | EmailContent::IntroductionDeclined(_)
+            | EmailContent::IntroductionExpired(_)
+            | EmailContent::Digest(_)
+            | EmailContent::ChallengeUpdate(_) => {}
+        }
+        content
+    }
+
     /// Name of the template folder.
     pub fn template(&self) -> &'static str {
         match self {
@@ -690,5 +715,32 @@ mod tests {
             "{}",
             rendered.html
         );
+    }
+
+    #[test]
+    fn links_to_an_unproven_address_greet_nobody_by_name() {
+        for content in [
+            EmailContent::LoginLink(Link {
+                name: String::new(),
+                url: "https://f.example/l".into(),
+            }),
+            EmailContent::PasswordReset(Link {
+                name: String::new(),
+                url: "https://f.example/r".into(),
+            }),
+        ] {
+            let es = render(&content, true, &Footer::default()).unwrap_or_else(|e| panic!("{e}"));
+            assert!(es.text.starts_with("Hola:"), "{}", es.text);
+            let en = render(&content, false, &Footer::default()).unwrap_or_else(|e| panic!("{e}"));
+            assert!(en.text.starts_with("Hello,"), "{}", en.text);
+        }
+    }
+
+    #[test]
+    fn what_is_kept_of_a_sent_email_holds_no_single_use_link() {
+        for content in samples() {
+            let kept = serde_json::to_string(&content.without_live_links()).unwrap_or_default();
+            assert!(!kept.contains("token="), "{}: {kept}", content.template());
+        }
     }
 }

@@ -228,6 +228,32 @@ pub async fn create_api_token<C: ConnectionTrait>(
     Ok((token, token_view(&row)))
 }
 
+/// Creates an API token for the person signed in at the keyboard (never with another token);
+/// the token is returned once and stored hashed.
+pub async fn issue_api_token(
+    ctx: &Context,
+    actor: &Actor,
+    name: &str,
+    scopes: &[Scope],
+    ip: Option<&str>,
+) -> Result<(String, TokenView)> {
+    let user = actor.session_user()?;
+    let tx = db::begin_write(&ctx.db).await?;
+    let (token, view) = create_api_token(&tx, user.id, name, scopes).await?;
+    super::audit::record(
+        &tx,
+        &ctx.config.secret,
+        Some(user.id),
+        super::audit::action::TOKEN_CREATED,
+        Some(format!("token:{}", view.id)),
+        Some(serde_json::json!({"scopes": scopes})),
+        ip,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((token, view))
+}
+
 /// The tokens of a user.
 pub async fn list_api_tokens(ctx: &Context, user_id: i64) -> Result<Vec<TokenView>> {
     let rows = api_token::Entity::find()
@@ -237,17 +263,49 @@ pub async fn list_api_tokens(ctx: &Context, user_id: i64) -> Result<Vec<TokenVie
     Ok(rows.iter().map(token_view).collect())
 }
 
-/// Revokes one of the user's tokens.
-pub async fn revoke_api_token(ctx: &Context, user_id: i64, id: i64) -> Result<()> {
+/// Revokes one of the actor's tokens (a token that may only read revokes nothing).
+pub async fn revoke_api_token(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    ip: Option<&str>,
+) -> Result<()> {
+    let user = actor.writer()?;
+    let tx = db::begin_write(&ctx.db).await?;
     let row = api_token::Entity::find_by_id(id)
-        .one(&ctx.db)
+        .one(&tx)
         .await?
-        .filter(|t| t.user_id == user_id)
+        .filter(|t| t.user_id == user.id)
         .ok_or(Error::NotFound("token"))?;
     let mut model: api_token::ActiveModel = row.into();
     model.revoked_at = Set(Some(db::now()));
-    model.update(&ctx.db).await?;
+    model.update(&tx).await?;
+    super::audit::record(
+        &tx,
+        &ctx.config.secret,
+        Some(user.id),
+        super::audit::action::TOKEN_REVOKED,
+        Some(format!("token:{id}")),
+        None,
+        ip,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// Revokes every live API token of a user; returns how many.
+pub async fn revoke_api_tokens_of<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<u64> {
+    let result = api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(db::now()),
+        )
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 /// The actor behind a bearer token; an unknown or revoked token is unauthenticated.

@@ -82,6 +82,39 @@ impl Actor {
         self.may(Scope::Write)
     }
 
+    /// Whether the actor may change anything: anonymous is unauthenticated (401), a read-only
+    /// token forbidden (403). Every domain operation that writes starts here or with a check
+    /// that implies it (`manages_*`, [`Actor::writer`]).
+    pub fn check_write(&self) -> Result<(), super::Error> {
+        match self {
+            Actor::Anonymous => Err(super::Error::Unauthenticated),
+            _ if !self.may_write() => Err(super::Error::forbidden("this token may only read")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The user, when one is signed in with the right to change things: for operations on
+    /// one's own account. Anonymous is unauthenticated (401); a read-only token is forbidden.
+    pub fn writer(&self) -> Result<&UserActor, super::Error> {
+        let user = self.user().ok_or(super::Error::Unauthenticated)?;
+        if !self.may_write() {
+            return Err(super::Error::forbidden("this token may only read"));
+        }
+        Ok(user)
+    }
+
+    /// The user of a browser session (not an API token), with the right to change things: for
+    /// what only the person at the keyboard may do, such as creating tokens.
+    pub fn session_user(&self) -> Result<&UserActor, super::Error> {
+        let user = self.writer()?;
+        if user.scopes.is_some() {
+            return Err(super::Error::forbidden(
+                "tokens are created from a signed-in session, not with another token",
+            ));
+        }
+        Ok(user)
+    }
+
     /// Member of `company` (or admin).
     pub fn manages_company(&self, company: i64) -> bool {
         self.may_write()
@@ -151,5 +184,25 @@ mod tests {
         assert!(token.belongs_to_company(7));
         assert!(!token.manages_company(7));
         assert!(!token.manages_department(3));
+        assert!(matches!(
+            token.writer(),
+            Err(crate::domain::Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            Actor::Anonymous.writer(),
+            Err(crate::domain::Error::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn only_sessions_act_as_the_person_at_the_keyboard() {
+        let session = user(vec![], vec![], None);
+        assert!(session.session_user().is_ok());
+        let token = user(vec![], vec![], Some(vec![Scope::Read, Scope::Write]));
+        assert!(token.writer().is_ok());
+        assert!(matches!(
+            token.session_user(),
+            Err(crate::domain::Error::Forbidden(_))
+        ));
     }
 }

@@ -118,12 +118,7 @@ pub async fn set(
     frequency: Frequency,
     consent_text_version: Option<&str>,
 ) -> Result<Vec<SubscriptionView>> {
-    let Some(user_id) = actor.user_id() else {
-        return Err(Error::Unauthenticated);
-    };
-    if !actor.may_write() {
-        return Err(Error::forbidden("this token may only read"));
-    }
+    let user_id = actor.writer()?.id;
     let tx = db::begin_write(&ctx.db).await?;
     let row = user::Entity::find_by_id(user_id)
         .one(&tx)
@@ -218,20 +213,44 @@ pub struct UnsubscribeTarget {
     pub address: String,
 }
 
-/// Reads an unsubscribe link.
-pub fn unsubscribe_target(
+/// Reads an unsubscribe link: the topic and recipient of the email it came in, or why the link
+/// is refused (an email erased with its recipient makes its link invalid). Links sent before
+/// they named emails carried `topic|address`; they stay honoured until they expire, since an
+/// unsubscribe must keep working, but are no longer issued.
+pub async fn unsubscribe_target(
     ctx: &Context,
     token: &str,
-) -> std::result::Result<UnsubscribeTarget, crate::links::LinkError> {
-    let subject = ctx.signer().verify(token, "unsubscribe")?;
-    let (topic, address) = subject
-        .split_once('|')
-        .ok_or(crate::links::LinkError::Invalid)?;
-    let topic = Topic::parse(topic).ok_or(crate::links::LinkError::Invalid)?;
-    Ok(UnsubscribeTarget {
-        topic,
-        address: address.to_owned(),
-    })
+) -> Result<std::result::Result<UnsubscribeTarget, crate::links::LinkError>> {
+    use crate::links::LinkError;
+    let subject = match ctx.signer().verify(token, email::UNSUBSCRIBE_LINK) {
+        Ok(subject) => subject,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if let Some((topic, address)) = subject.split_once('|') {
+        return Ok(Topic::parse(topic)
+            .map(|topic| UnsubscribeTarget {
+                topic,
+                address: address.to_owned(),
+            })
+            .ok_or(LinkError::Invalid));
+    }
+    let Some(id) = subject
+        .strip_prefix("email:")
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return Ok(Err(LinkError::Invalid));
+    };
+    let row = crate::db::entities::email::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?;
+    let target = row.and_then(|row| {
+        let topic = row.topic.as_deref().and_then(Topic::parse)?;
+        Some(UnsubscribeTarget {
+            topic,
+            address: row.recipient,
+        })
+    });
+    Ok(target.ok_or(LinkError::Invalid))
 }
 
 /// Unsubscribes the address of a link from its topic; repeating it changes nothing.

@@ -1,11 +1,18 @@
 //! The audit log of security-relevant actions. Rows are only ever inserted: triggers in the
 //! database refuse updates and deletes, so application users cannot alter the record. Entries
-//! name users by id, never by address, so erasing a person leaves no personal data here.
+//! name users by id, never by address, and hold client addresses and unknown email addresses
+//! only as keyed pseudonyms (HMAC-SHA256 under the server secret): the same address gives the
+//! same value, so an investigation can still link entries, but without the secret no value
+//! leads back to a person — not even by trying every IPv4 address or a list of emails — and
+//! erasing a person leaves nothing here that names them.
 
+use hmac::{Hmac, Mac};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::Value;
+use sha2::Sha256;
 
 use super::Result;
+use crate::config::Secret;
 use crate::db::entities::audit;
 use crate::db::{self};
 
@@ -37,9 +44,10 @@ pub mod action {
     pub const MODERATED: &str = "moderated";
 }
 
-/// Appends an entry.
+/// Appends an entry; `ip` is the client's address, stored as its pseudonym under `key`.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,
+    key: &Secret,
     actor: Option<i64>,
     action: &str,
     subject: Option<String>,
@@ -52,7 +60,7 @@ pub async fn record<C: ConnectionTrait>(
         action: Set(action.to_owned()),
         subject: Set(subject),
         detail: Set(detail.map(|d| d.to_string())),
-        ip: Set(ip.map(str::to_owned)),
+        ip: Set(ip.map(|ip| keyed_pseudonym(key, "ip", ip))),
         ..Default::default()
     }
     .insert(conn)
@@ -61,8 +69,42 @@ pub async fn record<C: ConnectionTrait>(
 }
 
 /// A stable pseudonym of an email address, for entries about addresses that may not belong to
-/// an account (failed logins): the same address gives the same value, the value gives nothing.
-pub fn pseudonym(address: &str) -> String {
-    let hash = super::accounts::token_hash(&address.trim().to_lowercase());
-    format!("email:{}", &hash[..16])
+/// an account (failed logins).
+pub fn pseudonym(key: &Secret, address: &str) -> String {
+    keyed_pseudonym(key, "email", &address.trim().to_lowercase())
+}
+
+/// `kind:` and the first 64 bits of HMAC-SHA256(key, kind | value), hex.
+fn keyed_pseudonym(key: &Secret, kind: &str, value: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.expose()) else {
+        unreachable!("HMAC takes keys of any length")
+    };
+    mac.update(kind.as_bytes());
+    mac.update(b"|");
+    mac.update(value.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{kind}:{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudonyms_are_stable_keyed_and_reveal_nothing() {
+        let key = Secret::from_bytes(b"0123456789abcdef0123456789abcdef".to_vec());
+        let other = Secret::from_bytes(b"another key of thirty-two bytes!".to_vec());
+        let a = pseudonym(&key, "Lucia@Movilia.example ");
+        assert_eq!(a, pseudonym(&key, "lucia@movilia.example"));
+        assert_ne!(a, pseudonym(&other, "lucia@movilia.example"));
+        assert!(!a.contains("lucia") && a.starts_with("email:") && a.len() == 6 + 16);
+        // An unkeyed hash of the address is not what is stored.
+        let plain = crate::domain::accounts::token_hash("lucia@movilia.example");
+        assert!(!plain.starts_with(a.trim_start_matches("email:")));
+        assert_ne!(
+            keyed_pseudonym(&key, "ip", "10.0.0.1"),
+            keyed_pseudonym(&key, "ip", "10.0.0.2")
+        );
+    }
 }

@@ -420,9 +420,7 @@ async fn department_for<C: ConnectionTrait>(
 
 /// Drafts a new challenge; officers only.
 pub async fn create(ctx: &Context, actor: &Actor, spec: ChallengeSpec) -> Result<ChallengeView> {
-    if matches!(actor, Actor::Anonymous) {
-        return Err(Error::Unauthenticated);
-    }
+    actor.check_write()?;
     let tx = db::begin_write(&ctx.db).await?;
     let department_id = department_for(&tx, actor, &spec).await?;
     if let Some(id) = &spec.external_id

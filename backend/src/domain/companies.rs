@@ -386,12 +386,7 @@ pub async fn list(
 
 /// Creates a company; a user who creates one becomes its member.
 pub async fn create(ctx: &Context, actor: &Actor, profile: CompanyProfile) -> Result<CompanyView> {
-    if matches!(actor, Actor::Anonymous) {
-        return Err(Error::Unauthenticated);
-    }
-    if !actor.may_write() {
-        return Err(Error::forbidden("this token may only read"));
-    }
+    actor.check_write()?;
     let tx = db::begin_write(&ctx.db).await?;
     if let Some(id) = &profile.external_id
         && company::Entity::find()
@@ -537,6 +532,7 @@ pub async fn moderate(
     db::record_change(&tx, EntityKey::company(id)).await?;
     super::audit::record(
         &tx,
+        &ctx.config.secret,
         actor.user_id(),
         super::audit::action::MODERATED,
         Some(format!("company:{id}")),

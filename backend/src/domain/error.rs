@@ -19,6 +19,9 @@ pub enum Error {
     /// Sign-in needed (401).
     #[error("authentication required")]
     Unauthenticated,
+    /// The request is larger than the server accepts (413 for bodies, 414 for addresses).
+    #[error("{0}")]
+    TooLarge(String),
     /// Too many attempts (429).
     #[error("too many requests; try again in {retry_after_seconds} s")]
     RateLimited {

@@ -9,6 +9,7 @@ use factoria_frontend::emails::{
 };
 use factoria_search::EntityKey;
 use factoria_search::matching::MatchOptions;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -249,6 +250,7 @@ pub async fn introduce(
     email::enqueue(&tx, ctx.mailer.domain(), outgoing).await?;
     audit::record(
         &tx,
+        &ctx.config.secret,
         Some(officer_id),
         action::INTRODUCTION_SENT,
         Some(format!("introduction:{}", row.id)),
@@ -383,13 +385,28 @@ pub async fn respond(
         Response::Decline => "declined",
     };
     let id = row.id;
-    let mut model: introduction::ActiveModel = row.into();
-    model.stage = Set(stage.into());
-    model.updated_at = Set(now);
+    // One conditional update: of two answers racing (a double click, two devices), exactly one
+    // moves the introduction on; the other finds it answered.
+    let mut answer = introduction::Entity::update_many()
+        .col_expr(introduction::Column::Stage, Expr::value(stage))
+        .col_expr(introduction::Column::UpdatedAt, Expr::value(now))
+        .filter(introduction::Column::Id.eq(id))
+        .filter(introduction::Column::Stage.eq("introduced"));
     if response == Response::Decline {
-        model.decline_reason = Set(reason.clone());
+        answer = answer.col_expr(
+            introduction::Column::DeclineReason,
+            Expr::value(reason.clone()),
+        );
     }
-    let row = model.update(&tx).await?;
+    if answer.exec(&tx).await?.rows_affected != 1 {
+        return Err(Error::Conflict(
+            "this introduction was already answered".into(),
+        ));
+    }
+    let row = introduction::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("introduction"))?;
     add_event(&tx, id, stage, reason.clone(), None, now).await?;
     let pipeline_url = ctx.url(&format!(
         "/officer/challenges/{}/pipeline",

@@ -1,7 +1,7 @@
 //! Personal data: a person downloads everything Factoría holds about them, and erasure removes
 //! it from the database, the search index and the outbox.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use super::audit::{self, action};
@@ -20,9 +20,7 @@ fn time(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// Everything stored about the actor, as JSON.
 pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Value> {
-    let Some(user_id) = actor.user_id() else {
-        return Err(Error::Unauthenticated);
-    };
+    let user_id = actor.user().ok_or(Error::Unauthenticated)?.id;
     let db = &ctx.db;
     let row = user::Entity::find_by_id(user_id)
         .one(db)
@@ -99,6 +97,7 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
         .collect();
     audit::record(
         db,
+        &ctx.config.secret,
         Some(user_id),
         action::DATA_EXPORTED,
         Some(format!("user:{user_id}")),
@@ -122,12 +121,14 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
 }
 
 /// Erases the actor's personal data: the account and everything tied to it, their name and
-/// address wherever a company lists them as contact (and so the search index), and every email
-/// to them, sent or waiting. What they did for their organisations stays, without their name.
+/// address wherever a company lists them as contact (and so the search index), the free text
+/// they wrote (interest notes, introduction messages and notes), and every email to them or
+/// naming them, sent or waiting. What they did for their organisations stays, without their
+/// name. A company left with no member is unpublished and leaves the search index: nobody could
+/// answer for it any more. Audit entries name them only by id and keyed pseudonyms, and stay.
+/// `docs/PRIVACY.md` lists every table and what erasure does to it.
 pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()> {
-    let Some(user_id) = actor.user_id() else {
-        return Err(Error::Unauthenticated);
-    };
+    let user_id = actor.writer()?.id;
     let tx = db::begin_write(&ctx.db).await?;
     let row = user::Entity::find_by_id(user_id)
         .one(&tx)
@@ -149,14 +150,15 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
         .await?;
         db::record_change(&tx, factoria_search::EntityKey::company(company.id)).await?;
     }
+    unpublish_companies_left_alone(ctx, &tx, user_id).await?;
     // Emails to them, and emails to others that carry their address (an introduction names the
-    // company's contact).
+    // company's contact). The address is matched literally: `%` and `_` in it are not wildcards.
     email::Entity::delete_many()
         .filter(
             sea_orm::Condition::any()
                 .add(email::Column::Recipient.eq(address.clone()))
                 .add(email::Column::RecipientUserId.eq(user_id))
-                .add(email::Column::Data.contains(&address)),
+                .add(contains_literally(email::Column::Data, &address)),
         )
         .exec(&tx)
         .await?;
@@ -165,10 +167,11 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
         .exec(&tx)
         .await?;
     for sql in [
-        "UPDATE interests SET user_id = NULL WHERE user_id = $1",
-        "UPDATE introductions SET introduced_by = NULL WHERE introduced_by = $1",
-        "UPDATE introduction_events SET actor_user_id = NULL WHERE actor_user_id = $1",
+        "UPDATE interests SET user_id = NULL, note = NULL WHERE user_id = $1",
+        "UPDATE introductions SET introduced_by = NULL, message = NULL WHERE introduced_by = $1",
+        "UPDATE introduction_events SET actor_user_id = NULL, note = NULL WHERE actor_user_id = $1",
         "UPDATE challenges SET created_by = NULL WHERE created_by = $1",
+        "UPDATE shortlists SET added_by = NULL WHERE added_by = $1",
     ] {
         tx.execute_raw(statement(backend, sql, vec![user_id.into()]))
             .await?;
@@ -204,6 +207,7 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
     user::Entity::delete_by_id(user_id).exec(&tx).await?;
     audit::record(
         &tx,
+        &ctx.config.secret,
         Some(user_id),
         action::ERASED,
         Some(format!("user:{user_id}")),
@@ -218,6 +222,65 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
     }
     ctx.search.notify_change();
     Ok(())
+}
+
+/// Hides the companies of which `user_id` is the only member, as moderation would, recording
+/// why in the audit log; the search index drops them at the next change it applies.
+async fn unpublish_companies_left_alone<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    user_id: i64,
+) -> Result<()> {
+    let theirs: Vec<i64> = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.company_id)
+        .collect();
+    for company_id in theirs {
+        let others = membership::Entity::find()
+            .filter(membership::Column::CompanyId.eq(company_id))
+            .filter(membership::Column::UserId.ne(user_id))
+            .count(conn)
+            .await?;
+        if others > 0 {
+            continue;
+        }
+        conn.execute_raw(statement(
+            conn.get_database_backend(),
+            "UPDATE companies SET moderation = 'hidden', updated_at = $1 WHERE id = $2",
+            vec![db::now().into(), company_id.into()],
+        ))
+        .await?;
+        db::record_change(conn, factoria_search::EntityKey::company(company_id)).await?;
+        audit::record(
+            conn,
+            &ctx.config.secret,
+            Some(user_id),
+            action::MODERATED,
+            Some(format!("company:{company_id}")),
+            Some(json!({"visible": false, "reason": "its only member erased their account"})),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// `column LIKE '%text%'` with `%`, `_` and the escape character in `text` taken literally.
+fn contains_literally<T: sea_orm::ColumnTrait>(
+    column: T,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    column.like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 /// The demo's file outbox keeps sent emails as files: remove those addressed to `address`.

@@ -190,33 +190,48 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(Some(row.id))
 }
 
-/// The unsubscribe link of `address` for `topic`.
-pub fn unsubscribe_url(ctx: &Context, address: &str, topic: Topic) -> String {
+/// Purpose of unsubscribe links.
+pub const UNSUBSCRIBE_LINK: &str = "unsubscribe";
+
+/// The one-click unsubscribe link of the email `email_id` (from its topic). The link names the
+/// email, not the address: a forwarded message or a logged URL reveals nobody.
+pub fn unsubscribe_url(ctx: &Context, email_id: i64) -> String {
     let expires = Utc::now() + chrono::Duration::days(365);
-    let token = ctx.signer().sign(
-        "unsubscribe",
-        &format!("{}|{address}", topic.as_str()),
-        expires,
-    );
+    let token = ctx
+        .signer()
+        .sign(UNSUBSCRIBE_LINK, &format!("email:{email_id}"), expires);
     ctx.url(&format!("/email/unsubscribe?token={token}"))
 }
 
+/// Records the outcome of an attempt; `data`, when given, replaces what is stored.
 async fn mark(
     ctx: &Context,
     id: i64,
     status: &str,
     error: Option<String>,
     sent_at: Option<DateTime<Utc>>,
+    data: Option<String>,
 ) -> Result<()> {
     let backend = ctx.db.get_database_backend();
     ctx.db
         .execute_raw(db::statement(
             backend,
-            "UPDATE emails SET status = $1, last_error = $2, sent_at = COALESCE($3, sent_at), attempts = attempts + 1 WHERE id = $4",
-            vec![status.into(), error.into(), sent_at.into(), id.into()],
+            "UPDATE emails SET status = $1, last_error = $2, sent_at = COALESCE($3, sent_at), attempts = attempts + 1, data = COALESCE($5, data) WHERE id = $4",
+            vec![status.into(), error.into(), sent_at.into(), id.into(), data.into()],
         ))
         .await?;
     Ok(())
+}
+
+/// What is kept of an email once it has left for good (sent or refused): everything but its
+/// single-use links.
+fn spent(stored: &Stored) -> Option<String> {
+    serde_json::to_string(&Stored {
+        content: stored.content.without_live_links(),
+        to_name: stored.to_name.clone(),
+        reply_to: stored.reply_to.clone(),
+    })
+    .ok()
 }
 
 /// Runs a `send_email` job.
@@ -239,13 +254,13 @@ async fn send(ctx: &Context, id: i64) -> std::result::Result<(), JobError> {
         return Ok(());
     }
     let topic = row.topic.as_deref().and_then(Topic::parse);
-    if is_suppressed(&ctx.db, &row.recipient, topic).await? {
-        mark(ctx, id, "suppressed", None, None).await?;
-        return Ok(());
-    }
     let stored: Stored = serde_json::from_str(&row.data)
         .map_err(|e| JobError::Permanent(format!("stored email {id} is unreadable: {e}")))?;
-    let unsubscribe = topic.map(|t| unsubscribe_url(ctx, &row.recipient, t));
+    if is_suppressed(&ctx.db, &row.recipient, topic).await? {
+        mark(ctx, id, "suppressed", None, None, spent(&stored)).await?;
+        return Ok(());
+    }
+    let unsubscribe = topic.map(|_| unsubscribe_url(ctx, row.id));
     let footer = Footer {
         unsubscribe_url: unsubscribe.clone(),
     };
@@ -264,16 +279,24 @@ async fn send(ctx: &Context, id: i64) -> std::result::Result<(), JobError> {
         .map_err(|e| JobError::Permanent(format!("cannot build email {id}: {e}")))?;
     match ctx.mailer.send(message).await {
         Delivery::Sent => {
-            mark(ctx, id, "sent", None, Some(db::now())).await?;
+            mark(ctx, id, "sent", None, Some(db::now()), spent(&stored)).await?;
             tracing::info!(email = id, template = %row.template, to = %mask(&row.recipient), "email sent");
             Ok(())
         }
         Delivery::Retry(reason) => {
-            mark(ctx, id, "queued", Some(reason.clone()), None).await?;
+            mark(ctx, id, "queued", Some(reason.clone()), None, None).await?;
             Err(JobError::Retry(reason))
         }
         Delivery::Rejected(reason) => {
-            mark(ctx, id, "failed", Some(reason.clone()), None).await?;
+            mark(
+                ctx,
+                id,
+                "failed",
+                Some(reason.clone()),
+                None,
+                spent(&stored),
+            )
+            .await?;
             suppress(&ctx.db, &row.recipient, ALL_TOPICS, "bounced").await?;
             tracing::warn!(email = id, to = %mask(&row.recipient), reason = %reason, "email rejected for good; address suppressed");
             Err(JobError::Permanent(reason))

@@ -28,9 +28,15 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The session cookie of the request, whichever of the two names it uses.
-pub fn session_cookie(parts: &Parts) -> Option<&str> {
-    cookie(parts, SESSION_COOKIE).or_else(|| cookie(parts, DEV_SESSION_COOKIE))
+/// The session cookie of the request, under the one name this site issues: a site that sets
+/// `__Host-` cookies never reads the unprefixed one, which a sibling host or a plain-HTTP
+/// response could have planted.
+pub fn session_cookie<'a>(parts: &'a Parts, public_url: &url::Url) -> Option<&'a str> {
+    if secure_site(public_url) {
+        cookie(parts, SESSION_COOKIE)
+    } else {
+        cookie(parts, DEV_SESSION_COOKIE)
+    }
 }
 
 /// The live session of the request, with its CSRF token, when there is one.
@@ -47,7 +53,7 @@ impl FromRequestParts<AppState> for Session {
         if let Some(session) = parts.extensions.get::<Session>() {
             return Ok(session.clone());
         }
-        let session = match session_cookie(parts) {
+        let session = match session_cookie(parts, &state.ctx.config.public_url) {
             Some(token) => accounts::resolve_session(&state.ctx, token).await?,
             None => None,
         };

@@ -12,7 +12,8 @@ use crate::types::validation::{FieldError, FieldErrors};
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable code: validation_failed, not_found, conflict, forbidden,
-    /// unauthenticated, rate_limited, unavailable, internal.
+    /// unauthenticated, too_large, rate_limited, unavailable, internal (and, for requests the
+    /// API cannot read at all: method_not_allowed, unsupported_media_type, bad_request).
     pub error: &'static str,
     /// What happened, for a person.
     pub message: String,
@@ -45,6 +46,7 @@ pub fn status_of(error: &Error) -> (StatusCode, &'static str) {
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
         Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -125,3 +127,77 @@ impl IntoResponse for ApiError {
 
 /// Result of API handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Longest path and query the API reads; longer ones are answered 414 in JSON. (Beyond 64 KiB
+/// the HTTP parser itself answers 414, with no body, before any of this code runs.)
+pub const URI_LIMIT: usize = 8 * 1024;
+
+/// Keeps every answer of the API in its JSON format: an address that is too long is refused
+/// here, and an error answered by a layer or extractor outside the handlers (a body over the
+/// size limit, a method the route does not have) is rewritten as the API's error body.
+pub async fn api_errors_as_json(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let length = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if length > URI_LIMIT {
+        let mut response = ApiError(Error::TooLarge(format!(
+            "the address is {length} bytes long; the API reads at most {URI_LIMIT}"
+        )))
+        .into_response();
+        *response.status_mut() = StatusCode::URI_TOO_LONG;
+        return response;
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too_large",
+            "The request body is larger than the API accepts (1 MiB).".to_owned(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "This address does not answer that method.".to_owned(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Send JSON with Content-Type: application/json.".to_owned(),
+        ),
+        other => (
+            "bad_request",
+            other
+                .canonical_reason()
+                .unwrap_or("The request cannot be answered")
+                .to_owned(),
+        ),
+    };
+    let mut rewritten = (
+        status,
+        axum::Json(ErrorBody {
+            error: code,
+            message,
+            fields: Vec::new(),
+        }),
+    )
+        .into_response();
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
+}

@@ -32,10 +32,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .into());
         }
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
-            ApiError::from(FieldErrors::one(
-                "(body)",
-                format!("could not be read: {}", e.body_text()),
-            ))
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError(Error::TooLarge(
+                    "the request body is larger than the API accepts (1 MiB)".into(),
+                ))
+            } else {
+                ApiError::from(FieldErrors::one(
+                    "(body)",
+                    format!("could not be read: {}", e.body_text()),
+                ))
+            }
         })?;
         let value = serde_json::from_slice(&bytes)
             .map_err(|e| FieldErrors::one("(body)", format!("is not valid JSON: {e}")))?;

@@ -8,6 +8,7 @@ pub mod extract;
 mod openapi;
 pub mod pages;
 pub mod ratelimit;
+pub mod redirect;
 mod security;
 
 use std::time::Duration;
@@ -37,8 +38,8 @@ const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(ctx: Context) -> Router {
     let secure = ctx.config.public_url.scheme() == "https";
     let state = AppState {
+        limits: ratelimit::RateLimits::new(ctx.config.search_rate_per_minute),
         ctx,
-        limits: ratelimit::RateLimits::new(),
     };
     Router::new()
         .nest("/api/v1", api::routes())
@@ -48,6 +49,7 @@ pub fn router(ctx: Context) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(error::api_errors_as_json))
         .layer(axum::middleware::from_fn(move |request, next| security::headers(secure, request, next)))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");

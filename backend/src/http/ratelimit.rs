@@ -1,23 +1,32 @@
-//! Rate limits on the actions an attacker repeats: sign-in, sign-up, password resets, links,
-//! introductions and unsubscribes. Each is keyed by client address, and the account-targeted
-//! ones also by account, so a brute force from one address is stopped without locking the
-//! account's owner out from another. Limits are per process (a GCRA from `governor`).
+//! Rate limits on what an attacker repeats or what costs the server most: sign-in, sign-up,
+//! emailed links, introductions and other actions that send email, unsubscribes, and every
+//! request that embeds text (search, the supply preview, suggestions).
+//!
+//! Anonymous requests are keyed by client address; signed-in ones by user, so an office behind
+//! one address is not one bucket. Account-targeted actions (sign-in, links) are keyed by
+//! address *and* by account, so a brute force from one address is stopped without locking the
+//! account's owner out from another. Limits are per process (a GCRA from `governor`); keys
+//! whose bucket is full again are forgotten every few thousand checks, so keys an attacker
+//! invents (addresses, forwarded-for values) do not pile up.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::domain::Error;
+use crate::domain::{Actor, Error};
 
-/// The client's address: the TCP peer, or the last `X-Forwarded-For` hop behind a trusted proxy.
+/// The client's address: the TCP peer, or, behind `trusted_proxies` reverse proxies, the
+/// rightmost `X-Forwarded-For` hop that none of them added.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -25,6 +34,32 @@ impl ClientIp {
     /// As text, for logs and the audit.
     pub fn text(&self) -> Option<String> {
         self.0.map(|ip| ip.to_string())
+    }
+
+    /// The client behind `trusted_proxies` proxies, from the peer address and the
+    /// `X-Forwarded-For` values (each proxy appends the address it received from). With fewer
+    /// hops than proxies the leftmost is the best there is; an unparsable hop is no address.
+    pub fn resolve(
+        peer: Option<IpAddr>,
+        forwarded_for: &[&str],
+        trusted_proxies: usize,
+    ) -> ClientIp {
+        if trusted_proxies == 0 {
+            return ClientIp(peer);
+        }
+        let hops: Vec<&str> = forwarded_for
+            .iter()
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .filter(|hop| !hop.is_empty())
+            .collect();
+        let Some(index) = hops.len().checked_sub(trusted_proxies).or(
+            // Fewer hops than proxies: the request came through fewer of them than configured.
+            (!hops.is_empty()).then_some(0),
+        ) else {
+            return ClientIp(peer);
+        };
+        ClientIp(hops[index].parse().ok())
     }
 }
 
@@ -35,23 +70,21 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if state.ctx.config.trust_proxy
-            && let Some(forwarded) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-            && let Some(ip) = forwarded
-                .rsplit(',')
-                .next()
-                .and_then(|s| s.trim().parse().ok())
-        {
-            return Ok(ClientIp(Some(ip)));
-        }
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        Ok(ClientIp(peer))
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Ok(ClientIp::resolve(
+            peer,
+            &forwarded,
+            state.ctx.config.trusted_proxies,
+        ))
     }
 }
 
@@ -63,87 +96,292 @@ fn quota(burst: u32, period: Duration) -> Quota {
         .allow_burst(burst)
 }
 
-/// Every limiter of the application.
-pub struct RateLimits {
-    login_by_ip: DefaultKeyedRateLimiter<String>,
-    login_by_account: DefaultKeyedRateLimiter<String>,
-    signup_by_ip: DefaultKeyedRateLimiter<String>,
-    reset_by_ip: DefaultKeyedRateLimiter<String>,
-    reset_by_account: DefaultKeyedRateLimiter<String>,
-    introductions_by_user: DefaultKeyedRateLimiter<String>,
-    unsubscribe_by_ip: DefaultKeyedRateLimiter<String>,
-}
-
 /// What is being limited.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Password sign-in.
     Login,
     /// Account creation.
     SignUp,
-    /// Password reset or sign-in link request.
-    Reset,
+    /// A password-reset or sign-in link sent by email.
+    EmailLink,
     /// An officer sends an introduction.
     Introduction,
+    /// Any other action that sends someone an email (interest, invitations, questions).
+    Notify,
     /// An unsubscribe click.
     Unsubscribe,
+    /// A search, or any request that embeds text.
+    Search,
 }
 
-impl Default for RateLimits {
-    fn default() -> Self {
-        let keyed = |q: Quota| DefaultKeyedRateLimiter::keyed(q);
-        Self {
-            // Ten attempts at once, then one every six seconds: room for an office behind one address.
-            login_by_ip: keyed(quota(10, Duration::from_secs(6))),
-            login_by_account: keyed(quota(20, Duration::from_secs(60))),
-            signup_by_ip: keyed(quota(5, Duration::from_secs(60))),
-            reset_by_ip: keyed(quota(5, Duration::from_secs(60))),
-            reset_by_account: keyed(quota(3, Duration::from_secs(300))),
-            introductions_by_user: keyed(quota(30, Duration::from_secs(60))),
-            unsubscribe_by_ip: keyed(quota(30, Duration::from_secs(2))),
-        }
-    }
+type Keyed<C> = RateLimiter<
+    String,
+    DefaultKeyedStateStore<String>,
+    C,
+    governor::middleware::NoOpMiddleware<<C as Clock>::Instant>,
+>;
+
+/// One action's limiters.
+struct Limit<C: Clock> {
+    by_client: Keyed<C>,
+    by_account: Option<Keyed<C>>,
 }
+
+/// Every limiter of the application; the clock is the system's except in tests.
+pub struct RateLimits<C: Clock = DefaultClock> {
+    login: Limit<C>,
+    sign_up: Limit<C>,
+    email_link: Limit<C>,
+    introduction: Limit<C>,
+    notify: Limit<C>,
+    unsubscribe: Limit<C>,
+    search: Option<Limit<C>>,
+    clock: C,
+    checks: AtomicU64,
+}
+
+/// Checks between two evictions of forgotten keys.
+const EVICT_EVERY: u64 = 4096;
 
 impl RateLimits {
-    /// Shared limiters.
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::default())
+    /// The limits, with `search_per_minute` searches per client and minute (0: unlimited).
+    pub fn new(search_per_minute: u32) -> Arc<Self> {
+        Arc::new(Self::with_clock(search_per_minute, DefaultClock::default()))
+    }
+}
+
+impl<C: Clock + Clone> RateLimits<C> {
+    /// The limits on `clock`.
+    pub fn with_clock(search_per_minute: u32, clock: C) -> Self {
+        let limit = |by_client: Quota, by_account: Option<Quota>| Limit {
+            by_client: RateLimiter::new(
+                by_client,
+                DefaultKeyedStateStore::default(),
+                clock.clone(),
+            ),
+            by_account: by_account
+                .map(|q| RateLimiter::new(q, DefaultKeyedStateStore::default(), clock.clone())),
+        };
+        let search = (search_per_minute > 0).then(|| {
+            let period = Duration::from_secs(60) / search_per_minute;
+            // Half a minute's worth at once: typing a query sends one request per pause.
+            limit(quota(search_per_minute.div_ceil(2).max(1), period), None)
+        });
+        Self {
+            // Ten attempts at once, then one every six seconds: room for an office behind one address.
+            login: limit(
+                quota(10, Duration::from_secs(6)),
+                Some(quota(20, Duration::from_secs(60))),
+            ),
+            sign_up: limit(quota(5, Duration::from_secs(60)), None),
+            email_link: limit(
+                quota(5, Duration::from_secs(60)),
+                Some(quota(3, Duration::from_secs(300))),
+            ),
+            introduction: limit(quota(30, Duration::from_secs(60)), None),
+            notify: limit(quota(20, Duration::from_secs(30)), None),
+            unsubscribe: limit(quota(30, Duration::from_secs(2)), None),
+            search,
+            clock,
+            checks: AtomicU64::new(0),
+        }
     }
 
-    /// Counts one `action` by `ip` (and `account`, when it targets one); a 429 when over quota.
-    /// The address is checked first, so requests it refuses do not use up the account's quota.
+    fn of(&self, action: Action) -> Option<&Limit<C>> {
+        match action {
+            Action::Login => Some(&self.login),
+            Action::SignUp => Some(&self.sign_up),
+            Action::EmailLink => Some(&self.email_link),
+            Action::Introduction => Some(&self.introduction),
+            Action::Notify => Some(&self.notify),
+            Action::Unsubscribe => Some(&self.unsubscribe),
+            Action::Search => self.search.as_ref(),
+        }
+    }
+
+    /// Counts one `action` by a client; `account` names the account it targets (sign-in and
+    /// emailed links). A 429 when over quota. The client is checked first, so requests it
+    /// refuses do not use up the account's quota.
     pub fn check(
         &self,
         action: Action,
         ip: &ClientIp,
         account: Option<&str>,
     ) -> Result<(), ApiError> {
-        let ip_key = ip.text().unwrap_or_else(|| "unknown".into());
-        let (by_ip, by_account) = match action {
-            Action::Login => (&self.login_by_ip, Some(&self.login_by_account)),
-            Action::SignUp => (&self.signup_by_ip, None),
-            Action::Reset => (&self.reset_by_ip, Some(&self.reset_by_account)),
-            Action::Introduction => (&self.introductions_by_user, None),
-            Action::Unsubscribe => (&self.unsubscribe_by_ip, None),
+        self.check_key(action, &client_key(ip, None), account)
+    }
+
+    /// Counts one `action` by `actor`: by user when signed in, else by address.
+    pub fn check_actor(
+        &self,
+        action: Action,
+        actor: &Actor,
+        ip: &ClientIp,
+    ) -> Result<(), ApiError> {
+        self.check_key(action, &client_key(ip, actor.user_id()), None)
+    }
+
+    fn check_key(
+        &self,
+        action: Action,
+        client: &str,
+        account: Option<&str>,
+    ) -> Result<(), ApiError> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
+            self.evict();
+        }
+        let Some(limit) = self.of(action) else {
+            return Ok(());
         };
-        let clock = DefaultClock::default();
-        let refuse = |not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>| {
-            let wait = not_until.wait_time_from(clock.now()).as_secs().max(1);
+        let refuse = |not_until: governor::NotUntil<C::Instant>| {
+            let wait = not_until.wait_time_from(self.clock.now()).as_secs().max(1);
             ApiError(Error::RateLimited {
                 retry_after_seconds: wait,
             })
         };
-        let key = match (action, account) {
-            (Action::Introduction, Some(user)) => user.to_owned(),
-            _ => ip_key,
-        };
-        by_ip.check_key(&key).map_err(refuse)?;
-        if let (Some(limiter), Some(account)) = (by_account, account) {
+        limit
+            .by_client
+            .check_key(&client.to_owned())
+            .map_err(refuse)?;
+        if let (Some(limiter), Some(account)) = (&limit.by_account, account) {
             limiter
                 .check_key(&account.trim().to_lowercase())
                 .map_err(refuse)?;
         }
         Ok(())
+    }
+
+    fn limiters(&self) -> impl Iterator<Item = &Keyed<C>> {
+        [
+            Some(&self.login),
+            Some(&self.sign_up),
+            Some(&self.email_link),
+            Some(&self.introduction),
+            Some(&self.notify),
+            Some(&self.unsubscribe),
+            self.search.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .flat_map(|limit| std::iter::once(&limit.by_client).chain(limit.by_account.as_ref()))
+    }
+
+    /// Forgets every key whose bucket is full again: it would behave as a new key anyway.
+    fn evict(&self) {
+        for limiter in self.limiters() {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// Keys held in every limiter.
+    #[cfg(test)]
+    fn keys_held(&self) -> usize {
+        self.limiters().map(RateLimiter::len).sum()
+    }
+}
+
+fn client_key(ip: &ClientIp, user: Option<i64>) -> String {
+    match user {
+        Some(id) => format!("user:{id}"),
+        None => format!("ip:{}", ip.text().unwrap_or_else(|| "unknown".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        text.parse().ok()
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_peer_is_the_client_whatever_the_header_says() {
+        let client = ClientIp::resolve(ip("203.0.113.9"), &["10.0.0.1"], 0);
+        assert_eq!(client.0, ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn the_rightmost_hop_the_trusted_proxies_did_not_add_is_the_client() {
+        // The client forged the first hop; one proxy appended the real address.
+        let forged = ["6.6.6.6, 198.51.100.7"];
+        assert_eq!(
+            ClientIp::resolve(ip("10.0.0.2"), &forged, 1).0,
+            ip("198.51.100.7")
+        );
+        // Two proxies: the second appended the first's address.
+        let two = ["6.6.6.6, 198.51.100.7, 10.0.0.3"];
+        assert_eq!(
+            ClientIp::resolve(ip("10.0.0.2"), &two, 2).0,
+            ip("198.51.100.7")
+        );
+        // Headers split over several lines read as one list.
+        let split = ["6.6.6.6", "198.51.100.7, 10.0.0.3"];
+        assert_eq!(
+            ClientIp::resolve(ip("10.0.0.2"), &split, 2).0,
+            ip("198.51.100.7")
+        );
+        // No header behind a proxy: the peer.
+        assert_eq!(ClientIp::resolve(ip("10.0.0.2"), &[], 1).0, ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn keys_of_full_buckets_are_forgotten() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limits = RateLimits::with_clock(120, clock.clone());
+        let client = ClientIp(ip("10.0.0.1"));
+        for n in 0..10 {
+            let address = format!("someone{n}@example.org");
+            assert!(limits.check(Action::Login, &client, Some(&address)).is_ok());
+        }
+        // One key for the address, one for each account.
+        assert_eq!(limits.keys_held(), 11);
+        limits.evict();
+        assert_eq!(limits.keys_held(), 11, "buckets still refilling are kept");
+        // The address's ten attempts refill in a minute, each account's one in a minute.
+        clock.advance(Duration::from_secs(121));
+        limits.evict();
+        assert_eq!(limits.keys_held(), 0);
+    }
+
+    #[test]
+    fn eviction_runs_by_itself_as_keys_are_checked() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limits = RateLimits::with_clock(1_000_000, clock.clone());
+        for n in 0..EVICT_EVERY * 2 {
+            let client = ClientIp(
+                format!("10.{}.{}.{}", n >> 16 & 255, n >> 8 & 255, n & 255)
+                    .parse()
+                    .ok(),
+            );
+            assert!(limits.check(Action::Search, &client, None).is_ok());
+            clock.advance(Duration::from_secs(1));
+        }
+        assert!(
+            limits.keys_held() < EVICT_EVERY as usize,
+            "{}",
+            limits.keys_held()
+        );
+    }
+
+    #[test]
+    fn a_client_over_quota_is_refused_with_the_wait() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limits = RateLimits::with_clock(60, clock.clone());
+        let client = ClientIp(ip("10.0.0.1"));
+        for _ in 0..30 {
+            assert!(limits.check(Action::Search, &client, None).is_ok());
+        }
+        let refused = limits.check(Action::Search, &client, None);
+        assert!(matches!(
+            refused,
+            Err(ApiError(Error::RateLimited {
+                retry_after_seconds: 1
+            }))
+        ));
+        clock.advance(Duration::from_secs(1));
+        assert!(limits.check(Action::Search, &client, None).is_ok());
     }
 }

@@ -327,7 +327,27 @@ pub async fn embed_entity(
         })
         .collect();
     if !rows.is_empty() {
-        embedding::Entity::insert_many(rows).exec(&tx).await?;
+        // Two workers may embed the same entity at once (a save's urgent embedding and its
+        // queued job): the second write replaces the first instead of failing on the key.
+        let key_columns = [
+            embedding::Column::EntityKind,
+            embedding::Column::EntityId,
+            embedding::Column::ModelId,
+            embedding::Column::Field,
+            embedding::Column::Position,
+        ];
+        embedding::Entity::insert_many(rows)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns(key_columns)
+                    .update_columns([
+                        embedding::Column::TextHash,
+                        embedding::Column::Vector,
+                        embedding::Column::CreatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&tx)
+            .await?;
     }
     db::record_change(&tx, key).await?;
     tx.commit().await?;

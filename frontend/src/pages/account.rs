@@ -40,6 +40,8 @@ pub struct Login {
 pub struct ConfirmLink {
     /// Frame.
     pub frame: Frame,
+    /// Anonymous-form token: a page elsewhere cannot post this form for the visitor.
+    pub form_token: String,
     /// Where the form posts.
     pub action: String,
     /// The token.
@@ -56,6 +58,8 @@ pub struct ConfirmLink {
 pub struct ChoosePassword {
     /// Frame.
     pub frame: Frame,
+    /// Anonymous-form token.
+    pub form_token: String,
     /// Where the form posts.
     pub action: String,
     /// The token.

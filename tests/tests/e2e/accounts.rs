@@ -471,7 +471,7 @@ async fn me_with_cookie(app: &TestApp, cookie: &str) -> u16 {
 fn trusting_proxy(idle: Duration) -> Options {
     Options {
         configure: Some(Box::new(move |config| {
-            config.trust_proxy = true;
+            config.trusted_proxies = 1;
             config.session_idle_timeout = idle;
         })),
         ..Options::default()
@@ -716,9 +716,17 @@ on_both!(
     the_audit_log_cannot_be_altered,
     |backend: Backend| async move {
         let app = TestApp::spawn(backend).await;
-        factoria::domain::audit::record(&app.ctx.db, None, "export", None, None, None)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        factoria::domain::audit::record(
+            &app.ctx.db,
+            &app.ctx.config.secret,
+            None,
+            "export",
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         use sea_orm::ConnectionTrait;
         assert!(
             app.ctx

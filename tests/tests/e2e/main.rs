@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api;
+mod attacks;
 mod cli;
 mod concurrency;
 mod email;

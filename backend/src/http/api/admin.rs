@@ -11,6 +11,7 @@ use crate::domain::{Actor, Error, auth, companies};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{IdPath, JsonBody};
+use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::Email;
 use crate::types::validation::{ObjectReader, UnknownFields};
 
@@ -61,13 +62,15 @@ pub async fn users(State(state): State<AppState>, actor: Actor) -> ApiResult<Jso
 
 /// Invites an officer into a department (created when new); they get a link to choose a password.
 #[utoipa::path(post, path = "/api/v1/admin/invitations", tag = "admin", request_body = super::bodies::InvitationBody,
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn invite(
     State(state): State<AppState>,
     actor: Actor,
+    ip: ClientIp,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     require_admin(&actor)?;
+    state.limits.check_actor(Action::Notify, &actor, &ip)?;
     let mut r = ObjectReader::new(&body);
     let email = r.required("email", Email::parse);
     let name = r.required_text("name", 120);

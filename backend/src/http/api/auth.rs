@@ -161,7 +161,7 @@ pub async fn request_link(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Notice>)> {
     let email = email_of(&body)?;
-    state.limits.check(Action::Reset, &ip, Some(&email))?;
+    state.limits.check(Action::EmailLink, &ip, Some(&email))?;
     auth::request_login_link(&state.ctx, &email).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -198,7 +198,7 @@ pub async fn request_reset(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Notice>)> {
     let email = email_of(&body)?;
-    state.limits.check(Action::Reset, &ip, Some(&email))?;
+    state.limits.check(Action::EmailLink, &ip, Some(&email))?;
     auth::request_password_reset(&state.ctx, &email).await?;
     Ok((
         StatusCode::ACCEPTED,

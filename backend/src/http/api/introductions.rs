@@ -30,11 +30,9 @@ pub async fn introduce(
     let company = r.required_text("company", 64);
     let message = r.optional_text("message", 2000);
     let company = r.finish(UnknownFields::Reject, company)?;
-    if let Some(user) = actor.user() {
-        state
-            .limits
-            .check(Action::Introduction, &ip, Some(&user.id.to_string()))?;
-    }
+    state
+        .limits
+        .check_actor(Action::Introduction, &actor, &ip)?;
     let view = introductions::introduce(
         &state.ctx,
         &actor,

@@ -12,6 +12,7 @@ use crate::domain::records::ChallengeSpec;
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{JsonBody, ParamReader, Params, text};
+use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::validation::{ObjectReader, UnknownFields};
 
 /// Query of matches and recommendations.
@@ -105,12 +106,14 @@ pub async fn recommendations(
 /// How many companies could address a draft challenge and which requirements nobody covers
 /// (officers). The body is a challenge in the interchange format.
 #[utoipa::path(post, path = "/api/v1/challenges/preview", tag = "matching", request_body = crate::domain::records::ChallengeRecord,
-    responses((status = 200, body = Object, description = "addressable, considered, and per requirement the companies covering it"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Object, description = "addressable, considered, and per requirement the companies covering it"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn preview(
     State(state): State<AppState>,
     actor: Actor,
+    ip: ClientIp,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Preview>> {
+    state.limits.check_actor(Action::Search, &actor, &ip)?;
     let (spec, _) = ChallengeSpec::parse(&body, UnknownFields::Reject)?;
     Ok(Json(matching::preview(&state.ctx, &actor, &spec).await?))
 }

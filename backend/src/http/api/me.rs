@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::db::entities::user;
 use crate::domain::accounts::{self, TokenView};
 use crate::domain::actor::Scope;
-use crate::domain::audit::{self, action};
 use crate::domain::{Actor, Error, privacy};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
@@ -90,13 +89,6 @@ pub async fn create_token(
     ip: ClientIp,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let u = user_of(&actor)?;
-    if u.scopes.is_some() {
-        return Err(Error::forbidden(
-            "tokens are created from a signed-in session, not with another token",
-        )
-        .into());
-    }
     let mut r = ObjectReader::new(&body);
     let name = r.required_text("name", 80);
     let scopes = r.list("scopes", 2, |s| match s {
@@ -108,39 +100,21 @@ pub async fn create_token(
         r.fault("scopes", "name at least one scope: read, write");
     }
     let name = r.finish(UnknownFields::Reject, name)?;
-    let (token, details) = accounts::create_api_token(&state.ctx.db, u.id, &name, &scopes).await?;
-    audit::record(
-        &state.ctx.db,
-        Some(u.id),
-        action::TOKEN_CREATED,
-        Some(format!("token:{}", details.id)),
-        Some(serde_json::json!({"scopes": scopes})),
-        ip.text().as_deref(),
-    )
-    .await?;
+    let (token, details) =
+        accounts::issue_api_token(&state.ctx, &actor, &name, &scopes, ip.text().as_deref()).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, details })))
 }
 
 /// Revokes one of your tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts", params(("id" = i64, Path, description = "Token id")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     actor: Actor,
     ip: ClientIp,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let u = user_of(&actor)?;
-    accounts::revoke_api_token(&state.ctx, u.id, id).await?;
-    audit::record(
-        &state.ctx.db,
-        Some(u.id),
-        action::TOKEN_REVOKED,
-        Some(format!("token:{id}")),
-        None,
-        ip.text().as_deref(),
-    )
-    .await?;
+    accounts::revoke_api_token(&state.ctx, &actor, id, ip.text().as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -13,6 +13,7 @@ use crate::domain::{Actor, Paging};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ParamReader, Params, text};
+use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::{ChallengeStatus, CompanyKind, Cpv, SizeClass};
 
 /// Query of a search. Lists are comma-separated and mean "any of"; certifications mean "all of".
@@ -161,12 +162,14 @@ fn read(p: &SearchParams, kind: Kind) -> ApiResult<SearchQuery> {
 /// Searches challenges: open ones by default, by words and meaning, with filters, facets and
 /// highlighted words.
 #[utoipa::path(get, path = "/api/v1/challenges/search", tag = "search", params(SearchParams),
-    responses((status = 200, body = SearchResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SearchResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn challenges(
     State(state): State<AppState>,
     actor: Actor,
+    ip: ClientIp,
     Params(p): Params<SearchParams>,
 ) -> ApiResult<Json<SearchResponse>> {
+    state.limits.check_actor(Action::Search, &actor, &ip)?;
     let query = read(&p, Kind::Challenge)?;
     Ok(Json(
         search_domain::search(&state.ctx, &actor, Kind::Challenge, query).await?,
@@ -175,12 +178,14 @@ pub async fn challenges(
 
 /// Searches company profiles by words and meaning, with filters and facets.
 #[utoipa::path(get, path = "/api/v1/companies/search", tag = "search", params(SearchParams),
-    responses((status = 200, body = SearchResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SearchResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn companies(
     State(state): State<AppState>,
     actor: Actor,
+    ip: ClientIp,
     Params(p): Params<SearchParams>,
 ) -> ApiResult<Json<SearchResponse>> {
+    state.limits.check_actor(Action::Search, &actor, &ip)?;
     let query = read(&p, Kind::Company)?;
     Ok(Json(
         search_domain::search(&state.ctx, &actor, Kind::Company, query).await?,

@@ -20,7 +20,6 @@ use crate::db::entities::user;
 use crate::domain::accounts::{self, NewSession};
 use crate::domain::actor::Scope;
 use crate::domain::alerts::{self, CONSENT_TEXT_VERSION, Frequency};
-use crate::domain::audit::{self, action};
 use crate::domain::auth::{self, SignUp, purpose};
 use crate::domain::{Actor, Error, privacy};
 use crate::email::Topic;
@@ -48,8 +47,8 @@ fn user_agent(headers: &HeaderMap) -> Option<String> {
 
 /// Where a freshly signed-in user goes: where they were going, else their role's home.
 fn landing(actor: &Actor, next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") {
-        return next.to_owned();
+    if let Some(target) = crate::http::redirect::local_target(next) {
+        return target;
     }
     match actor.user() {
         Some(u) if u.is_admin => "/admin".into(),
@@ -185,7 +184,7 @@ async fn login_submit(
     }
     if let Err(limited) = state.limits.check(
         if form.get("method") == "link" {
-            Action::Reset
+            Action::EmailLink
         } else {
             Action::Login
         },
@@ -278,13 +277,16 @@ fn confirm(
     text: (&str, &str),
     button: (&str, &str),
 ) -> Response {
-    show(ConfirmLink {
+    let (form_token, new) = page.form_token();
+    let template = ConfirmLink {
         frame: page.frame(title.0, title.1),
+        form_token: form_token.clone(),
         action: action.to_owned(),
         token,
         text: page.t(text.0, text.1),
         button: page.t(button.0, button.1),
-    })
+    };
+    with_form_cookie(show(template), &form_token, new)
 }
 
 async fn verify_page(page: Page, Query(q): Query<TokenQuery>) -> Response {
@@ -302,6 +304,9 @@ async fn verify_page(page: Page, Query(q): Query<TokenQuery>) -> Response {
 }
 
 async fn verify_submit(State(state): State<AppState>, page: Page, form: FormData) -> Response {
+    if let Err(response) = page.check_form_token(&form) {
+        return response;
+    }
     match auth::verify_email(&state.ctx, form.get("token")).await {
         Ok(_) => redirect_with_notice(
             "/login",
@@ -336,6 +341,11 @@ async fn link_submit(
     headers: HeaderMap,
     form: FormData,
 ) -> Response {
+    // Without the form token, a page elsewhere could post its own link token here and sign the
+    // visitor into the attacker's account (login CSRF).
+    if let Err(response) = page.check_form_token(&form) {
+        return response;
+    }
     match auth::complete_login_link(
         &state.ctx,
         form.get("token"),
@@ -353,12 +363,12 @@ async fn link_submit(
 
 async fn reset_page(page: Page, Query(q): Query<TokenQuery>) -> Response {
     match q.token {
-        Some(token) => show(ChoosePassword {
-            frame: page.frame("Elegir una contraseña nueva", "Choose a new password"),
-            action: "/password/reset/complete".into(),
+        Some(token) => password_form(
+            &page,
+            ("Elegir una contraseña nueva", "Choose a new password"),
+            "/password/reset/complete",
             token,
-            errors: FormErrors::default(),
-        }),
+        ),
         None => {
             let (token, new) = page.form_token();
             let template = ResetRequest {
@@ -382,7 +392,7 @@ async fn reset_request(
     }
     if let Err(limited) = state
         .limits
-        .check(Action::Reset, &ip, Some(form.get("email")))
+        .check(Action::EmailLink, &ip, Some(form.get("email")))
     {
         return error_page(&page, &limited.0);
     }
@@ -390,6 +400,19 @@ async fn reset_request(
         Ok(()) => redirect_with_notice("/login", &page.t("Si la dirección tiene cuenta, te hemos enviado un enlace para cambiar la contraseña.", "If the address has an account, we have sent it a link to reset the password.")),
         Err(error) => error_page(&page, &error),
     }
+}
+
+/// The form that sets a password from an emailed link.
+fn password_form(page: &Page, title: (&str, &str), action: &str, token: String) -> Response {
+    let (form_token, new) = page.form_token();
+    let template = ChoosePassword {
+        frame: page.frame(title.0, title.1),
+        form_token: form_token.clone(),
+        action: action.into(),
+        token,
+        errors: FormErrors::default(),
+    };
+    with_form_cookie(show(template), &form_token, new)
 }
 
 async fn choose_password(
@@ -400,6 +423,9 @@ async fn choose_password(
     link_purpose: &str,
     action: &str,
 ) -> Response {
+    if let Err(response) = page.check_form_token(form) {
+        return response;
+    }
     match auth::complete_password_link(
         &state.ctx,
         form.get("token"),
@@ -419,6 +445,7 @@ async fn choose_password(
         Err(Error::Invalid(errors)) => render(
             ChoosePassword {
                 frame: page.frame("Elegir una contraseña", "Choose a password"),
+                form_token: form.get("form_token").into(),
                 action: action.into(),
                 token: form.get("token").into(),
                 errors: form_errors(&errors, |_| None),
@@ -448,12 +475,12 @@ async fn reset_complete(
 }
 
 async fn invitation_page(page: Page, Query(q): Query<TokenQuery>) -> Response {
-    show(ChoosePassword {
-        frame: page.frame("Bienvenida a Factoría", "Welcome to Factoría"),
-        action: "/invitation".into(),
-        token: q.token.unwrap_or_default(),
-        errors: FormErrors::default(),
-    })
+    password_form(
+        &page,
+        ("Bienvenida a Factoría", "Welcome to Factoría"),
+        "/invitation",
+        q.token.unwrap_or_default(),
+    )
 }
 
 async fn invitation_submit(
@@ -528,11 +555,7 @@ async fn create_token(
     ip: ClientIp,
     form: FormData,
 ) -> Response {
-    let user = match page.user() {
-        Ok(u) => u.clone(),
-        Err(response) => return response,
-    };
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = page.signed_form(&form) {
         return response;
     }
     let mut scopes = Vec::new();
@@ -555,17 +578,10 @@ async fn create_token(
             )),
         );
     }
-    match accounts::create_api_token(&state.ctx.db, user.id, name, &scopes).await {
-        Ok((token, details)) => {
-            let _ = audit::record(
-                &state.ctx.db,
-                Some(user.id),
-                action::TOKEN_CREATED,
-                Some(format!("token:{}", details.id)),
-                None,
-                ip.text().as_deref(),
-            )
-            .await;
+    match accounts::issue_api_token(&state.ctx, &page.actor, name, &scopes, ip.text().as_deref())
+        .await
+    {
+        Ok((token, _)) => {
             // Shown once, in the answer to this POST: never in an address, never stored in clear.
             account_view(&state, &page, Some(token)).await
         }
@@ -576,17 +592,14 @@ async fn create_token(
 async fn revoke_token(
     State(state): State<AppState>,
     page: Page,
+    ip: ClientIp,
     Path(id): Path<i64>,
     form: FormData,
 ) -> Response {
-    let user = match page.user() {
-        Ok(u) => u.clone(),
-        Err(response) => return response,
-    };
-    if let Err(response) = page.check_csrf(&form) {
+    if let Err(response) = page.signed_form(&form) {
         return response;
     }
-    match accounts::revoke_api_token(&state.ctx, user.id, id).await {
+    match accounts::revoke_api_token(&state.ctx, &page.actor, id, ip.text().as_deref()).await {
         Ok(()) => redirect_with_notice("/account", &page.t("Clave revocada.", "Token revoked.")),
         Err(error) => error_page(&page, &error),
     }

@@ -13,6 +13,7 @@ use super::{FormData, Page, error_page, redirect_with_notice, show};
 use crate::db::entities::{challenge, department, email, job, membership, user};
 use crate::domain::{Error, analytics, auth};
 use crate::http::AppState;
+use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::Email;
 use crate::types::validation::FieldErrors;
 
@@ -200,9 +201,17 @@ async fn users_page(State(state): State<AppState>, page: Page) -> Response {
     })
 }
 
-async fn invite(State(state): State<AppState>, page: Page, form: FormData) -> Response {
+async fn invite(
+    State(state): State<AppState>,
+    page: Page,
+    ip: ClientIp,
+    form: FormData,
+) -> Response {
     if let Err(response) = admin_form(&page, &form) {
         return response;
+    }
+    if let Err(limited) = state.limits.check_actor(Action::Notify, &page.actor, &ip) {
+        return error_page(&page, &limited.0);
     }
     let mut faults = FieldErrors::default();
     let email = Email::parse(form.get("email"))

@@ -160,12 +160,13 @@ async fn unsubscribe_page(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     let token = q.token.unwrap_or_default();
-    match alerts::unsubscribe_target(&state.ctx, &token) {
-        Err(error) => link_problem(&page, error),
-        Ok(target) => show(Unsubscribe {
+    match alerts::unsubscribe_target(&state.ctx, &token).await {
+        Err(error) => error_page(&page, &error),
+        Ok(Err(refused)) => link_problem(&page, refused),
+        Ok(Ok(target)) => show(Unsubscribe {
             frame: page.frame("Darse de baja", "Unsubscribe"),
             topic: topic_words(&page, target.topic),
-            address: target.address,
+            address: crate::email::mask(&target.address),
             token,
         }),
     }
@@ -182,9 +183,10 @@ async fn unsubscribe_submit(
         return error_page(&page, &limited.0);
     }
     let token = q.token.unwrap_or_default();
-    let target = match alerts::unsubscribe_target(&state.ctx, &token) {
-        Ok(target) => target,
-        Err(error) => return link_problem(&page, error),
+    let target = match alerts::unsubscribe_target(&state.ctx, &token).await {
+        Ok(Ok(target)) => target,
+        Ok(Err(refused)) => return link_problem(&page, refused),
+        Err(error) => return error_page(&page, &error),
     };
     match alerts::unsubscribe(&state.ctx, &target).await {
         Ok(()) => show(Message {
@@ -193,12 +195,12 @@ async fn unsubscribe_submit(
                 &format!(
                     "No enviaremos más {} a {}.",
                     topic_words(&page, target.topic),
-                    target.address
+                    crate::email::mask(&target.address)
                 ),
                 &format!(
                     "We will send no more {} to {}.",
                     topic_words(&page, target.topic),
-                    target.address
+                    crate::email::mask(&target.address)
                 ),
             )],
         }),

@@ -412,7 +412,8 @@ async fn switch_language(
     };
     let back = q
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .as_deref()
+        .and_then(crate::http::redirect::local_target)
         .unwrap_or_else(|| "/".into());
     if let Some(user_id) = page.actor.user_id() {
         use sea_orm::ConnectionTrait;

@@ -30,7 +30,7 @@ use crate::domain::matching::{self, MatchQuery};
 use crate::domain::records::ChallengeSpec;
 use crate::domain::{Actor, Error};
 use crate::http::AppState;
-use crate::http::ratelimit::ClientIp;
+use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::ChallengeStatus;
 use crate::types::validation::UnknownFields;
 
@@ -783,6 +783,12 @@ async fn introduce(
 ) -> Response {
     if let Err(response) = officer_form(&page, &form) {
         return response;
+    }
+    if let Err(limited) = state
+        .limits
+        .check_actor(Action::Introduction, &page.actor, &ip)
+    {
+        return error_page(&page, &limited.0);
     }
     let message = Some(form.get("message").to_owned()).filter(|m| !m.is_empty());
     match introductions::introduce(

@@ -16,6 +16,7 @@ use crate::db::entities::interest;
 use crate::domain::search::{SearchQuery, SearchResponse};
 use crate::domain::{challenges, interests};
 use crate::http::AppState;
+use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::InterestKind;
 
 /// A status in words.
@@ -108,8 +109,12 @@ fn facet_label(page: &Page, field: &str, value: &str) -> String {
 async fn search(
     State(state): State<AppState>,
     page: Page,
+    ip: ClientIp,
     Query(raw): Query<Vec<(String, String)>>,
 ) -> Response {
+    if let Err(limited) = state.limits.check_actor(Action::Search, &page.actor, &ip) {
+        return error_page(&page, &limited.0);
+    }
     let form = FormData(raw);
     let query: SearchForm = SearchForm {
         q: Some(form.get("q").to_owned()),
