@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::context::Context;
-use crate::{db, http, jobs, search};
+use crate::{db, http, indexing, jobs};
 
 /// Where this process keeps its search index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,20 +59,20 @@ pub async fn context(
         Some(embedder) => embedder,
         None => {
             let dir = config.assets_dir.clone();
-            tokio::task::spawn_blocking(move || search::start_embedder(&dir))
+            tokio::task::spawn_blocking(move || indexing::start_embedder(&dir))
                 .await
                 .context("embedder start-up task")??
         }
     };
     let search = match index {
         IndexLocation::Disk => {
-            search::open_for(&db, Some(config.index_dir.as_path()), embedder).await
+            indexing::open_for(&db, Some(config.index_dir.as_path()), embedder).await
         }
-        IndexLocation::Memory => search::open_for(&db, None, embedder).await,
-        IndexLocation::Unused => search::SearchService::open(None, embedder).map(Arc::new),
+        IndexLocation::Memory => indexing::open_for(&db, None, embedder).await,
+        IndexLocation::Unused => indexing::SearchService::open(None, embedder).map(Arc::new),
     }
     .context("cannot open the search index")?;
-    let mailer = Arc::new(crate::email::Mailer::new(&config.mail)?);
+    let mailer = Arc::new(crate::mailer::Mailer::new(&config.mail)?);
     Ok(Context {
         db,
         config: Arc::new(config),
@@ -90,9 +90,10 @@ impl App {
     ) -> anyhow::Result<App> {
         let workers = config.workers;
         let ctx = context(config, embedder, index).await?;
-        let mut tasks = vec![search::spawn_follower(ctx.db.clone(), ctx.search.clone())];
+        let mut tasks = vec![indexing::spawn_follower(ctx.db.clone(), ctx.search.clone())];
         for n in 0..workers {
             tasks.push(jobs::spawn_worker(
+                jobs::Queue::new(ctx.db.clone(), &ctx.config),
                 ctx.clone(),
                 format!("worker-{n}"),
                 job_handler(),
@@ -122,22 +123,14 @@ impl App {
 }
 
 /// Runs each kind of job with the module that owns it.
-pub fn job_handler() -> jobs::Handler {
+pub fn job_handler() -> jobs::Handler<Context> {
     Arc::new(|ctx: Context, job: jobs::ClaimedJob| {
         Box::pin(async move {
             use crate::domain::{alerts, introductions};
             use jobs::{JobError, kind};
-            let failed = |e: crate::domain::Error| JobError::Retry(e.to_string());
+            let failed = |e: crate::error::Error| JobError::Retry(e.to_string());
             match job.kind.as_str() {
-                kind::EMBED => {
-                    let payload: jobs::EntityPayload = serde_json::from_str(&job.payload)
-                        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-                    search::embed_entity(&ctx.db, &ctx.search.embedder, payload.key()?, false)
-                        .await
-                        .map_err(failed)?;
-                    ctx.search.notify_change();
-                    Ok(())
-                }
+                kind::EMBED => crate::embedding::run_embed_job(&ctx, &job.payload).await,
                 kind::SEND_EMAIL => crate::email::run_send_job(&ctx, &job.payload).await,
                 kind::EXPIRE_INTRODUCTIONS => introductions::expire_due(&ctx)
                     .await

@@ -3,13 +3,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use factoria_search::matching::{CertificationRule, MatchOptions};
 use factoria_search::{EntityKey, Lang};
-use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::app::{self, App, IndexLocation};
@@ -18,8 +16,9 @@ use crate::context::Context;
 use crate::db::entities::challenge;
 use crate::domain::accounts;
 use crate::domain::actor::Scope;
+use crate::domain::bulk;
+use crate::indexing;
 use crate::types::Email;
-use crate::{interchange, jobs, search};
 
 /// Factoría: challenges of the administration, profiles of companies, matched.
 #[derive(Debug, Parser)]
@@ -79,7 +78,7 @@ enum Command {
     /// Download the embedding model and ONNX Runtime (done automatically on first use).
     FetchModel,
     /// Write officers' feedback on matches as relevance labels (challenge, company, grade) for
-    /// `shared/eval/baselines.py`-style scoring.
+    /// scoring with the evaluation's `baselines.py` (run files of `challenge, company, rank`).
     FeedbackQrels {
         /// Output file (TSV).
         output: PathBuf,
@@ -215,19 +214,6 @@ fn load_config(
     Ok(Config::load(&overrides)?)
 }
 
-/// A progress bar on standard error; hidden when it is not a terminal.
-pub fn progress_bar(length: u64, message: &str) -> ProgressBar {
-    let bar = ProgressBar::new(length);
-    bar.set_style(
-        ProgressStyle::with_template("{msg:<28} [{bar:32}] {pos}/{len} ({elapsed}, {eta} left)")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message(message.to_owned());
-    bar.enable_steady_tick(Duration::from_millis(250));
-    bar
-}
-
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Serve { bind } => {
@@ -271,15 +257,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .context("cannot connect to the database")?;
             crate::db::migrate(&db).await?;
-            let (c, h) =
-                interchange::export(&db, companies.as_deref(), challenges.as_deref()).await?;
+            let (c, h) = bulk::export(&db, companies.as_deref(), challenges.as_deref()).await?;
             eprintln!("exported {c} companies and {h} challenges");
         }
         Command::Match(args) => {
             let config = load_config(&cli, None, None)?;
             let ctx = app::context(config, None, IndexLocation::Memory).await?;
-            embed_pending(&ctx).await?;
-            search::catch_up(&ctx.db, &ctx.search).await?;
+            crate::embedding::embed_pending(&ctx).await?;
+            indexing::catch_up(&ctx.db, &ctx.search).await?;
             run_match(&ctx, args).await?;
         }
         Command::Reindex => {
@@ -347,8 +332,8 @@ async fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         .filter_map(|p| p.as_ref())
         .map(|p| count_lines(p))
         .sum::<u64>();
-    let bar = progress_bar(total, "writing");
-    let report = interchange::import(
+    let bar = crate::progress::bar(total, "writing");
+    let report = bulk::import(
         ctx,
         args.companies.as_deref(),
         args.challenges.as_deref(),
@@ -364,7 +349,7 @@ async fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: {error}");
     }
     if report.written {
-        embed_pending(ctx).await?;
+        crate::embedding::embed_pending(ctx).await?;
     }
     let c = report.companies;
     let h = report.challenges;
@@ -396,64 +381,6 @@ fn count_lines(path: &std::path::Path) -> u64 {
     std::fs::read_to_string(path)
         .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count() as u64)
         .unwrap_or(0)
-}
-
-/// Runs the queued embedding jobs with a progress bar.
-pub async fn embed_pending(ctx: &Context) -> anyhow::Result<usize> {
-    let bar = progress_bar(0, "embedding");
-    bar.set_length(pending_embeddings(ctx).await?.len() as u64);
-    let handler = app::job_handler();
-    let mut ran = 0;
-    let mut told = false;
-    loop {
-        ran += jobs::drain(ctx, &[jobs::kind::EMBED], &handler, &|n| {
-            bar.set_position((ran + n) as u64)
-        })
-        .await?;
-        // What is left is held by another process (or by one that died, until its lease runs
-        // out: then this process takes it), or waits for a retry after an error.
-        let left = pending_embeddings(ctx).await?;
-        let now = chrono::Utc::now();
-        let held: Vec<_> = left
-            .iter()
-            .filter(|j| j.locked_until.is_some_and(|t| t > now))
-            .collect();
-        let Some(next) = held.iter().filter_map(|j| j.locked_until).min() else {
-            if let Some(failing) = left.first() {
-                bar.suspend(|| {
-                    eprintln!(
-                        "warning: {} document(s) not embedded yet: retrying after an error ({}); `factoria serve` or the next import finishes them",
-                        left.len(),
-                        failing.last_error.as_deref().unwrap_or("no detail")
-                    )
-                });
-            }
-            break;
-        };
-        if !told {
-            bar.suspend(|| {
-                eprintln!(
-                    "waiting for {} embedding job(s) held by another process, or by one that stopped (its lease ends at {})",
-                    held.len(),
-                    next.format("%H:%M:%S")
-                )
-            });
-            told = true;
-        }
-        let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
-        tokio::time::sleep(wait.clamp(Duration::from_millis(100), Duration::from_secs(1))).await;
-    }
-    bar.finish_and_clear();
-    Ok(ran)
-}
-
-async fn pending_embeddings(ctx: &Context) -> anyhow::Result<Vec<crate::db::entities::job::Model>> {
-    use crate::db::entities::job;
-    Ok(job::Entity::find()
-        .filter(job::Column::Kind.eq(jobs::kind::EMBED))
-        .filter(job::Column::Status.eq("queued"))
-        .all(&ctx.db)
-        .await?)
 }
 
 async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
@@ -533,21 +460,21 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     let ctx = app::context(config, None, IndexLocation::Memory).await?;
     // Embed whatever has no current vector (new model, failed jobs), then build the index.
     let keys = all_keys(&ctx).await?;
-    let bar = progress_bar(keys.len() as u64, "embedding changed texts");
+    let bar = crate::progress::bar(keys.len() as u64, "embedding changed texts");
     let mut embedded = 0;
     for key in keys {
-        embedded += search::embed_entity(&ctx.db, &ctx.search.embedder, key, false).await?;
+        embedded += indexing::embed_entity(&ctx.db, &ctx.search.embedder, key, false).await?;
         bar.inc(1);
     }
     bar.finish_and_clear();
     // Read the log position before the tables: what changes meanwhile is replayed by `serve`.
-    let position = search::max_seq(&ctx.db).await?;
-    let bar = progress_bar(0, "reading documents");
-    let docs = search::load_all(&ctx.db, &|n| bar.set_position(n as u64)).await?;
+    let position = indexing::max_seq(&ctx.db).await?;
+    let bar = crate::progress::bar(0, "reading documents");
+    let docs = indexing::load_all(&ctx.db, &|n| bar.set_position(n as u64)).await?;
     bar.finish_and_clear();
     let count = docs.len();
     let index = factoria_search::SearchIndex::open(&index_dir)?;
-    let bar = progress_bar(count as u64, "indexing");
+    let bar = crate::progress::bar(count as u64, "indexing");
     tokio::task::spawn_blocking(move || index.rebuild(docs, position.max(1))).await??;
     bar.finish_and_clear();
     eprintln!(

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::email::Mailer;
+use crate::indexing::SearchService;
 use crate::links::Signer;
-use crate::search::SearchService;
+use crate::mailer::Mailer;
 
 /// Shared services; cheap to clone.
 #[derive(Clone)]
@@ -25,6 +25,26 @@ impl Context {
     /// Signs and verifies links under the server secret.
     pub fn signer(&self) -> Signer {
         Signer::new(&self.config.secret)
+    }
+
+    /// Whether the database answers a trivial query within `within`, whatever it does.
+    pub async fn database_responds(&self, within: std::time::Duration) -> bool {
+        use sea_orm::ConnectionTrait;
+        let probe = self.db.execute_unprepared("SELECT 1");
+        matches!(tokio::time::timeout(within, probe).await, Ok(Ok(_)))
+    }
+
+    /// Waits up to `within` until this process's index reflects a change just saved to `key`
+    /// (embedding it at once, ahead of bulk work). A slow index only delays the caller: the
+    /// queued job finishes the work later, so this logs instead of failing.
+    pub async fn reflect(&self, key: factoria_search::EntityKey, within: std::time::Duration) {
+        match self.search.read_your_write(&self.db, key, within).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(?key, "the index did not reflect a save within {within:?}"),
+            Err(error) => {
+                tracing::warn!(?key, %error, "could not embed a saved document at once; the queued job will")
+            }
+        }
     }
 
     /// An absolute URL of this site for `path` (which starts with `/`).

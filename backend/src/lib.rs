@@ -1,7 +1,8 @@
 //! Factoría: an open-innovation marketplace for a regional public administration.
 //!
-//! Layers, top to bottom: [`cli`] → [`app`] → [`http`] → [`domain`] → [`jobs`] → [`email`], over
-//! [`db`], [`search`], the `factoria-search` and `factoria-frontend` crates and [`config`].
+//! Layers, top to bottom: [`cli`] and [`demo`] → [`app`] → [`http`] → [`domain`] → [`email`], [`embedding`] → [`context`] → [`indexing`],
+//! [`mailer`], [`jobs`] → [`db`], [`config`], [`types`], [`error`]. `ARCHITECTURE.md` at the root
+//! of the repository is the map; `backend/tests/architecture.rs` keeps it true.
 
 pub mod app;
 pub mod assets;
@@ -12,11 +13,14 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod email;
+pub mod embedding;
+pub mod error;
 pub mod http;
-pub mod interchange;
+pub mod indexing;
 pub mod jobs;
 pub mod links;
-pub mod search;
+pub mod mailer;
+pub mod progress;
 pub mod types;
 
 pub use factoria_search as search_index;

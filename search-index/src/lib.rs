@@ -4,7 +4,7 @@
 //!
 //! This crate knows nothing of the database. The backend's index follower reads the change log
 //! and hands [`Document`]s and their [`EntityVectors`] to [`SearchIndex::apply`], the only
-//! place that writes to the index. See `ARCHITECTURE.md` beside this crate's `Cargo.toml`.
+//! place that writes to the index. See `ARCHITECTURE.md` at the root of the repository.
 
 pub mod analysis;
 mod catalog;

@@ -32,7 +32,7 @@ pub fn embedder() -> Embedder {
     EMBEDDER
         .get_or_init(|| {
             let config = Config::load(&Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
-            factoria::search::start_embedder(&config.assets_dir)
+            factoria::indexing::start_embedder(&config.assets_dir)
                 .unwrap_or_else(|e| panic!("cannot start the embedder: {e:#}"))
         })
         .clone()
@@ -259,7 +259,7 @@ impl TestApp {
         };
         let companies = write("import-companies.jsonl", companies);
         let challenges = write("import-challenges.jsonl", challenges);
-        let report = factoria::interchange::import(
+        let report = factoria::domain::bulk::import(
             &self.ctx,
             Some(&companies),
             Some(&challenges),
@@ -298,7 +298,8 @@ impl TestApp {
         }
     }
 
-    /// Runs a `SELECT … AS n` and returns `n`.
+    /// Runs a `SELECT … AS n` and returns `n`; a query that fails or answers no `n` fails the
+    /// test (a 0 would pass an `== 0` assertion for the wrong reason).
     pub async fn count(&self, sql: &str) -> i64 {
         let backend = self.ctx.db.get_database_backend();
         let row = self
@@ -307,8 +308,9 @@ impl TestApp {
             .query_one_raw(Statement::from_string(backend, sql))
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        row.and_then(|r| r.try_get::<i64>("", "n").ok())
-            .unwrap_or(0)
+        let row = row.unwrap_or_else(|| panic!("{sql}: no row"));
+        row.try_get::<i64>("", "n")
+            .unwrap_or_else(|e| panic!("{sql}: column n: {e}"))
     }
 
     /// GET with an optional bearer token; returns status and JSON.

@@ -70,11 +70,11 @@ pub async fn run(config: Config, serve: bool) -> anyhow::Result<()> {
     );
 
     let ctx = app::context(config.clone(), None, IndexLocation::Unused).await?;
-    let bar = crate::cli::progress_bar(
+    let bar = crate::progress::bar(
         (data.companies.len() + data.challenges.len()) as u64,
         "loading",
     );
-    let report = crate::interchange::import(
+    let report = crate::domain::bulk::import(
         &ctx,
         Some(&companies_file),
         Some(&challenges_file),
@@ -93,7 +93,7 @@ pub async fn run(config: Config, serve: bool) -> anyhow::Result<()> {
     eprintln!(
         "Embedding every profile and challenge with multilingual-e5-small (a minute or two on two cores)…"
     );
-    crate::cli::embed_pending(&ctx).await?;
+    crate::embedding::embed_pending(&ctx).await?;
     let embedder = ctx.search.embedder.clone();
     drop(ctx);
 

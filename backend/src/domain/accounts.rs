@@ -167,12 +167,74 @@ pub async fn actor_for_user<C: ConnectionTrait>(
         .await?;
     Ok(Some(Actor::User(UserActor {
         id: row.id,
+        name: row.name,
+        email: row.email,
         is_admin: row.is_admin,
         companies: memberships.iter().filter_map(|m| m.company_id).collect(),
         departments: memberships.iter().filter_map(|m| m.department_id).collect(),
         scopes,
         locale: row.locale,
     })))
+}
+
+/// Remembers the language a signed-in user chose (`es` or `en`); nothing for anonymous visitors,
+/// whose choice lives in a cookie.
+pub async fn set_locale(ctx: &Context, actor: &Actor, locale: &str) -> Result<()> {
+    let Some(user) = actor.user() else {
+        return Ok(());
+    };
+    let locale = if locale == "en" { "en" } else { "es" };
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::Locale,
+            sea_orm::sea_query::Expr::value(locale),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
+}
+
+/// The signed-in person, as they see themselves.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// User id.
+    pub id: i64,
+    /// Address.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// es or en.
+    pub locale: String,
+    /// Administrator.
+    pub administrator: bool,
+    /// Company ids (database).
+    pub companies: Vec<i64>,
+    /// Department ids (database).
+    pub departments: Vec<i64>,
+}
+
+/// Who is signed in: their account as stored, with their memberships.
+pub async fn me(ctx: &Context, actor: &Actor) -> Result<Me> {
+    let user = actor.user().ok_or(Error::Unauthenticated)?;
+    let row = user::Entity::find_by_id(user.id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    Ok(Me {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        locale: row.locale,
+        administrator: row.is_admin,
+        companies: user.companies.clone(),
+        departments: user.departments.clone(),
+    })
+}
+
+/// The account page: who is signed in and their API tokens.
+pub async fn overview(ctx: &Context, actor: &Actor) -> Result<(Me, Vec<TokenView>)> {
+    Ok((me(ctx, actor).await?, list_api_tokens(ctx, actor).await?))
 }
 
 /// An API token as listed: never the token itself.
@@ -254,10 +316,11 @@ pub async fn issue_api_token(
     Ok((token, view))
 }
 
-/// The tokens of a user.
-pub async fn list_api_tokens(ctx: &Context, user_id: i64) -> Result<Vec<TokenView>> {
+/// The actor's own API tokens.
+pub async fn list_api_tokens(ctx: &Context, actor: &Actor) -> Result<Vec<TokenView>> {
+    let user = actor.user().ok_or(Error::Unauthenticated)?;
     let rows = api_token::Entity::find()
-        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::UserId.eq(user.id))
         .all(&ctx.db)
         .await?;
     Ok(rows.iter().map(token_view).collect())
@@ -331,26 +394,40 @@ pub async fn actor_for_api_token(ctx: &Context, token: &str) -> Result<Actor> {
         .ok_or(Error::Unauthenticated)
 }
 
-/// A new browser session: its cookie value and CSRF token.
+/// A new browser session: its cookie value, CSRF token and user.
 pub struct NewSession {
     /// Cookie value.
     pub token: String,
     /// CSRF token for the forms of this session.
     pub csrf: String,
+    /// The user signed in.
+    pub user_id: i64,
+    /// Who they are, for where to send them next.
+    pub actor: Actor,
 }
 
-/// Starts a session for `user_id`; every login gets a new id.
-pub async fn create_session(
-    ctx: &Context,
-    user_id: i64,
-    ip: Option<String>,
-    user_agent: Option<String>,
-) -> Result<NewSession> {
+/// Where a sign-in comes from: the client, and the session it replaces.
+#[derive(Debug, Clone, Default)]
+pub struct SignInFrom {
+    /// Client address.
+    pub ip: Option<String>,
+    /// Browser.
+    pub user_agent: Option<String>,
+    /// Stored id of the session the browser had, ended by the sign-in (a new id every time).
+    pub replacing: Option<String>,
+}
+
+/// Starts a session for `user_id`, ending the one it replaces: every sign-in gets a new id.
+pub async fn create_session(ctx: &Context, user_id: i64, from: SignInFrom) -> Result<NewSession> {
     let token = random_token();
     let csrf = random_token();
     let now = db::now();
     let absolute =
         chrono::Duration::from_std(ctx.config.session_absolute_timeout).unwrap_or_default();
+    let tx = db::begin_write(&ctx.db).await?;
+    if let Some(previous) = &from.replacing {
+        revoke_session_in(&tx, previous).await?;
+    }
     session::ActiveModel {
         id: Set(token_hash(&token)),
         user_id: Set(user_id),
@@ -359,12 +436,21 @@ pub async fn create_session(
         last_seen_at: Set(now),
         expires_at: Set(now + absolute),
         revoked_at: Set(None),
-        ip: Set(ip),
-        user_agent: Set(user_agent.map(|ua| ua.chars().take(200).collect())),
+        ip: Set(from.ip),
+        user_agent: Set(from.user_agent.map(|ua| ua.chars().take(200).collect())),
     }
-    .insert(&ctx.db)
+    .insert(&tx)
     .await?;
-    Ok(NewSession { token, csrf })
+    let actor = actor_for_user(&tx, user_id, None)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    tx.commit().await?;
+    Ok(NewSession {
+        token,
+        csrf,
+        user_id,
+        actor,
+    })
 }
 
 /// A live session and its user.
@@ -407,13 +493,17 @@ pub async fn resolve_session(ctx: &Context, token: &str) -> Result<Option<LiveSe
 
 /// Ends one session.
 pub async fn revoke_session(ctx: &Context, id: &str) -> Result<()> {
+    revoke_session_in(&ctx.db, id).await
+}
+
+async fn revoke_session_in<C: ConnectionTrait>(conn: &C, id: &str) -> Result<()> {
     session::Entity::update_many()
         .col_expr(
             session::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(db::now()),
         )
         .filter(session::Column::Id.eq(id))
-        .exec(&ctx.db)
+        .exec(conn)
         .await?;
     Ok(())
 }

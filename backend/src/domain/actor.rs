@@ -20,6 +20,10 @@ pub enum Scope {
 pub struct UserActor {
     /// User id.
     pub id: i64,
+    /// Their name, as they gave it.
+    pub name: String,
+    /// Their address.
+    pub email: String,
     /// Administrator of the platform.
     pub is_admin: bool,
     /// Companies the user is a member of.
@@ -93,6 +97,21 @@ impl Actor {
         }
     }
 
+    /// An administrator (or the system), for reading: 401 for anonymous, 403 for anyone else.
+    pub fn check_admin(&self) -> Result<(), super::Error> {
+        match self {
+            Actor::Anonymous => Err(super::Error::Unauthenticated),
+            _ if self.is_admin() => Ok(()),
+            _ => Err(super::Error::forbidden("administrators only")),
+        }
+    }
+
+    /// An administrator (or the system) who may change things.
+    pub fn check_admin_write(&self) -> Result<(), super::Error> {
+        self.check_admin()?;
+        self.check_write()
+    }
+
     /// The user, when one is signed in with the right to change things: for operations on
     /// one's own account. Anonymous is unauthenticated (401); a read-only token is forbidden.
     pub fn writer(&self) -> Result<&UserActor, super::Error> {
@@ -162,6 +181,8 @@ mod tests {
     fn user(companies: Vec<i64>, departments: Vec<i64>, scopes: Option<Vec<Scope>>) -> Actor {
         Actor::User(UserActor {
             id: 1,
+            name: "Ana".into(),
+            email: "ana@example.org".into(),
             is_admin: false,
             companies,
             departments,

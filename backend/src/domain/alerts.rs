@@ -180,6 +180,26 @@ pub async fn set(
     list(ctx, actor).await
 }
 
+/// Sets the frequency of several topics at once, changing only those whose frequency differs
+/// (so that consent is recorded only for what the person changed).
+pub async fn choose(
+    ctx: &Context,
+    actor: &Actor,
+    choices: &[(Topic, Frequency)],
+    consent_text_version: Option<&str>,
+) -> Result<Vec<SubscriptionView>> {
+    let current = list(ctx, actor).await?;
+    for (topic, frequency) in choices {
+        let unchanged = current
+            .iter()
+            .any(|s| s.topic == topic.as_str() && s.frequency == frequency.as_str());
+        if !unchanged {
+            set(ctx, actor, *topic, *frequency, consent_text_version).await?;
+        }
+    }
+    list(ctx, actor).await
+}
+
 async fn withdraw<C: ConnectionTrait>(conn: &C, user_id: i64, topic: Topic) -> Result<()> {
     let now = db::now();
     consent::Entity::update_many()

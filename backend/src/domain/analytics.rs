@@ -5,15 +5,17 @@ use std::collections::BTreeMap;
 
 use sea_orm::EntityTrait;
 
-use super::{Actor, Error, Result};
+use super::{Actor, Result};
 use crate::context::Context;
 use crate::db::entities::{challenge, company, introduction};
+use crate::db::from_json_text;
+use crate::types::{ChallengeStatus, IntroductionStage};
 
 /// What the analytics page shows.
 #[derive(Debug, Clone, Default)]
 pub struct Analytics {
     /// Introductions that reached each stage (a contract also reached pilot, meeting, accepted).
-    pub funnel: Vec<(&'static str, usize)>,
+    pub funnel: Vec<(IntroductionStage, usize)>,
     /// Answered (accepted or declined) over sent, when any were sent.
     pub reply_rate: Option<f64>,
     /// Accepted over answered.
@@ -28,18 +30,14 @@ pub struct Analytics {
     pub coverage: Vec<(String, usize, usize)>,
 }
 
-const ORDER: [&str; 5] = ["introduced", "accepted", "meeting", "pilot", "contract"];
-
-fn reached(stage: &str) -> usize {
-    match stage {
-        "introduced" | "declined" | "expired" => 0,
-        "accepted" => 1,
-        "meeting" => 2,
-        "pilot" => 3,
-        "contract" => 4,
-        _ => 0,
-    }
-}
+/// The stages of the funnel, in order: an introduction at depth `n` reached the first `n + 1`.
+const FUNNEL: [IntroductionStage; 5] = [
+    IntroductionStage::Introduced,
+    IntroductionStage::Accepted,
+    IntroductionStage::Meeting,
+    IntroductionStage::Pilot,
+    IntroductionStage::Contract,
+];
 
 fn ratio(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
@@ -47,26 +45,21 @@ fn ratio(part: usize, whole: usize) -> Option<f64> {
 
 /// Computes the figures; administrators only.
 pub async fn compute(ctx: &Context, actor: &Actor) -> Result<Analytics> {
-    if !actor.is_admin() {
-        return Err(Error::forbidden("administrators only"));
-    }
+    actor.check_admin()?;
     let introductions = introduction::Entity::find().all(&ctx.db).await?;
     let companies = company::Entity::find().all(&ctx.db).await?;
     let challenges = challenge::Entity::find().all(&ctx.db).await?;
 
-    let mut funnel = vec![0usize; ORDER.len()];
+    let mut funnel = vec![0usize; FUNNEL.len()];
     for intro in &introductions {
-        for count in funnel.iter_mut().take(reached(&intro.stage) + 1) {
+        for count in funnel.iter_mut().take(intro.stage.depth() + 1) {
             *count += 1;
         }
     }
-    let answered = introductions
-        .iter()
-        .filter(|i| i.stage != "introduced" && i.stage != "expired")
-        .count();
+    let answered = introductions.iter().filter(|i| i.stage.answered()).count();
     let accepted = introductions
         .iter()
-        .filter(|i| reached(&i.stage) >= 1)
+        .filter(|i| i.stage.counts_as_accepted())
         .count();
 
     let mut first: BTreeMap<i64, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
@@ -108,12 +101,15 @@ pub async fn compute(ctx: &Context, actor: &Actor) -> Result<Analytics> {
 
     let mut coverage: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for c in &companies {
-        for sector in serde_json::from_str::<Vec<String>>(&c.sectors).unwrap_or_default() {
+        for sector in from_json_text("sectors", &c.sectors)? {
             coverage.entry(sector.to_lowercase()).or_default().0 += 1;
         }
     }
-    for c in challenges.iter().filter(|c| c.status == "published") {
-        for sector in serde_json::from_str::<Vec<String>>(&c.sectors).unwrap_or_default() {
+    for c in challenges
+        .iter()
+        .filter(|c| c.status == ChallengeStatus::Published)
+    {
+        for sector in from_json_text("sectors", &c.sectors)? {
             coverage.entry(sector.to_lowercase()).or_default().1 += 1;
         }
     }
@@ -122,7 +118,7 @@ pub async fn compute(ctx: &Context, actor: &Actor) -> Result<Analytics> {
     coverage.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
 
     Ok(Analytics {
-        funnel: ORDER.iter().copied().zip(funnel).collect(),
+        funnel: FUNNEL.iter().copied().zip(funnel).collect(),
         reply_rate: ratio(answered, introductions.len()),
         acceptance_rate: ratio(accepted, answered),
         median_days_to_introduction: median,

@@ -15,7 +15,7 @@ use factoria_frontend::emails::{EmailContent, Invite, Link};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
-use super::accounts::{self, NewSession};
+use super::accounts::{self, NewSession, SignInFrom};
 use super::audit::{self, action};
 use super::{Actor, Error, Result};
 use crate::context::Context;
@@ -395,9 +395,10 @@ pub async fn log_in(
     ctx: &Context,
     email: &str,
     password: &str,
-    ip: Option<&str>,
-    user_agent: Option<String>,
-) -> Result<(NewSession, i64)> {
+    from: SignInFrom,
+) -> Result<NewSession> {
+    let ip = from.ip.clone();
+    let ip = ip.as_deref();
     let address = email.trim().to_lowercase();
     let row = user::Entity::find()
         .filter(user::Column::Email.eq(&address))
@@ -433,7 +434,7 @@ pub async fn log_in(
         .await?;
         return Err(Error::Forbidden("wrong email address or password".into()));
     };
-    let session = accounts::create_session(ctx, row.id, ip.map(str::to_owned), user_agent).await?;
+    let session = accounts::create_session(ctx, row.id, from).await?;
     audit::record(
         &ctx.db,
         &ctx.config.secret,
@@ -444,7 +445,7 @@ pub async fn log_in(
         ip,
     )
     .await?;
-    Ok((session, row.id))
+    Ok(session)
 }
 
 /// Sends a one-time sign-in link to an existing, active account; silent otherwise.
@@ -468,9 +469,10 @@ pub async fn request_login_link(ctx: &Context, email: &str) -> Result<()> {
 pub async fn complete_login_link(
     ctx: &Context,
     token: &str,
-    ip: Option<&str>,
-    user_agent: Option<String>,
-) -> Result<(NewSession, i64)> {
+    from: SignInFrom,
+) -> Result<NewSession> {
+    let ip = from.ip.clone();
+    let ip = ip.as_deref();
     let tx = db::begin_write(&ctx.db).await?;
     let user_id = consume_token(&tx, token, purpose::LOGIN_LINK)
         .await?
@@ -478,7 +480,7 @@ pub async fn complete_login_link(
         .ok_or(Error::NotFound("user"))?;
     prove_address(&tx, user_id, None).await?;
     tx.commit().await?;
-    let session = accounts::create_session(ctx, user_id, ip.map(str::to_owned), user_agent).await?;
+    let session = accounts::create_session(ctx, user_id, from).await?;
     audit::record(
         &ctx.db,
         &ctx.config.secret,
@@ -489,7 +491,7 @@ pub async fn complete_login_link(
         ip,
     )
     .await?;
-    Ok((session, user_id))
+    Ok(session)
 }
 
 /// Sends a password-reset link to an existing account; silent otherwise.
@@ -568,9 +570,7 @@ pub async fn invite_officer(
     department: &str,
     locale: &str,
 ) -> Result<i64> {
-    if !actor.is_admin() || !actor.may_write() {
-        return Err(Error::forbidden("only administrators invite officers"));
-    }
+    actor.check_admin_write()?;
     let tx = db::begin_write(&ctx.db).await?;
     let existing = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str().to_lowercase()))
@@ -634,11 +634,7 @@ pub async fn invite_officer(
 
 /// An administrator ends every session of a user.
 pub async fn end_sessions(ctx: &Context, actor: &Actor, user_id: i64) -> Result<u64> {
-    if !actor.is_admin() || !actor.may_write() {
-        return Err(Error::forbidden(
-            "only administrators end other users' sessions",
-        ));
-    }
+    actor.check_admin_write()?;
     let tx = db::begin_write(&ctx.db).await?;
     user::Entity::find_by_id(user_id)
         .one(&tx)
@@ -661,9 +657,7 @@ pub async fn end_sessions(ctx: &Context, actor: &Actor, user_id: i64) -> Result<
 
 /// An administrator grants or removes the administrator role.
 pub async fn set_admin(ctx: &Context, actor: &Actor, user_id: i64, admin: bool) -> Result<()> {
-    if !actor.is_admin() || !actor.may_write() {
-        return Err(Error::forbidden("only administrators change roles"));
-    }
+    actor.check_admin_write()?;
     let tx = db::begin_write(&ctx.db).await?;
     let row = user::Entity::find_by_id(user_id)
         .one(&tx)

@@ -9,8 +9,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::companies::{merge_patch, new_external_id};
-use super::records::{ChallengeRecord, ChallengeSpec};
+use super::records::{ChallengeRecord, ChallengeSpec, merge_patch, new_external_id};
 use super::{Actor, Error, Page, Paging, Result};
 use crate::context::Context;
 use crate::db::entities::{challenge, company, department};
@@ -21,6 +20,9 @@ use crate::types::{ChallengeStatus, Cpv, Language, Money, Trl};
 /// A challenge as the API shows it: the interchange record plus its life cycle.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChallengeView {
+    /// Its key in the search index (not part of the answer).
+    #[serde(skip)]
+    pub key: EntityKey,
     /// The interchange record.
     #[serde(flatten)]
     pub record: ChallengeRecord,
@@ -137,14 +139,8 @@ pub fn spec_from_row(row: &challenge::Model) -> Result<ChallengeSpec> {
         budget: row.budget_cents.map(Money::from_cents),
         deadline: row.deadline,
         required_certifications: list("required_certifications", &row.required_certifications)?,
-        status: Some(status_of(row)?),
+        status: Some(row.status),
     })
-}
-
-/// The status column, checked.
-pub fn status_of(row: &challenge::Model) -> Result<ChallengeStatus> {
-    ChallengeStatus::parse(&row.status)
-        .map_err(|e| Error::Internal(anyhow::anyhow!("challenge {}: {e}", row.id)))
 }
 
 fn fill(model: &mut challenge::ActiveModel, spec: &ChallengeSpec, language: Language) {
@@ -176,7 +172,7 @@ fn language_of(spec: &ChallengeSpec) -> Language {
 }
 
 /// What an import or a write did to a challenge.
-pub use super::companies::Upserted;
+pub use super::records::Upserted;
 
 /// Creates or updates the challenge with the spec's interchange id in `department_id`, in the
 /// caller's transaction; an identical challenge writes nothing.
@@ -209,7 +205,7 @@ pub async fn upsert<C: ConnectionTrait>(
                 return Ok((row.id, Upserted::Unchanged));
             }
             let id = row.id;
-            let previous = status_of(&row)?;
+            let previous = row.status;
             let mut model: challenge::ActiveModel = row.into();
             fill(&mut model, spec, language);
             model.department_id = Set(department_id);
@@ -240,7 +236,7 @@ pub async fn upsert<C: ConnectionTrait>(
 }
 
 fn stamp_status(model: &mut challenge::ActiveModel, status: ChallengeStatus, now: DateTime<Utc>) {
-    model.status = Set(status.as_str().to_owned());
+    model.status = Set(status);
     match status {
         ChallengeStatus::Published => model.published_at = Set(Some(now)),
         ChallengeStatus::Closed => model.closed_at = Set(Some(now)),
@@ -250,7 +246,7 @@ fn stamp_status(model: &mut challenge::ActiveModel, status: ChallengeStatus, now
 
 /// Whether the actor may see a challenge: drafts belong to their department.
 fn visible(actor: &Actor, row: &challenge::Model) -> bool {
-    row.status != ChallengeStatus::Draft.as_str() || actor.belongs_to_department(row.department_id)
+    row.status != ChallengeStatus::Draft || actor.belongs_to_department(row.department_id)
 }
 
 /// The row of a challenge the actor may see.
@@ -285,7 +281,8 @@ pub async fn view<C: ConnectionTrait>(conn: &C, row: &challenge::Model) -> Resul
     };
     let spec = spec_from_row(row)?;
     Ok(ChallengeView {
-        record: spec.to_record(&row.external_id, &department, status_of(row)?),
+        key: EntityKey::challenge(row.id),
+        record: spec.to_record(&row.external_id, &department, row.status),
         published_at: row.published_at,
         closed_at: row.closed_at,
         awarded_company,
@@ -483,7 +480,7 @@ pub async fn replace(
 ) -> Result<ChallengeView> {
     let tx = db::begin_write(&ctx.db).await?;
     let row = find_managed(&tx, actor, external_id).await?;
-    let status = status_of(&row)?;
+    let status = row.status;
     if matches!(
         status,
         ChallengeStatus::Awarded | ChallengeStatus::Cancelled
@@ -554,7 +551,7 @@ pub async fn transition(
 ) -> Result<ChallengeView> {
     let tx = db::begin_write(&ctx.db).await?;
     let row = find_managed(&tx, actor, external_id).await?;
-    let from = status_of(&row)?;
+    let from = row.status;
     from.check_transition(to).map_err(Error::Conflict)?;
     let awarded = match (to, awarded_company) {
         (ChallengeStatus::Awarded, Some(company_id)) => {

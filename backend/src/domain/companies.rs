@@ -10,18 +10,26 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::records::{CompanyProfile, CompanyRecord, Contact, Reference, parse_external_id};
+use super::records::{
+    CompanyProfile, CompanyRecord, Contact, Reference, Upserted, merge_patch, new_external_id,
+    parse_external_id,
+};
 use super::{Actor, Error, Page, Paging, Result};
 use crate::context::Context;
-use crate::db::entities::{company, membership};
+use crate::db::entities::{challenge, company, introduction, membership};
 use crate::db::{self, from_json_text, to_json_text};
 use crate::types::validation::{FieldErrors, UnknownFields};
-use crate::types::{CompanyKind, Cpv, Email, Language, SizeClass, TaxId, Trl, WebUrl};
+use crate::types::{
+    CompanyKind, Cpv, Email, IntroductionStage, Language, SizeClass, TaxId, Trl, WebUrl,
+};
 
 /// A company as the API shows it: the interchange record plus bookkeeping. Contact details and
 /// tax id are left out for those who may not see them.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CompanyView {
+    /// Its key in the search index (not part of the answer).
+    #[serde(skip)]
+    pub key: EntityKey,
     /// The interchange record.
     #[serde(flatten)]
     pub record: CompanyRecord,
@@ -200,27 +208,6 @@ fn fill(model: &mut company::ActiveModel, profile: &CompanyProfile) {
     model.references = Set(references_json(&profile.references));
 }
 
-/// A new interchange id: `co-` and twelve random hex digits.
-pub fn new_external_id(prefix: &str) -> String {
-    let bytes: [u8; 6] = rand::random();
-    format!(
-        "{prefix}-{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
-}
-
-/// What an upsert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Upserted {
-    /// A new row.
-    Created,
-    /// An existing row changed.
-    Updated,
-    /// The stored row already said the same.
-    Unchanged,
-}
-
 /// Creates or updates the company with the profile's interchange id, in the caller's
 /// transaction; an identical profile writes nothing. Returns the row id.
 pub async fn upsert<C: ConnectionTrait>(
@@ -287,7 +274,7 @@ pub async fn sees_contact<C: ConnectionTrait>(
         .user()
         .map(|u| u.departments.clone())
         .unwrap_or_default();
-    super::interests::has_accepted_introduction(conn, company, &departments).await
+    has_accepted_introduction(conn, company, &departments).await
 }
 
 async fn view<C: ConnectionTrait>(
@@ -302,10 +289,55 @@ async fn view<C: ConnectionTrait>(
         profile.tax_id = None;
     }
     Ok(CompanyView {
+        key: EntityKey::company(row.id),
         record: profile.to_record(&row.external_id),
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// Whether an officer of `departments` has an accepted introduction with `company`.
+async fn has_accepted_introduction<C: ConnectionTrait>(
+    conn: &C,
+    company_id: i64,
+    departments: &[i64],
+) -> Result<bool> {
+    if departments.is_empty() {
+        return Ok(false);
+    }
+    let accepted = IntroductionStage::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.counts_as_accepted());
+    let rows = introduction::Entity::find()
+        .filter(introduction::Column::CompanyId.eq(company_id))
+        .filter(introduction::Column::Stage.is_in(accepted))
+        .all(conn)
+        .await?;
+    for row in rows {
+        if let Some(challenge) = challenge::Entity::find_by_id(row.challenge_id)
+            .one(conn)
+            .await?
+            && departments.contains(&challenge.department_id)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The company of a signed-in member (the first, when several); `None` for someone who has none
+/// yet.
+pub async fn of_member(ctx: &Context, actor: &Actor) -> Result<Option<CompanyView>> {
+    let user = actor.user().ok_or(Error::Unauthenticated)?;
+    let Some(id) = user.companies.first() else {
+        return Ok(None);
+    };
+    let row = company::Entity::find_by_id(*id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
+    Ok(Some(view(ctx, &ctx.db, actor, &row).await?))
 }
 
 /// The row of a visible company; hidden ones are found by their members and admins only.
@@ -485,22 +517,6 @@ pub async fn patch(
     replace(ctx, actor, external_id, profile).await
 }
 
-/// RFC 7386 JSON merge patch.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(target), Value::Object(patch)) => {
-            for (key, value) in patch {
-                if value.is_null() {
-                    target.remove(key);
-                } else {
-                    merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
-                }
-            }
-        }
-        (target, patch) => *target = patch.clone(),
-    }
-}
-
 /// Checks an id taken from a URL path.
 pub fn check_path_id(id: &str) -> Result<()> {
     parse_external_id(id)
@@ -515,9 +531,7 @@ pub async fn moderate(
     external_id: &str,
     visible: bool,
 ) -> Result<()> {
-    if !actor.is_admin() || !actor.may_write() {
-        return Err(Error::forbidden("only administrators moderate profiles"));
-    }
+    actor.check_admin_write()?;
     let tx = db::begin_write(&ctx.db).await?;
     let row = company::Entity::find()
         .filter(company::Column::ExternalId.eq(external_id))

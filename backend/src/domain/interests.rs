@@ -1,17 +1,19 @@
 //! Companies following a challenge or declaring interest in it.
 
 use chrono::{DateTime, Utc};
+use factoria_search::EntityKey;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 
+use super::challenges;
 use super::{Actor, Error, Result};
 use crate::context::Context;
-use crate::db::entities::{challenge, company, interest, introduction};
+use crate::db::entities::{challenge, company, interest};
 use crate::db::{self};
-use crate::types::InterestKind;
 use crate::types::validation::FieldErrors;
+use crate::types::{ChallengeStatus, InterestKind};
 
 /// One interest as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -29,33 +31,6 @@ pub struct InterestView {
     pub note: Option<String>,
     /// When.
     pub created_at: DateTime<Utc>,
-}
-
-/// Whether an officer of `departments` has an accepted introduction with `company`.
-pub async fn has_accepted_introduction<C: ConnectionTrait>(
-    conn: &C,
-    company_id: i64,
-    departments: &[i64],
-) -> Result<bool> {
-    if departments.is_empty() {
-        return Ok(false);
-    }
-    let accepted = ["accepted", "meeting", "pilot", "contract"];
-    let rows = introduction::Entity::find()
-        .filter(introduction::Column::CompanyId.eq(company_id))
-        .filter(introduction::Column::Stage.is_in(accepted))
-        .all(conn)
-        .await?;
-    for row in rows {
-        if let Some(challenge) = challenge::Entity::find_by_id(row.challenge_id)
-            .one(conn)
-            .await?
-            && departments.contains(&challenge.department_id)
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// The company a member acts for: the one named, which must be theirs, or their only one.
@@ -108,10 +83,86 @@ async fn view<C: ConnectionTrait>(conn: &C, row: &interest::Model) -> Result<Int
         company: company.external_id,
         company_name: company.name,
         challenge: challenge.external_id,
-        kind: InterestKind::parse(&row.kind).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?,
+        kind: row.kind,
         note: row.note.clone(),
         created_at: row.created_at,
     })
+}
+
+/// Whether `company` follows the challenge `challenge` and whether it declared interest in it.
+pub async fn kinds_of<C: ConnectionTrait>(
+    conn: &C,
+    company: i64,
+    challenge: i64,
+) -> Result<(bool, bool)> {
+    let rows = interest::Entity::find()
+        .filter(interest::Column::CompanyId.eq(company))
+        .filter(interest::Column::ChallengeId.eq(challenge))
+        .all(conn)
+        .await?;
+    let has = |kind: InterestKind| rows.iter().any(|i| i.kind == kind);
+    Ok((has(InterestKind::Follow), has(InterestKind::Interest)))
+}
+
+/// A challenge as its public page shows it to the actor: whether they manage it, and whether
+/// their company follows it or declared interest.
+pub struct ForVisitor {
+    /// The challenge.
+    pub view: challenges::ChallengeView,
+    /// The actor is an officer of its department (or an administrator).
+    pub manages: bool,
+    /// The actor's company follows it.
+    pub following: bool,
+    /// The actor's company declared interest in it.
+    pub interested: bool,
+}
+
+/// One challenge for its public page.
+pub async fn for_visitor(ctx: &Context, actor: &Actor, external_id: &str) -> Result<ForVisitor> {
+    let row = challenges::find(&ctx.db, actor, external_id).await?;
+    let (following, interested) = match actor.user().and_then(|u| u.companies.first()) {
+        Some(company) => kinds_of(&ctx.db, *company, row.id).await?,
+        None => (false, false),
+    };
+    Ok(ForVisitor {
+        manages: actor.belongs_to_department(row.department_id),
+        view: challenges::view(&ctx.db, &row).await?,
+        following,
+        interested,
+    })
+}
+
+/// The challenges the actor's company follows and those it declared interest in, as the search
+/// index holds them, most recent first.
+pub async fn followed(
+    ctx: &Context,
+    actor: &Actor,
+) -> Result<(
+    Vec<factoria_search::ChallengeDoc>,
+    Vec<factoria_search::ChallengeDoc>,
+)> {
+    let company = acting_company(&ctx.db, actor, None).await?;
+    let rows = interest::Entity::find()
+        .filter(interest::Column::CompanyId.eq(company.id))
+        .order_by_desc(interest::Column::CreatedAt)
+        .all(&ctx.db)
+        .await?;
+    let catalog = ctx.search.index.catalog();
+    let docs = |kind: InterestKind| -> Vec<factoria_search::ChallengeDoc> {
+        rows.iter()
+            .filter(|i| i.kind == kind)
+            .filter_map(
+                |i| match catalog.get(EntityKey::challenge(i.challenge_id)) {
+                    Some(entry) => match &entry.doc {
+                        factoria_search::Document::Challenge(c) => Some(c.clone()),
+                        factoria_search::Document::Company(_) => None,
+                    },
+                    None => None,
+                },
+            )
+            .collect()
+    };
+    Ok((docs(InterestKind::Follow), docs(InterestKind::Interest)))
 }
 
 /// A company follows a challenge or declares interest; declaring twice changes nothing.
@@ -124,8 +175,8 @@ pub async fn declare(
     note: Option<String>,
 ) -> Result<InterestView> {
     let tx = db::begin_write(&ctx.db).await?;
-    let challenge = super::challenges::find(&tx, actor, challenge_id).await?;
-    if challenge.status != "published" {
+    let challenge = challenges::find(&tx, actor, challenge_id).await?;
+    if challenge.status != ChallengeStatus::Published {
         return Err(Error::Conflict(
             "only published challenges can be followed or answered".into(),
         ));
@@ -134,7 +185,7 @@ pub async fn declare(
     let existing = interest::Entity::find()
         .filter(interest::Column::CompanyId.eq(company.id))
         .filter(interest::Column::ChallengeId.eq(challenge.id))
-        .filter(interest::Column::Kind.eq(kind.as_str()))
+        .filter(interest::Column::Kind.eq(kind))
         .one(&tx)
         .await?;
     let row = match existing {
@@ -143,7 +194,7 @@ pub async fn declare(
             interest::ActiveModel {
                 company_id: Set(company.id),
                 challenge_id: Set(challenge.id),
-                kind: Set(kind.as_str().into()),
+                kind: Set(kind),
                 user_id: Set(actor.user_id()),
                 note: Set(note),
                 created_at: Set(db::now()),
@@ -167,12 +218,12 @@ pub async fn withdraw(
     company: Option<&str>,
 ) -> Result<()> {
     let tx = db::begin_write(&ctx.db).await?;
-    let challenge = super::challenges::find(&tx, actor, challenge_id).await?;
+    let challenge = challenges::find(&tx, actor, challenge_id).await?;
     let company = acting_company(&tx, actor, company).await?;
     interest::Entity::delete_many()
         .filter(interest::Column::CompanyId.eq(company.id))
         .filter(interest::Column::ChallengeId.eq(challenge.id))
-        .filter(interest::Column::Kind.eq(kind.as_str()))
+        .filter(interest::Column::Kind.eq(kind))
         .exec(&tx)
         .await?;
     tx.commit().await?;
@@ -185,7 +236,7 @@ pub async fn for_challenge(
     actor: &Actor,
     challenge_id: &str,
 ) -> Result<Vec<InterestView>> {
-    let challenge = super::challenges::find(&ctx.db, actor, challenge_id).await?;
+    let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
     if matches!(actor, Actor::Anonymous) {
         return Err(Error::Unauthenticated);
     }

@@ -22,17 +22,14 @@ use crate::db::entities::{challenge, company, department, introduction, introduc
 use crate::db::{self};
 use crate::email::{self, Outgoing};
 use crate::links::LinkError;
-use crate::types::Email;
 use crate::types::validation::FieldErrors;
-
-/// Stages an officer records after acceptance, in order.
-const LATER_STAGES: [&str; 3] = ["meeting", "pilot", "contract"];
+use crate::types::{ChallengeStatus, Email, IntroductionStage};
 
 /// One recorded stage.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     /// Stage reached.
-    pub stage: String,
+    pub stage: IntroductionStage,
     /// A note.
     pub note: Option<String>,
     /// When.
@@ -48,12 +45,14 @@ pub struct IntroductionView {
     pub challenge: String,
     /// Challenge title.
     pub challenge_title: String,
+    /// The challenge's department.
+    pub department: String,
     /// Company id.
     pub company: String,
     /// Company name.
     pub company_name: String,
     /// Current stage.
-    pub stage: String,
+    pub stage: IntroductionStage,
     /// The company's reason, when it declined.
     pub decline_reason: Option<String>,
     /// When the proposal expires while unanswered.
@@ -71,6 +70,10 @@ async fn view<C: ConnectionTrait>(conn: &C, row: &introduction::Model) -> Result
         .one(conn)
         .await?
         .ok_or(Error::NotFound("company"))?;
+    let department = department::Entity::find_by_id(challenge.department_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("department"))?;
     let events = introduction_event::Entity::find()
         .filter(introduction_event::Column::IntroductionId.eq(row.id))
         .order_by_asc(introduction_event::Column::CreatedAt)
@@ -88,9 +91,10 @@ async fn view<C: ConnectionTrait>(conn: &C, row: &introduction::Model) -> Result
         id: row.id,
         challenge: challenge.external_id,
         challenge_title: challenge.title,
+        department: department.name,
         company: company.external_id,
         company_name: company.name,
-        stage: row.stage.clone(),
+        stage: row.stage,
         decline_reason: row.decline_reason.clone(),
         expires_at: row.expires_at,
         events,
@@ -100,14 +104,14 @@ async fn view<C: ConnectionTrait>(conn: &C, row: &introduction::Model) -> Result
 async fn add_event<C: ConnectionTrait>(
     conn: &C,
     introduction_id: i64,
-    stage: &str,
+    stage: IntroductionStage,
     note: Option<String>,
     actor: Option<i64>,
     at: DateTime<Utc>,
 ) -> Result<()> {
     introduction_event::ActiveModel {
         introduction_id: Set(introduction_id),
-        stage: Set(stage.to_owned()),
+        stage: Set(stage),
         note: Set(note),
         actor_user_id: Set(actor),
         created_at: Set(at),
@@ -123,18 +127,21 @@ fn lang_of(code: &str) -> factoria_search::Lang {
 }
 
 /// The language a company reads: Spanish when it works in Spanish, else English.
-fn company_lang(row: &company::Model) -> factoria_search::Lang {
-    let languages: Vec<String> = serde_json::from_str(&row.languages).unwrap_or_default();
-    if languages.is_empty() || languages.iter().any(|l| l == "es") {
-        factoria_search::Lang::Es
-    } else {
-        factoria_search::Lang::En
-    }
+fn company_lang(row: &company::Model) -> Result<factoria_search::Lang> {
+    let languages = db::from_json_text("languages", &row.languages)?;
+    Ok(
+        if languages.is_empty() || languages.iter().any(|l| l == "es") {
+            factoria_search::Lang::Es
+        } else {
+            factoria_search::Lang::En
+        },
+    )
 }
 
 /// An officer introduces a company to one of their department's published challenges. The
 /// company's contact receives the proposal with the reasons of the match and signed links to
-/// accept or decline; the email is enqueued in the same transaction.
+/// accept or decline; the email is enqueued in the same transaction. The reasons are computed
+/// before the transaction opens, so a write lock is never held across a match computation.
 pub async fn introduce(
     ctx: &Context,
     actor: &Actor,
@@ -143,22 +150,19 @@ pub async fn introduce(
     message: Option<String>,
     ip: Option<&str>,
 ) -> Result<IntroductionView> {
-    let Some(officer_id) = actor.user_id() else {
-        return Err(Error::Unauthenticated);
-    };
-    let tx = db::begin_write(&ctx.db).await?;
-    let challenge_row = super::challenges::find(&tx, actor, challenge_id).await?;
+    let officer = actor.writer()?;
+    let challenge_row = super::challenges::find(&ctx.db, actor, challenge_id).await?;
     if !actor.manages_department(challenge_row.department_id) {
         return Err(Error::forbidden(
             "only officers of the challenge's department introduce companies",
         ));
     }
-    if challenge_row.status != "published" {
+    if challenge_row.status != ChallengeStatus::Published {
         return Err(Error::Conflict(
             "introductions are for published challenges".into(),
         ));
     }
-    let company_row = super::companies::find(&tx, actor, company_id).await?;
+    let company_row = super::companies::find(&ctx.db, actor, company_id).await?;
     let Some(contact) = company_row
         .contact_email
         .as_deref()
@@ -170,6 +174,15 @@ pub async fn introduce(
             FieldErrors::one("company", "this company has no contact address to write to").into(),
         );
     };
+    let lang = company_lang(&company_row)?;
+    let (summary, reasons) = explanation(ctx, challenge_row.id, company_row.id, lang).await?;
+    let department_name = department::Entity::find_by_id(challenge_row.department_id)
+        .one(&ctx.db)
+        .await?
+        .map(|d| d.name)
+        .ok_or(Error::NotFound("department"))?;
+
+    let tx = db::begin_write(&ctx.db).await?;
     if let Some(existing) = introduction::Entity::find()
         .filter(introduction::Column::ChallengeId.eq(challenge_row.id))
         .filter(introduction::Column::CompanyId.eq(company_row.id))
@@ -181,22 +194,13 @@ pub async fn introduce(
             existing.stage
         )));
     }
-    let officer = user::Entity::find_by_id(officer_id)
-        .one(&tx)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
-    let department_name = department::Entity::find_by_id(challenge_row.department_id)
-        .one(&tx)
-        .await?
-        .map(|d| d.name)
-        .unwrap_or_default();
     let now = db::now();
     let expires_at = now + chrono::Duration::days(i64::from(ctx.config.introduction_expiry_days));
     let row = introduction::ActiveModel {
         challenge_id: Set(challenge_row.id),
         company_id: Set(company_row.id),
-        introduced_by: Set(Some(officer_id)),
-        stage: Set("introduced".into()),
+        introduced_by: Set(Some(officer.id)),
+        stage: Set(IntroductionStage::Introduced),
         message: Set(message.clone()),
         expires_at: Set(expires_at),
         created_at: Set(now),
@@ -208,15 +212,12 @@ pub async fn introduce(
     add_event(
         &tx,
         row.id,
-        "introduced",
+        IntroductionStage::Introduced,
         message.clone(),
-        Some(officer_id),
+        Some(officer.id),
         now,
     )
     .await?;
-
-    let lang = company_lang(&company_row);
-    let (summary, reasons) = explanation(ctx, challenge_row.id, company_row.id, lang).await?;
     let signer = ctx.signer();
     let accept = signer.sign("introduction_accept", &row.id.to_string(), expires_at);
     let decline = signer.sign("introduction_decline", &row.id.to_string(), expires_at);
@@ -251,7 +252,7 @@ pub async fn introduce(
     audit::record(
         &tx,
         &ctx.config.secret,
-        Some(officer_id),
+        Some(officer.id),
         action::INTRODUCTION_SENT,
         Some(format!("introduction:{}", row.id)),
         None,
@@ -317,197 +318,233 @@ pub enum Response {
 pub async fn for_link(
     ctx: &Context,
     token: &str,
-) -> std::result::Result<(Response, IntroductionView), LinkError> {
+) -> Result<std::result::Result<(Response, IntroductionView), LinkError>> {
     let signer = ctx.signer();
     let (response, subject) = match signer.verify(token, "introduction_accept") {
         Ok(subject) => (Response::Accept, subject),
-        Err(LinkError::Expired) => return Err(LinkError::Expired),
-        Err(LinkError::Invalid) => (
-            Response::Decline,
-            signer.verify(token, "introduction_decline")?,
-        ),
+        Err(LinkError::Expired) => return Ok(Err(LinkError::Expired)),
+        Err(LinkError::Invalid) => match signer.verify(token, "introduction_decline") {
+            Ok(subject) => (Response::Decline, subject),
+            Err(refused) => return Ok(Err(refused)),
+        },
     };
-    let id: i64 = subject.parse().map_err(|_| LinkError::Invalid)?;
-    let row = introduction::Entity::find_by_id(id)
-        .one(&ctx.db)
-        .await
-        .ok()
-        .flatten()
-        .ok_or(LinkError::Invalid)?;
-    let introduction = view(&ctx.db, &row).await.map_err(|_| LinkError::Invalid)?;
-    Ok((response, introduction))
+    let Ok(id) = subject.parse::<i64>() else {
+        return Ok(Err(LinkError::Invalid));
+    };
+    let Some(row) = introduction::Entity::find_by_id(id).one(&ctx.db).await? else {
+        return Ok(Err(LinkError::Invalid));
+    };
+    Ok(Ok((response, view(&ctx.db, &row).await?)))
 }
 
 /// Accepts or declines from a link. Answering twice is a conflict with the first answer;
-/// after acceptance both sides receive each other's contact.
+/// after acceptance both sides receive each other's contact, after a decline the officer
+/// receives the reason.
 pub async fn respond(
     ctx: &Context,
     token: &str,
     reason: Option<String>,
 ) -> Result<IntroductionView> {
     let (response, found) = for_link(ctx, token)
-        .await
+        .await?
         .map_err(|e| Error::Forbidden(e.to_string()))?;
     let tx = db::begin_write(&ctx.db).await?;
-    let row = introduction::Entity::find_by_id(found.id)
-        .one(&tx)
+    let row = answer_once(&tx, found.id, response, reason.clone()).await?;
+    let parties = Parties::of(&tx, &row).await?;
+    if let Some(officer) = &parties.officer {
+        match response {
+            Response::Accept => tell_of_acceptance(ctx, &tx, &parties, officer).await?,
+            Response::Decline => tell_of_decline(ctx, &tx, &parties, officer, reason).await?,
+        }
+    }
+    let out = view(&tx, &row).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Records the company's answer, once: one conditional update, so of two answers racing (a
+/// double click, two devices) exactly one moves the introduction on.
+async fn answer_once<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    response: Response,
+    reason: Option<String>,
+) -> Result<introduction::Model> {
+    let row = introduction::Entity::find_by_id(id)
+        .one(conn)
         .await?
         .ok_or(Error::NotFound("introduction"))?;
-    if row.stage != "introduced" {
+    if row.stage != IntroductionStage::Introduced {
         return Err(Error::Conflict(format!(
             "this introduction was already answered: it is {}",
             row.stage
         )));
     }
-    if row.expires_at <= db::now() {
+    let now = db::now();
+    if row.expires_at <= now {
         return Err(Error::Conflict("this introduction has expired".into()));
     }
-    let challenge_row = challenge::Entity::find_by_id(row.challenge_id)
-        .one(&tx)
-        .await?
-        .ok_or(Error::NotFound("challenge"))?;
-    let company_row = company::Entity::find_by_id(row.company_id)
-        .one(&tx)
-        .await?
-        .ok_or(Error::NotFound("company"))?;
-    let officer = match row.introduced_by {
-        Some(id) => user::Entity::find_by_id(id).one(&tx).await?,
-        None => None,
-    };
-    let department_name = department::Entity::find_by_id(challenge_row.department_id)
-        .one(&tx)
-        .await?
-        .map(|d| d.name)
-        .unwrap_or_default();
-    let now = db::now();
     let stage = match response {
-        Response::Accept => "accepted",
-        Response::Decline => "declined",
+        Response::Accept => IntroductionStage::Accepted,
+        Response::Decline => IntroductionStage::Declined,
     };
-    let id = row.id;
-    // One conditional update: of two answers racing (a double click, two devices), exactly one
-    // moves the introduction on; the other finds it answered.
     let mut answer = introduction::Entity::update_many()
         .col_expr(introduction::Column::Stage, Expr::value(stage))
         .col_expr(introduction::Column::UpdatedAt, Expr::value(now))
         .filter(introduction::Column::Id.eq(id))
-        .filter(introduction::Column::Stage.eq("introduced"));
+        .filter(introduction::Column::Stage.eq(IntroductionStage::Introduced));
     if response == Response::Decline {
         answer = answer.col_expr(
             introduction::Column::DeclineReason,
             Expr::value(reason.clone()),
         );
     }
-    if answer.exec(&tx).await?.rows_affected != 1 {
+    if answer.exec(conn).await?.rows_affected != 1 {
         return Err(Error::Conflict(
             "this introduction was already answered".into(),
         ));
     }
-    let row = introduction::Entity::find_by_id(id)
-        .one(&tx)
+    add_event(conn, id, stage, reason, None, now).await?;
+    introduction::Entity::find_by_id(id)
+        .one(conn)
         .await?
-        .ok_or(Error::NotFound("introduction"))?;
-    add_event(&tx, id, stage, reason.clone(), None, now).await?;
-    let pipeline_url = ctx.url(&format!(
-        "/officer/challenges/{}/pipeline",
-        challenge_row.external_id
-    ));
-    let company_contact = company_row
+        .ok_or(Error::NotFound("introduction"))
+}
+
+/// The two sides of an introduction: the challenge and its department, the company, and the
+/// officer who introduced it (gone when they erased their account).
+struct Parties {
+    challenge: challenge::Model,
+    department: String,
+    company: company::Model,
+    officer: Option<user::Model>,
+}
+
+impl Parties {
+    async fn of<C: ConnectionTrait>(conn: &C, row: &introduction::Model) -> Result<Parties> {
+        let challenge = challenge::Entity::find_by_id(row.challenge_id)
+            .one(conn)
+            .await?
+            .ok_or(Error::NotFound("challenge"))?;
+        let company = company::Entity::find_by_id(row.company_id)
+            .one(conn)
+            .await?
+            .ok_or(Error::NotFound("company"))?;
+        let officer = match row.introduced_by {
+            Some(id) => user::Entity::find_by_id(id).one(conn).await?,
+            None => None,
+        };
+        let department = department::Entity::find_by_id(challenge.department_id)
+            .one(conn)
+            .await?
+            .map(|d| d.name)
+            .ok_or(Error::NotFound("department"))?;
+        Ok(Parties {
+            challenge,
+            department,
+            company,
+            officer,
+        })
+    }
+
+    fn pipeline_url(&self, ctx: &Context) -> String {
+        ctx.url(&format!(
+            "/officer/challenges/{}/pipeline",
+            self.challenge.external_id
+        ))
+    }
+}
+
+/// After an acceptance: the officer gets the company's contact, the company the officer's;
+/// each email's Reply-To is the other side, so replying writes to them directly.
+async fn tell_of_acceptance<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    parties: &Parties,
+    officer: &user::Model,
+) -> Result<()> {
+    let company = &parties.company;
+    let officer_email =
+        Email::parse(&officer.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let company_contact = company
         .contact_email
         .as_deref()
         .and_then(|e| Email::parse(e).ok());
-    if let Some(officer) = officer {
-        let officer_email =
-            Email::parse(&officer.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-        let officer_lang = lang_of(&officer.locale);
-        match response {
-            Response::Accept => {
-                let contact_name = company_row
-                    .contact_name
-                    .clone()
-                    .unwrap_or_else(|| company_row.name.clone());
-                let contact_email = company_contact
-                    .as_ref()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default();
-                let to_officer =
-                    EmailContent::IntroductionAcceptedOfficer(IntroductionAcceptedOfficer {
-                        officer_name: officer.name.clone(),
-                        company_name: company_row.name.clone(),
-                        contact_name: contact_name.clone(),
-                        contact_email,
-                        challenge_title: challenge_row.title.clone(),
-                        pipeline_url,
-                    });
-                email::enqueue(
-                    &tx,
-                    ctx.mailer.domain(),
-                    Outgoing {
-                        to: officer_email.clone(),
-                        to_name: Some(officer.name.clone()),
-                        user_id: Some(officer.id),
-                        lang: officer_lang,
-                        content: to_officer,
-                        topic: None,
-                        reply_to: company_contact.clone(),
-                    },
-                )
-                .await?;
-                if let Some(contact) = company_contact {
-                    let to_company =
-                        EmailContent::IntroductionAcceptedCompany(IntroductionAcceptedCompany {
-                            contact_name,
-                            officer_name: officer.name.clone(),
-                            officer_email: officer_email.to_string(),
-                            department: department_name,
-                            challenge_title: challenge_row.title.clone(),
-                            challenge_url: ctx
-                                .url(&format!("/challenges/{}", challenge_row.external_id)),
-                        });
-                    email::enqueue(
-                        &tx,
-                        ctx.mailer.domain(),
-                        Outgoing {
-                            to: contact,
-                            to_name: company_row.contact_name.clone(),
-                            user_id: None,
-                            lang: company_lang(&company_row),
-                            content: to_company,
-                            topic: None,
-                            reply_to: Some(officer_email),
-                        },
-                    )
-                    .await?;
-                }
-            }
-            Response::Decline => {
-                let content = EmailContent::IntroductionDeclined(IntroductionDeclined {
-                    officer_name: officer.name.clone(),
-                    company_name: company_row.name.clone(),
-                    challenge_title: challenge_row.title.clone(),
-                    reason: reason.clone(),
-                    pipeline_url,
-                });
-                email::enqueue(
-                    &tx,
-                    ctx.mailer.domain(),
-                    Outgoing {
-                        to: officer_email,
-                        to_name: Some(officer.name.clone()),
-                        user_id: Some(officer.id),
-                        lang: officer_lang,
-                        content,
-                        topic: None,
-                        reply_to: None,
-                    },
-                )
-                .await?;
-            }
-        }
-    }
-    let out = view(&tx, &row).await?;
-    tx.commit().await?;
-    Ok(out)
+    let contact_name = company
+        .contact_name
+        .clone()
+        .unwrap_or_else(|| company.name.clone());
+    let to_officer = EmailContent::IntroductionAcceptedOfficer(IntroductionAcceptedOfficer {
+        officer_name: officer.name.clone(),
+        company_name: company.name.clone(),
+        contact_name: contact_name.clone(),
+        contact_email: company_contact
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_default(),
+        challenge_title: parties.challenge.title.clone(),
+        pipeline_url: parties.pipeline_url(ctx),
+    });
+    let outgoing = Outgoing {
+        to: officer_email.clone(),
+        to_name: Some(officer.name.clone()),
+        user_id: Some(officer.id),
+        lang: lang_of(&officer.locale),
+        content: to_officer,
+        topic: None,
+        reply_to: company_contact.clone(),
+    };
+    email::enqueue(conn, ctx.mailer.domain(), outgoing).await?;
+    let Some(contact) = company_contact else {
+        return Ok(());
+    };
+    let to_company = EmailContent::IntroductionAcceptedCompany(IntroductionAcceptedCompany {
+        contact_name,
+        officer_name: officer.name.clone(),
+        officer_email: officer_email.to_string(),
+        department: parties.department.clone(),
+        challenge_title: parties.challenge.title.clone(),
+        challenge_url: ctx.url(&format!("/challenges/{}", parties.challenge.external_id)),
+    });
+    let outgoing = Outgoing {
+        to: contact,
+        to_name: company.contact_name.clone(),
+        user_id: None,
+        lang: company_lang(company)?,
+        content: to_company,
+        topic: None,
+        reply_to: Some(officer_email),
+    };
+    email::enqueue(conn, ctx.mailer.domain(), outgoing).await?;
+    Ok(())
+}
+
+/// After a decline: the officer gets the company's reason, if it gave one.
+async fn tell_of_decline<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    parties: &Parties,
+    officer: &user::Model,
+    reason: Option<String>,
+) -> Result<()> {
+    let content = EmailContent::IntroductionDeclined(IntroductionDeclined {
+        officer_name: officer.name.clone(),
+        company_name: parties.company.name.clone(),
+        challenge_title: parties.challenge.title.clone(),
+        reason,
+        pipeline_url: parties.pipeline_url(ctx),
+    });
+    let outgoing = Outgoing {
+        to: Email::parse(&officer.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?,
+        to_name: Some(officer.name.clone()),
+        user_id: Some(officer.id),
+        lang: lang_of(&officer.locale),
+        content,
+        topic: None,
+        reply_to: None,
+    };
+    email::enqueue(conn, ctx.mailer.domain(), outgoing).await?;
+    Ok(())
 }
 
 /// Marks unanswered introductions past their expiry as expired and tells their officers;
@@ -516,7 +553,7 @@ pub async fn expire_due(ctx: &Context) -> Result<usize> {
     let tx = db::begin_write(&ctx.db).await?;
     let now = db::now();
     let due = introduction::Entity::find()
-        .filter(introduction::Column::Stage.eq("introduced"))
+        .filter(introduction::Column::Stage.eq(IntroductionStage::Introduced))
         .filter(introduction::Column::ExpiresAt.lte(now))
         .all(&tx)
         .await?;
@@ -530,10 +567,10 @@ pub async fn expire_due(ctx: &Context) -> Result<usize> {
             .await?
             .ok_or(Error::NotFound("company"))?;
         let mut model: introduction::ActiveModel = row.clone().into();
-        model.stage = Set("expired".into());
+        model.stage = Set(IntroductionStage::Expired);
         model.updated_at = Set(now);
         model.update(&tx).await?;
-        add_event(&tx, row.id, "expired", None, None, now).await?;
+        add_event(&tx, row.id, IntroductionStage::Expired, None, None, now).await?;
         if let Some(officer) = match row.introduced_by {
             Some(id) => user::Entity::find_by_id(id).one(&tx).await?,
             None => None,
@@ -595,15 +632,17 @@ pub async fn record_stage(
             "only officers of the challenge's department record stages",
         ));
     }
-    let Some(target) = LATER_STAGES.iter().position(|s| *s == stage) else {
+    let later = IntroductionStage::LATER;
+    let Some(target) = later.iter().position(|s| s.as_str() == stage) else {
         return Err(FieldErrors::one("stage", "use meeting, pilot or contract").into());
     };
-    let current = LATER_STAGES.iter().position(|s| *s == row.stage);
-    let allowed = match (row.stage.as_str(), current) {
-        ("accepted", _) => true,
+    let current = later.iter().position(|s| *s == row.stage);
+    let allowed = match (row.stage, current) {
+        (IntroductionStage::Accepted, _) => true,
         (_, Some(current)) => target > current,
         _ => false,
     };
+    let stage = later[target];
     if !allowed {
         return Err(Error::Conflict(format!(
             "an introduction that is {} cannot move to {stage}",
@@ -615,7 +654,7 @@ pub async fn record_stage(
         .map(|d| d.and_utc())
         .unwrap_or_else(db::now);
     let mut model: introduction::ActiveModel = row.into();
-    model.stage = Set(stage.to_owned());
+    model.stage = Set(stage);
     model.updated_at = Set(db::now());
     let row = model.update(&tx).await?;
     add_event(&tx, id, stage, note, actor.user_id(), at).await?;

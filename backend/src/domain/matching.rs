@@ -14,7 +14,7 @@ use super::{Actor, Error, Result};
 use crate::context::Context;
 use crate::db::entities::{challenge, company, match_feedback};
 use crate::db::{self};
-use crate::search;
+use crate::indexing;
 
 /// What an officer or a company asks of matching.
 #[derive(Debug, Clone)]
@@ -225,7 +225,7 @@ pub async fn for_challenge(
         ));
     }
     let key = EntityKey::challenge(row.id);
-    let loaded = search::documents_with_vectors(&ctx.db, &[key]).await?;
+    let loaded = indexing::documents_with_vectors(&ctx.db, &[key]).await?;
     let Some((_, Some((Document::Challenge(doc), vectors)))) = loaded.into_iter().next() else {
         return Err(Error::NotFound("challenge"));
     };

@@ -3,22 +3,24 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod admin;
 pub mod alerts;
 pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod challenges;
 pub mod companies;
-mod error;
 pub mod interests;
 pub mod introductions;
 pub mod matching;
+pub mod officers;
 pub mod privacy;
 pub mod records;
 pub mod search;
 
+pub use crate::error::{Error, Result};
 pub use actor::Actor;
-pub use error::{Error, Result};
 
 /// A page of a list.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]

@@ -1,4 +1,4 @@
-//! The interchange format of companies and challenges (`shared/eval/FORMAT.md`), parsed at the
+//! The interchange format of companies and challenges (`docs/FORMAT.md`), parsed at the
 //! edge into valid values, and written back. The JSON API speaks the same format, so an import,
 //! an API call and an export all describe a company the same way.
 
@@ -484,6 +484,43 @@ pub struct ChallengeRecord {
     pub required_certifications: Vec<String>,
     /// draft, published, closed, awarded or cancelled.
     pub status: ChallengeStatus,
+}
+
+/// A new interchange id: `prefix`, a dash and twelve random hex digits.
+pub fn new_external_id(prefix: &str) -> String {
+    let bytes: [u8; 6] = rand::random();
+    format!(
+        "{prefix}-{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Upserted {
+    /// A new row.
+    Created,
+    /// An existing row changed.
+    Updated,
+    /// The stored row already said the same.
+    Unchanged,
+}
+
+/// RFC 7386 JSON merge patch.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(target), Value::Object(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(key);
+                } else {
+                    merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -7,20 +7,17 @@
 //! backoff; a 5xx reply fails the email for good and suppresses the address. Message-ID comes
 //! from the row, so a message sent twice after a crash is recognisably the same message.
 
-mod headers;
-mod transport;
-
 use chrono::{DateTime, Utc};
 use factoria_frontend::emails::{EmailContent, Footer, render};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
-pub use transport::{Delivery, Mailer};
+pub use crate::mailer::{Delivery, Mailer};
 
 use crate::context::Context;
 use crate::db::entities::{email, suppression};
 use crate::db::{self};
-use crate::domain::{Error, Result};
+use crate::error::{Error, Result};
 use crate::jobs::{self, JobError};
 use crate::types::Email;
 

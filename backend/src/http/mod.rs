@@ -62,13 +62,8 @@ pub fn router(ctx: Context) -> Router {
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    use sea_orm::ConnectionTrait;
     // A probe answers within a second, whatever the database does.
-    let probe = state.ctx.db.execute_unprepared("SELECT 1");
-    let db_ok = matches!(
-        tokio::time::timeout(std::time::Duration::from_secs(1), probe).await,
-        Ok(Ok(_))
-    );
+    let db_ok = state.ctx.database_responds(Duration::from_secs(1)).await;
     let status = if db_ok {
         axum::http::StatusCode::OK
     } else {

@@ -13,9 +13,8 @@ use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::context::Context;
 use crate::db::{self, statement};
-use crate::domain::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Kinds of jobs.
 pub mod kind {
@@ -234,52 +233,72 @@ impl EntityPayload {
     }
 }
 
-/// What runs a job: given by the application, which knows every module that owns a kind.
-pub type Handler = Arc<
-    dyn Fn(Context, ClaimedJob) -> BoxFuture<'static, std::result::Result<(), JobError>>
-        + Send
-        + Sync,
->;
-
-async fn run(
-    ctx: &Context,
-    job: &ClaimedJob,
-    handler: &Handler,
-) -> std::result::Result<(), JobError> {
-    handler(ctx.clone(), job.clone()).await
+/// Where jobs wait and how they are run: the database, the lease of a claimed job, and the
+/// first retry delay.
+#[derive(Clone)]
+pub struct Queue {
+    /// The database holding `jobs`.
+    pub db: db::Db,
+    /// How long a claimed job is reserved for its worker.
+    pub lease: Duration,
+    /// First retry delay; it doubles with each attempt.
+    pub retry_base: Duration,
 }
 
+impl Queue {
+    /// The queue of `db` with the configured lease and backoff.
+    pub fn new(db: db::Db, config: &crate::config::Config) -> Self {
+        Self {
+            db,
+            lease: config.job_lease,
+            retry_base: config.job_retry_base,
+        }
+    }
+}
+
+/// What runs a job, given the application's state `S`: the application supplies it, knowing
+/// every module that owns a kind, so the queue itself knows none of them.
+pub type Handler<S> = Arc<
+    dyn Fn(S, ClaimedJob) -> BoxFuture<'static, std::result::Result<(), JobError>> + Send + Sync,
+>;
+
 /// Claims and runs jobs of `kinds` until none is due; returns how many ran.
-pub async fn drain(
-    ctx: &Context,
+pub async fn drain<S: Clone>(
+    queue: &Queue,
+    state: &S,
     kinds: &[&str],
-    handler: &Handler,
+    handler: &Handler<S>,
     progress: &dyn Fn(usize),
 ) -> Result<usize> {
     let mut ran = 0;
     loop {
-        let jobs = claim(&ctx.db, kinds, 8, ctx.config.job_lease).await?;
+        let jobs = claim(&queue.db, kinds, 8, queue.lease).await?;
         if jobs.is_empty() {
             return Ok(ran);
         }
         for job in &jobs {
-            process(ctx, job, handler).await?;
+            process(queue, state, job, handler).await?;
             ran += 1;
             progress(ran);
         }
     }
 }
 
-async fn process(ctx: &Context, job: &ClaimedJob, handler: &Handler) -> Result<()> {
+async fn process<S: Clone>(
+    queue: &Queue,
+    state: &S,
+    job: &ClaimedJob,
+    handler: &Handler<S>,
+) -> Result<()> {
     // Give up before the lease ends, so two workers never run the same job at once.
-    let budget = ctx.config.job_lease.mul_f32(0.8);
-    let outcome = tokio::time::timeout(budget, run(ctx, job, handler))
+    let budget = queue.lease.mul_f32(0.8);
+    let outcome = tokio::time::timeout(budget, handler(state.clone(), job.clone()))
         .await
         .unwrap_or_else(|_| Err(JobError::Retry("the job took longer than its lease".into())));
     match outcome {
-        Ok(()) => complete(&ctx.db, job.id).await,
+        Ok(()) => complete(&queue.db, job.id).await,
         Err(error) => {
-            let permanent = fail(&ctx.db, job, &error, ctx.config.job_retry_base).await?;
+            let permanent = fail(&queue.db, job, &error, queue.retry_base).await?;
             let message = match &error {
                 JobError::Retry(m) | JobError::Permanent(m) => m.as_str(),
             };
@@ -295,16 +314,21 @@ async fn process(ctx: &Context, job: &ClaimedJob, handler: &Handler) -> Result<(
 
 /// A worker: claims and runs jobs until the process stops; sleeps briefly when idle and backs
 /// off when the database is unreachable.
-pub fn spawn_worker(ctx: Context, name: String, handler: Handler) -> tokio::task::JoinHandle<()> {
+pub fn spawn_worker<S: Clone + Send + Sync + 'static>(
+    queue: Queue,
+    state: S,
+    name: String,
+    handler: Handler<S>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut failing = false;
         loop {
-            match claim(&ctx.db, &[], 4, ctx.config.job_lease).await {
+            match claim(&queue.db, &[], 4, queue.lease).await {
                 Ok(jobs) if jobs.is_empty() => tokio::time::sleep(Duration::from_millis(200)).await,
                 Ok(jobs) => {
                     failing = false;
                     for job in &jobs {
-                        if let Err(error) = process(&ctx, job, &handler).await {
+                        if let Err(error) = process(&queue, &state, job, &handler).await {
                             tracing::warn!(worker = %name, job = job.id, error = %error, "cannot record the outcome of a job; its lease will expire and it will run again");
                         }
                     }

@@ -2,12 +2,17 @@
 
 use std::fmt;
 
+/// A closed vocabulary: one enum used end to end — stored as its text by the database (a
+/// sea-orm active enum), read and written as the same text in JSON and the interchange format,
+/// and matched by variant everywhere in between.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+            utoipa::ToSchema, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
         #[serde(rename_all = "lowercase")]
-        pub enum $name { $($variant),+ }
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $name { $(#[sea_orm(string_value = $text)] $variant),+ }
 
         impl $name {
             /// Every value, in order.
@@ -57,6 +62,64 @@ vocabulary!(
     /// How a company relates to a challenge it is interested in.
     InterestKind, "a kind of interest", { Follow => "follow", Interest => "interest" }
 );
+
+vocabulary!(
+    /// Where an introduction is: introduced → accepted or declined (or expired unanswered), then
+    /// meeting → pilot → contract as the officer records them.
+    IntroductionStage, "an introduction stage", {
+        Introduced => "introduced", Accepted => "accepted", Declined => "declined", Expired => "expired",
+        Meeting => "meeting", Pilot => "pilot", Contract => "contract"
+    }
+);
+
+impl IntroductionStage {
+    /// Stages an officer records after acceptance, in order.
+    pub const LATER: [IntroductionStage; 3] = [
+        IntroductionStage::Meeting,
+        IntroductionStage::Pilot,
+        IntroductionStage::Contract,
+    ];
+
+    /// Accepted, or past acceptance: the company said yes.
+    pub fn counts_as_accepted(self) -> bool {
+        matches!(
+            self,
+            IntroductionStage::Accepted
+                | IntroductionStage::Meeting
+                | IntroductionStage::Pilot
+                | IntroductionStage::Contract
+        )
+    }
+
+    /// Answered by the company (accepted or declined, whatever came after).
+    pub fn answered(self) -> bool {
+        self.counts_as_accepted() || self == IntroductionStage::Declined
+    }
+
+    /// How far along the funnel introduced → accepted → meeting → pilot → contract it reached
+    /// (0 for introduced, declined and expired).
+    pub fn depth(self) -> usize {
+        match self {
+            IntroductionStage::Introduced
+            | IntroductionStage::Declined
+            | IntroductionStage::Expired => 0,
+            IntroductionStage::Accepted => 1,
+            IntroductionStage::Meeting => 2,
+            IntroductionStage::Pilot => 3,
+            IntroductionStage::Contract => 4,
+        }
+    }
+
+    /// The stage an officer records next, if any.
+    pub fn next_recorded(self) -> Option<IntroductionStage> {
+        match self {
+            IntroductionStage::Accepted => Some(IntroductionStage::Meeting),
+            IntroductionStage::Meeting => Some(IntroductionStage::Pilot),
+            IntroductionStage::Pilot => Some(IntroductionStage::Contract),
+            _ => None,
+        }
+    }
+}
 
 impl SizeClass {
     /// Micro, small and medium enterprises, as the EU counts them.

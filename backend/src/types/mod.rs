@@ -15,7 +15,9 @@ mod web_url;
 
 pub use cpv::Cpv;
 pub use email::Email;
-pub use enums::{ChallengeStatus, CompanyKind, InterestKind, Language, SizeClass};
+pub use enums::{
+    ChallengeStatus, CompanyKind, InterestKind, IntroductionStage, Language, SizeClass,
+};
 pub use money::Money;
 pub use tax_id::TaxId;
 pub use trl::Trl;

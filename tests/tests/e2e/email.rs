@@ -338,8 +338,8 @@ async fn temporary_failures_are_retried_until_delivered_exactly_once() {
     let (app, _) = app_with(&smtp, None).await;
     send_one(&app, "persona@empresa.example").await;
     let messages = smtp.wait_for(1, Duration::from_secs(30)).await;
+    // Every job done: no later attempt can deliver it again.
     app.settle().await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(smtp.messages().len(), 1, "delivered exactly once");
     assert_eq!(messages.len(), 1);
     assert_eq!(smtp.attempts(), 3, "two refusals, then success");
@@ -671,7 +671,18 @@ async fn emails_wait_out_an_smtp_server_that_is_down_and_all_arrive_once_it_is_b
         send_one(&app, &format!("persona{n}@empresa.example")).await;
     }
     // Nothing listens on the port: every attempt is refused, and retried.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let started = std::time::Instant::now();
+    while app
+        .count("SELECT COALESCE(MAX(attempts), 0) AS n FROM emails")
+        .await
+        < 2
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no second attempt while the server is down"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM emails WHERE status = 'sent'")
             .await,

@@ -253,13 +253,23 @@ async fn emails_survive_workers_killed_mid_run_with_at_most_one_duplicate_per_wo
         kills += 1;
     }
     let _server = ServeProcess::start(dir.path(), &env).await;
-    let messages = smtp.wait_for(EMAILS, Duration::from_secs(90)).await;
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    let messages = if smtp.messages().len() > messages.len() {
-        smtp.messages()
-    } else {
-        messages
-    };
+    smtp.wait_for(EMAILS, Duration::from_secs(90)).await;
+    // Every send job finished: nothing can be delivered after this point.
+    let started = Instant::now();
+    while count_rows(
+        &database_url,
+        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'send_email' AND status <> 'done'",
+    )
+    .await
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "send jobs did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let messages = smtp.messages();
     let ids: HashSet<String> = messages
         .iter()
         .filter_map(|m| header(m, "Message-ID"))
@@ -278,21 +288,21 @@ async fn emails_survive_workers_killed_mid_run_with_at_most_one_duplicate_per_wo
     );
 }
 
-/// Counts rows with a short-lived connection of the test's own.
+/// Counts rows with a short-lived connection of the test's own; a failure fails the test.
 async fn count_rows(database_url: &str, sql: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Database, Statement};
-    let Ok(db) = Database::connect(database_url).await else {
-        return 0;
-    };
+    let db = Database::connect(database_url)
+        .await
+        .unwrap_or_else(|e| panic!("{database_url}: {e}"));
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
-        .ok()
-        .flatten();
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|| panic!("{sql}: no row"));
     let n = row
-        .and_then(|r| r.try_get::<i64>("", "n").ok())
-        .unwrap_or(0);
-    let _ = db.close().await;
+        .try_get::<i64>("", "n")
+        .unwrap_or_else(|e| panic!("{sql}: column n: {e}"));
+    db.close().await.unwrap_or_else(|e| panic!("{e}"));
     n
 }
 

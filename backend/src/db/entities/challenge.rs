@@ -23,7 +23,7 @@ pub struct Model {
     pub budget_cents: Option<i64>,
     pub deadline: Option<Date>,
     pub required_certifications: String,
-    pub status: String,
+    pub status: crate::types::ChallengeStatus,
     pub created_by: Option<i64>,
     pub published_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,

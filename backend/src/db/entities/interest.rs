@@ -10,7 +10,7 @@ pub struct Model {
     pub id: i64,
     pub company_id: i64,
     pub challenge_id: i64,
-    pub kind: String,
+    pub kind: crate::types::InterestKind,
     pub user_id: Option<i64>,
     pub note: Option<String>,
     pub created_at: DateTimeUtc,

@@ -11,7 +11,7 @@ pub struct Model {
     pub challenge_id: i64,
     pub company_id: i64,
     pub introduced_by: Option<i64>,
-    pub stage: String,
+    pub stage: crate::types::IntroductionStage,
     pub message: Option<String>,
     pub decline_reason: Option<String>,
     pub expires_at: DateTimeUtc,

@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub introduction_id: i64,
-    pub stage: String,
+    pub stage: crate::types::IntroductionStage,
     pub note: Option<String>,
     pub actor_user_id: Option<i64>,
     pub created_at: DateTimeUtc,

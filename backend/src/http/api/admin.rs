@@ -3,11 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use sea_orm::{EntityTrait, QueryOrder};
-use serde::Serialize;
 
-use crate::db::entities::user;
-use crate::domain::{Actor, Error, auth, companies};
+use crate::domain::admin::{self, UserView};
+use crate::domain::{Actor, auth, companies};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{IdPath, JsonBody};
@@ -15,49 +13,10 @@ use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::Email;
 use crate::types::validation::{ObjectReader, UnknownFields};
 
-/// A user as administrators see them.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserView {
-    /// Id.
-    pub id: i64,
-    /// Address.
-    pub email: String,
-    /// Name.
-    pub name: String,
-    /// Administrator.
-    pub administrator: bool,
-    /// Confirmed address.
-    pub verified: bool,
-}
-
-fn require_admin(actor: &Actor) -> ApiResult<()> {
-    match actor {
-        Actor::Anonymous => Err(Error::Unauthenticated.into()),
-        a if a.is_admin() => Ok(()),
-        _ => Err(Error::forbidden("administrators only").into()),
-    }
-}
-
 /// Every user.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", responses((status = 200, body = Vec<UserView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn users(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<UserView>>> {
-    require_admin(&actor)?;
-    let rows = user::Entity::find()
-        .order_by_asc(user::Column::Id)
-        .all(&state.ctx.db)
-        .await
-        .map_err(Error::from)?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|u| UserView {
-                id: u.id,
-                email: u.email,
-                name: u.name,
-                administrator: u.is_admin,
-                verified: u.email_verified_at.is_some(),
-            })
-            .collect(),
-    ))
+    Ok(Json(admin::users(&state.ctx, &actor).await?))
 }
 
 /// Invites an officer into a department (created when new); they get a link to choose a password.
@@ -69,7 +28,6 @@ pub async fn invite(
     ip: ClientIp,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    require_admin(&actor)?;
     state.limits.check_actor(Action::Notify, &actor, &ip)?;
     let mut r = ObjectReader::new(&body);
     let email = r.required("email", Email::parse);
@@ -101,7 +59,6 @@ pub async fn end_sessions(
     actor: Actor,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<serde_json::Value>> {
-    require_admin(&actor)?;
     let ended = auth::end_sessions(&state.ctx, &actor, id).await?;
     Ok(Json(serde_json::json!({"sessions_ended": ended})))
 }
@@ -116,7 +73,6 @@ pub async fn set_admin(
     IdPath(id): IdPath,
     JsonBody(body): JsonBody,
 ) -> ApiResult<StatusCode> {
-    require_admin(&actor)?;
     let mut r = ObjectReader::new(&body);
     let admin = r.optional_bool("administrator");
     if admin.is_none() {
@@ -137,7 +93,6 @@ pub async fn moderate(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<StatusCode> {
-    require_admin(&actor)?;
     let mut r = ObjectReader::new(&body);
     let visible = r.optional_bool("visible");
     if visible.is_none() {

@@ -8,7 +8,7 @@ use axum::response::{AppendHeaders, IntoResponse};
 use serde::Serialize;
 
 use crate::domain::accounts;
-use crate::domain::accounts::NewSession;
+use crate::domain::accounts::{NewSession, SignInFrom};
 use crate::domain::auth::{self, SignUp, purpose};
 use crate::http::AppState;
 use crate::http::auth::{Session, clear_session_cookie_header, session_cookie_header};
@@ -46,15 +46,24 @@ fn user_agent(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn signed_in(state: &AppState, session: NewSession, user_id: i64) -> impl IntoResponse + use<> {
+fn signed_in(state: &AppState, session: NewSession) -> impl IntoResponse + use<> {
     let cookie = session_cookie_header(&state.ctx.config.public_url, &session.token);
     (
         AppendHeaders([(header::SET_COOKIE, cookie)]),
         Json(SignedIn {
-            user_id,
+            user_id: session.user_id,
             csrf_token: session.csrf,
         }),
     )
+}
+
+/// The client of a sign-in and the session it replaces.
+fn sign_in_from(ip: &ClientIp, headers: &HeaderMap, previous: Session) -> SignInFrom {
+    SignInFrom {
+        ip: ip.text(),
+        user_agent: user_agent(headers),
+        replacing: previous.0.map(|s| s.id),
+    }
 }
 
 /// Creates a company account and sends the link that confirms the address.
@@ -113,18 +122,9 @@ pub async fn log_in(
     let password = r.required_text("password", 200);
     let (email, password) = r.finish(UnknownFields::Reject, email.zip(password))?;
     state.limits.check(Action::Login, &ip, Some(&email))?;
-    let (session, user_id) = auth::log_in(
-        &state.ctx,
-        &email,
-        &password,
-        ip.text().as_deref(),
-        user_agent(&headers),
-    )
-    .await?;
-    if let Some(old) = previous.0 {
-        accounts::revoke_session(&state.ctx, &old.id).await?;
-    }
-    Ok(signed_in(&state, session, user_id))
+    let from = sign_in_from(&ip, &headers, previous);
+    let session = auth::log_in(&state.ctx, &email, &password, from).await?;
+    Ok(signed_in(&state, session))
 }
 
 /// Ends the current session.
@@ -175,18 +175,14 @@ pub async fn request_link(
 pub async fn complete_link(
     State(state): State<AppState>,
     ip: ClientIp,
+    previous: Session,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> ApiResult<impl IntoResponse> {
     let token = token_of(&body)?;
-    let (session, user_id) = auth::complete_login_link(
-        &state.ctx,
-        &token,
-        ip.text().as_deref(),
-        user_agent(&headers),
-    )
-    .await?;
-    Ok(signed_in(&state, session, user_id))
+    let from = sign_in_from(&ip, &headers, previous);
+    let session = auth::complete_login_link(&state.ctx, &token, from).await?;
+    Ok(signed_in(&state, session))
 }
 
 /// Sends a password-reset link, if the address has an account.

@@ -3,37 +3,16 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use sea_orm::EntityTrait;
 use serde::Serialize;
 
-use crate::db::entities::user;
-use crate::domain::accounts::{self, TokenView};
+use crate::domain::accounts::{self, Me, TokenView};
 use crate::domain::actor::Scope;
-use crate::domain::{Actor, Error, privacy};
+use crate::domain::{Actor, privacy};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{IdPath, JsonBody};
 use crate::http::ratelimit::ClientIp;
 use crate::types::validation::{ObjectReader, UnknownFields};
-
-/// The signed-in user.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Me {
-    /// User id.
-    pub id: i64,
-    /// Address.
-    pub email: String,
-    /// Name.
-    pub name: String,
-    /// es or en.
-    pub locale: String,
-    /// Administrator.
-    pub administrator: bool,
-    /// Company ids (database).
-    pub companies: Vec<i64>,
-    /// Department ids (database).
-    pub departments: Vec<i64>,
-}
 
 /// A new token, shown once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -44,30 +23,10 @@ pub struct CreatedToken {
     pub details: TokenView,
 }
 
-fn user_of(actor: &Actor) -> ApiResult<&crate::domain::actor::UserActor> {
-    actor
-        .user()
-        .ok_or(crate::http::error::ApiError(Error::Unauthenticated))
-}
-
 /// Who is signed in.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Me>> {
-    let u = user_of(&actor)?;
-    let row = user::Entity::find_by_id(u.id)
-        .one(&state.ctx.db)
-        .await
-        .map_err(Error::from)?
-        .ok_or(Error::Unauthenticated)?;
-    Ok(Json(Me {
-        id: row.id,
-        email: row.email,
-        name: row.name,
-        locale: row.locale,
-        administrator: row.is_admin,
-        companies: u.companies.clone(),
-        departments: u.departments.clone(),
-    }))
+    Ok(Json(accounts::me(&state.ctx, &actor).await?))
 }
 
 /// Your API tokens (never the tokens themselves).
@@ -76,8 +35,7 @@ pub async fn tokens(
     State(state): State<AppState>,
     actor: Actor,
 ) -> ApiResult<Json<Vec<TokenView>>> {
-    let u = user_of(&actor)?;
-    Ok(Json(accounts::list_api_tokens(&state.ctx, u.id).await?))
+    Ok(Json(accounts::list_api_tokens(&state.ctx, &actor).await?))
 }
 
 /// Creates an API token with the given scopes; it is shown once and stored hashed.

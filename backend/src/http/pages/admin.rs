@@ -7,58 +7,30 @@ use axum::routing::{get, post};
 use factoria_frontend::pages::admin::{
     Analytics, BarChart, FailureRow, Figure, Jobs, QueueRow, UserRow, Users,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{FormData, Page, error_page, redirect_with_notice, show};
-use crate::db::entities::{challenge, department, email, job, membership, user};
-use crate::domain::{Error, analytics, auth};
+use super::{FormData, Page, error_page, labels, redirect_with_notice, show};
+use crate::domain::{Error, admin, analytics, auth};
 use crate::http::AppState;
 use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::Email;
 use crate::types::validation::FieldErrors;
-
-/// Failures listed at most.
-const FAILURES_SHOWN: u64 = 50;
-
-/// A signed-in administrator, or the response to give instead.
-fn require_admin(page: &Page) -> Result<(), Response> {
-    let user = page.user()?;
-    if !user.is_admin {
-        return Err(error_page(page, &Error::forbidden("administrators only")));
-    }
-    Ok(())
-}
-
-/// A form posted by an administrator, with the session's token.
-fn admin_form(page: &Page, form: &FormData) -> Result<(), Response> {
-    require_admin(page)?;
-    page.check_csrf(form)
-}
 
 fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_owned(), |s| format!("{:.0} %", s * 100.0))
 }
 
 async fn analytics_page(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(response) = require_admin(&page) {
+    if let Err(response) = page.user() {
         return response;
     }
     let figures = match analytics::compute(&state.ctx, &page.actor).await {
         Ok(figures) => figures,
         Err(error) => return error_page(&page, &error),
     };
-    let stage = |s: &str| match s {
-        "introduced" => page.t("Presentadas", "Introduced"),
-        "accepted" => page.t("Aceptadas", "Accepted"),
-        "meeting" => page.t("Reunión", "Meeting"),
-        "pilot" => page.t("Piloto", "Pilot"),
-        "contract" => page.t("Contrato", "Contract"),
-        other => other.to_owned(),
-    };
     let funnel: Vec<(String, f64)> = figures
         .funnel
         .iter()
-        .map(|(s, n)| (stage(s), *n as f64))
+        .map(|(s, n)| (labels::funnel_step(&page, *s), *n as f64))
         .collect();
     let count = |v: f64| format!("{v:.0}");
     let top_sectors: Vec<_> = figures.coverage.iter().take(12).collect();
@@ -131,53 +103,32 @@ async fn analytics_page(State(state): State<AppState>, page: Page) -> Response {
 }
 
 async fn users_page(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(response) = require_admin(&page) {
+    if let Err(response) = page.user() {
         return response;
     }
     let loaded = async {
-        let users = user::Entity::find()
-            .order_by_asc(user::Column::Id)
-            .all(&state.ctx.db)
-            .await?;
-        let memberships = membership::Entity::find().all(&state.ctx.db).await?;
-        let departments = department::Entity::find()
-            .order_by_asc(department::Column::Name)
-            .all(&state.ctx.db)
-            .await?;
-        let challenges = challenge::Entity::find()
-            .select_only()
-            .column(challenge::Column::DepartmentId)
-            .into_tuple::<i64>()
-            .all(&state.ctx.db)
-            .await?;
-        Ok::<_, Error>((users, memberships, departments, challenges))
+        let users = admin::users(&state.ctx, &page.actor).await?;
+        let departments = admin::departments(&state.ctx, &page.actor).await?;
+        Ok::<_, Error>((users, departments))
     };
-    let (users, memberships, departments, challenges) = match loaded.await {
+    let (users, departments) = match loaded.await {
         Ok(loaded) => loaded,
         Err(error) => return error_page(&page, &error),
     };
     let users = users
         .into_iter()
         .map(|u| {
-            let mine: Vec<&membership::Model> =
-                memberships.iter().filter(|m| m.user_id == u.id).collect();
             let mut roles = Vec::new();
-            if u.is_admin {
+            if u.administrator {
                 roles.push(page.t("administración", "administrator"));
             }
-            for m in &mine {
-                if let Some(d) = m
-                    .department_id
-                    .and_then(|id| departments.iter().find(|d| d.id == id))
-                {
-                    roles.push(format!(
-                        "{} ({})",
-                        page.t("responsable de retos", "officer"),
-                        d.name
-                    ));
-                }
+            for department in &u.officer_of {
+                roles.push(format!(
+                    "{} ({department})",
+                    page.t("responsable de retos", "officer")
+                ));
             }
-            if mine.iter().any(|m| m.company_id.is_some()) {
+            if u.company_member {
                 roles.push(page.t("empresa", "company"));
             }
             UserRow {
@@ -185,14 +136,14 @@ async fn users_page(State(state): State<AppState>, page: Page) -> Response {
                 name: u.name,
                 email: u.email,
                 roles: roles.join(", "),
-                admin: u.is_admin,
-                verified: u.email_verified_at.is_some(),
+                admin: u.administrator,
+                verified: u.verified,
             }
         })
         .collect();
     let departments = departments
         .into_iter()
-        .map(|d| (d.name, challenges.iter().filter(|c| **c == d.id).count()))
+        .map(|d| (d.name, d.challenges))
         .collect();
     show(Users {
         frame: page.frame("Usuarios y departamentos", "Users and departments"),
@@ -207,7 +158,7 @@ async fn invite(
     ip: ClientIp,
     form: FormData,
 ) -> Response {
-    if let Err(response) = admin_form(&page, &form) {
+    if let Err(response) = page.signed_form(&form) {
         return response;
     }
     if let Err(limited) = state.limits.check_actor(Action::Notify, &page.actor, &ip) {
@@ -254,7 +205,7 @@ async fn end_sessions(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = admin_form(&page, &form) {
+    if let Err(response) = page.signed_form(&form) {
         return response;
     }
     match auth::end_sessions(&state.ctx, &page.actor, id).await {
@@ -272,7 +223,7 @@ async fn set_administrator(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Response {
-    if let Err(response) = admin_form(&page, &form) {
+    if let Err(response) = page.signed_form(&form) {
         return response;
     }
     match auth::set_admin(&state.ctx, &page.actor, id, form.flag("admin")).await {
@@ -285,68 +236,32 @@ async fn set_administrator(
 }
 
 async fn jobs_page(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(response) = require_admin(&page) {
+    if let Err(response) = page.user() {
         return response;
     }
-    let loaded = async {
-        let queue: Vec<(String, String, i64)> = job::Entity::find()
-            .select_only()
-            .column(job::Column::Kind)
-            .column(job::Column::Status)
-            .column_as(job::Column::Id.count(), "count")
-            .group_by(job::Column::Kind)
-            .group_by(job::Column::Status)
-            .order_by_asc(job::Column::Kind)
-            .order_by_asc(job::Column::Status)
-            .into_tuple()
-            .all(&state.ctx.db)
-            .await?;
-        let emails = email::Entity::find()
-            .filter(email::Column::Status.eq("failed"))
-            .order_by_desc(email::Column::CreatedAt)
-            .limit(FAILURES_SHOWN)
-            .all(&state.ctx.db)
-            .await?;
-        let jobs = job::Entity::find()
-            .filter(job::Column::Status.eq("failed"))
-            .order_by_desc(job::Column::UpdatedAt)
-            .limit(FAILURES_SHOWN)
-            .all(&state.ctx.db)
-            .await?;
-        Ok::<_, Error>((queue, emails, jobs))
-    };
-    let (queue, emails, jobs) = match loaded.await {
-        Ok(loaded) => loaded,
+    let report = match admin::queue(&state.ctx, &page.actor).await {
+        Ok(report) => report,
         Err(error) => return error_page(&page, &error),
+    };
+    let failure = |f: admin::Failure| FailureRow {
+        what: f.what,
+        when: f.when.format("%d/%m/%Y %H:%M").to_string(),
+        attempts: f.attempts,
+        error: f.error,
     };
     show(Jobs {
         frame: page.frame("Cola de tareas", "Job queue"),
-        queue: queue
+        queue: report
+            .queue
             .into_iter()
-            .map(|(kind, status, count)| QueueRow {
-                kind,
-                status,
-                count,
+            .map(|line| QueueRow {
+                kind: line.kind,
+                status: line.status,
+                count: line.count,
             })
             .collect(),
-        failed_emails: emails
-            .into_iter()
-            .map(|e| FailureRow {
-                what: format!("{} → {}", e.template, e.recipient),
-                when: e.created_at.format("%d/%m/%Y %H:%M").to_string(),
-                attempts: e.attempts,
-                error: e.last_error.unwrap_or_default(),
-            })
-            .collect(),
-        failed_jobs: jobs
-            .into_iter()
-            .map(|j| FailureRow {
-                what: j.kind,
-                when: j.updated_at.format("%d/%m/%Y %H:%M").to_string(),
-                attempts: j.attempts,
-                error: j.last_error.unwrap_or_default(),
-            })
-            .collect(),
+        failed_emails: report.failed_emails.into_iter().map(failure).collect(),
+        failed_jobs: report.failed_jobs.into_iter().map(failure).collect(),
     })
 }
 

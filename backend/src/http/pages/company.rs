@@ -11,18 +11,16 @@ use axum::routing::get;
 use factoria_frontend::layout::FormErrors;
 use factoria_frontend::pages::company::{CpvOption, Following, ForYou, Profile, ProfileForm};
 use factoria_frontend::pages::{ChallengeCard, euros};
-use factoria_search::{Document, EntityKey, Kind};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use factoria_search::{Document, Kind};
 use serde_json::{Map, Value, json};
 
-use super::public::{card_of, status_words};
+use super::labels;
+use super::public::card_of;
 use super::{FormData, Page, error_page, form_errors, redirect_with_notice, reflect, render, show};
-use crate::db::entities::{company, interest, user};
-use crate::domain::Error;
-use crate::domain::actor::UserActor;
-use crate::domain::companies::{self, profile_from_row};
+use crate::domain::companies::{self, CompanyView};
 use crate::domain::matching::{self, MatchQuery};
-use crate::domain::records::CompanyProfile;
+use crate::domain::records::{CompanyProfile, CompanyRecord};
+use crate::domain::{Error, interests};
 use crate::http::AppState;
 use crate::types::validation::UnknownFields;
 
@@ -190,47 +188,36 @@ fn form_as_typed(form: &FormData) -> ProfileForm {
 }
 
 /// The form filled from a stored profile.
-fn form_of(profile: &CompanyProfile) -> ProfileForm {
-    let mut cpv: Vec<String> = profile.cpv.iter().map(|c| c.as_str().to_owned()).collect();
+fn form_of(record: &CompanyRecord) -> ProfileForm {
+    let mut cpv = record.cpv.clone();
     cpv.extend(std::iter::repeat_n(String::new(), SPARE_CPV_INPUTS));
-    let contact = profile.contact.as_ref();
-    let (sectors, other_sectors) = factoria_frontend::sectors::split(&profile.sectors);
+    let contact = record.contact.as_ref();
+    let (sectors, other_sectors) = factoria_frontend::sectors::split(&record.sectors);
     ProfileForm {
-        name: profile.name.clone(),
-        kind: profile.kind.as_str().into(),
-        size: profile
+        name: record.name.clone(),
+        kind: record.kind.as_str().into(),
+        size: record
             .size
             .map(|s| s.as_str().to_owned())
             .unwrap_or_default(),
-        founded: profile.founded.map(|y| y.to_string()).unwrap_or_default(),
-        region: profile.region.clone().unwrap_or_default(),
-        municipality: profile.municipality.clone().unwrap_or_default(),
-        website: profile
-            .website
-            .as_ref()
-            .map(|w| w.as_str().to_owned())
-            .unwrap_or_default(),
+        founded: record.founded.map(|y| y.to_string()).unwrap_or_default(),
+        region: record.region.clone().unwrap_or_default(),
+        municipality: record.municipality.clone().unwrap_or_default(),
+        website: record.website.clone().unwrap_or_default(),
         contact_name: contact.and_then(|c| c.name.clone()).unwrap_or_default(),
-        contact_email: contact
-            .and_then(|c| c.email.as_ref())
-            .map(|e| e.as_str().to_owned())
-            .unwrap_or_default(),
-        tax_id: profile
-            .tax_id
-            .as_ref()
-            .map(|t| t.as_str().to_owned())
-            .unwrap_or_default(),
-        lang_es: profile.languages.iter().any(|l| l.as_str() == "es"),
-        lang_en: profile.languages.iter().any(|l| l.as_str() == "en"),
-        description: profile.description.clone(),
-        capabilities: profile.capabilities.join("\n"),
-        technologies: profile.technologies.join(", "),
+        contact_email: contact.and_then(|c| c.email.clone()).unwrap_or_default(),
+        tax_id: record.tax_id.clone().unwrap_or_default(),
+        lang_es: record.languages.iter().any(|l| l == "es"),
+        lang_en: record.languages.iter().any(|l| l == "en"),
+        description: record.description.clone(),
+        capabilities: record.capabilities.join("\n"),
+        technologies: record.technologies.join(", "),
         sectors,
         other_sectors,
         cpv,
-        trl: profile.trl.map(|t| t.get().to_string()).unwrap_or_default(),
-        certifications: profile.certifications.join(", "),
-        references: profile
+        trl: record.trl.map(|t| t.to_string()).unwrap_or_default(),
+        certifications: record.certifications.join(", "),
+        references: record
             .references
             .iter()
             .map(|r| {
@@ -294,29 +281,18 @@ fn editor(
     }
 }
 
-/// The company of a signed-in member (the first, when several).
-async fn member_company(
-    state: &AppState,
-    user: &UserActor,
-) -> Result<Option<company::Model>, Error> {
-    match user.companies.first() {
-        Some(id) => Ok(company::Entity::find_by_id(*id).one(&state.ctx.db).await?),
-        None => Ok(None),
-    }
-}
-
-/// A signed-in user and their company, or the response to give instead: the sign-in page for a
+/// A signed-in user's company, or the response to give instead: the sign-in page for a
 /// visitor, the new-company form for someone without one.
-async fn require_company(state: &AppState, page: &Page) -> Result<company::Model, Response> {
-    let user = page.user()?;
-    match member_company(state, user).await {
-        Ok(Some(row)) => Ok(row),
+async fn require_company(state: &AppState, page: &Page) -> Result<CompanyView, Response> {
+    page.user()?;
+    match companies::of_member(&state.ctx, &page.actor).await {
+        Ok(Some(company)) => Ok(company),
         Ok(None) => Err(Redirect::to("/company/new").into_response()),
         Err(error) => Err(error_page(page, &error)),
     }
 }
 
-async fn new_company(State(state): State<AppState>, page: Page) -> Response {
+async fn new_company(page: Page) -> Response {
     let user = match page.user() {
         Ok(user) => user.clone(),
         Err(response) => return response,
@@ -324,16 +300,11 @@ async fn new_company(State(state): State<AppState>, page: Page) -> Response {
     if !user.companies.is_empty() {
         return Redirect::to("/company/profile").into_response();
     }
-    let account = user::Entity::find_by_id(user.id)
-        .one(&state.ctx.db)
-        .await
-        .ok()
-        .flatten();
     let form = ProfileForm {
         kind: "startup".into(),
         lang_es: true,
-        contact_name: account.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
-        contact_email: account.map(|a| a.email).unwrap_or_default(),
+        contact_name: user.name.clone(),
+        contact_email: user.email.clone(),
         cpv: vec![String::new(); SPARE_CPV_INPUTS],
         ..ProfileForm::default()
     };
@@ -367,9 +338,7 @@ async fn create_company(State(state): State<AppState>, page: Page, form: FormDat
     };
     match companies::create(&state.ctx, &page.actor, profile).await {
         Ok(view) => {
-            if let Ok(row) = companies::find(&state.ctx.db, &page.actor, &view.record.id).await {
-                reflect(&state, EntityKey::company(row.id)).await;
-            }
+            reflect(&state, view.key).await;
             redirect_with_notice(
                 "/for-you",
                 &page.t(
@@ -383,37 +352,34 @@ async fn create_company(State(state): State<AppState>, page: Page, form: FormDat
 }
 
 async fn profile_page(State(state): State<AppState>, page: Page) -> Response {
-    let row = match require_company(&state, &page).await {
-        Ok(row) => row,
+    let company = match require_company(&state, &page).await {
+        Ok(company) => company,
         Err(response) => return response,
     };
-    match profile_from_row(&row) {
-        Ok(profile) => show(editor(
-            &page,
-            Some(row.external_id.clone()),
-            form_of(&profile),
-            FormErrors::default(),
-        )),
-        Err(error) => error_page(&page, &error),
-    }
+    show(editor(
+        &page,
+        Some(company.record.id.clone()),
+        form_of(&company.record),
+        FormErrors::default(),
+    ))
 }
 
 async fn save_profile(State(state): State<AppState>, page: Page, form: FormData) -> Response {
-    let row = match require_company(&state, &page).await {
-        Ok(row) => row,
+    let company = match require_company(&state, &page).await {
+        Ok(company) => company,
         Err(response) => return response,
     };
     if let Err(response) = page.check_csrf(&form) {
         return response;
     }
-    let id = Some(row.external_id.clone());
+    let id = Some(company.record.id.clone());
     let profile = match CompanyProfile::parse(&record_of(&form), UnknownFields::Reject) {
         Ok((profile, _)) => profile,
         Err(errors) => return refused(&page, id, &form, &Error::Invalid(errors)),
     };
-    match companies::replace(&state.ctx, &page.actor, &row.external_id, profile).await {
+    match companies::replace(&state.ctx, &page.actor, &company.record.id, profile).await {
         Ok(_) => {
-            reflect(&state, EntityKey::company(row.id)).await;
+            reflect(&state, company.key).await;
             redirect_with_notice(
                 "/company/profile",
                 &page.t("Perfil guardado.", "Profile saved."),
@@ -424,8 +390,8 @@ async fn save_profile(State(state): State<AppState>, page: Page, form: FormData)
 }
 
 async fn for_you(State(state): State<AppState>, page: Page) -> Response {
-    let row = match require_company(&state, &page).await {
-        Ok(row) => row,
+    let company = match require_company(&state, &page).await {
+        Ok(company) => company,
         Err(response) => return response,
     };
     let query = MatchQuery {
@@ -433,11 +399,17 @@ async fn for_you(State(state): State<AppState>, page: Page) -> Response {
         lang: Some(page.lang()),
         ..MatchQuery::default()
     };
-    let results =
-        match matching::recommendations(&state.ctx, &page.actor, &row.external_id, &query).await {
-            Ok(results) => results,
-            Err(error) => return error_page(&page, &error),
-        };
+    let results = match matching::recommendations(
+        &state.ctx,
+        &page.actor,
+        &company.record.id,
+        &query,
+    )
+    .await
+    {
+        Ok(results) => results,
+        Err(error) => return error_page(&page, &error),
+    };
     let cards: Vec<ChallengeCard> = {
         let catalog = state.ctx.search.index.catalog();
         let by_id: std::collections::HashMap<&str, &factoria_search::ChallengeDoc> = catalog
@@ -462,7 +434,7 @@ async fn for_you(State(state): State<AppState>, page: Page) -> Response {
                             .deadline
                             .map(|d| d.format("%d/%m/%Y").to_string()),
                         budget: item.challenge.budget_eur.map(euros),
-                        status: status_words(&page, &item.challenge.status),
+                        status: labels::status_text(&page, &item.challenge.status),
                         ..ChallengeCard::default()
                     },
                 };
@@ -471,47 +443,26 @@ async fn for_you(State(state): State<AppState>, page: Page) -> Response {
             })
             .collect()
     };
-    let profile_incomplete = serde_json::from_str::<Vec<String>>(&row.capabilities)
-        .unwrap_or_default()
-        .is_empty();
+    let profile_incomplete = company.record.capabilities.is_empty();
     show(ForYou {
         frame: page.frame("Retos para ti", "Challenges for you"),
-        company: row.name,
+        company: company.record.name,
         cards,
         profile_incomplete,
     })
 }
 
 async fn following(State(state): State<AppState>, page: Page) -> Response {
-    let row = match require_company(&state, &page).await {
-        Ok(row) => row,
-        Err(response) => return response,
+    if let Err(response) = require_company(&state, &page).await {
+        return response;
+    }
+    let (following, interested) = match interests::followed(&state.ctx, &page.actor).await {
+        Ok((following, interested)) => (
+            following.iter().map(|c| card_of(&page, c)).collect(),
+            interested.iter().map(|c| card_of(&page, c)).collect(),
+        ),
+        Err(error) => return error_page(&page, &error),
     };
-    let rows = match interest::Entity::find()
-        .filter(interest::Column::CompanyId.eq(row.id))
-        .all(&state.ctx.db)
-        .await
-    {
-        Ok(rows) => rows,
-        Err(error) => return error_page(&page, &error.into()),
-    };
-    let catalog = state.ctx.search.index.catalog();
-    let cards = |kind: &str| -> Vec<ChallengeCard> {
-        rows.iter()
-            .filter(|i| i.kind == kind)
-            .filter_map(|i| {
-                match catalog
-                    .get(EntityKey::challenge(i.challenge_id))
-                    .map(|e| &e.doc)
-                {
-                    Some(Document::Challenge(c)) => Some(card_of(&page, c)),
-                    _ => None,
-                }
-            })
-            .collect()
-    };
-    let (following, interested) = (cards("follow"), cards("interest"));
-    drop(catalog);
     show(Following {
         frame: page.frame("Retos que seguís", "Challenges you follow"),
         following,
@@ -573,7 +524,7 @@ mod tests {
         assert_eq!(profile.references[0].year, Some(2023));
         assert_eq!(profile.founded, Some(2019));
         // Read back into the form, the profile shows what was typed.
-        let again = form_of(&profile);
+        let again = form_of(&profile.to_record("co-x"));
         assert_eq!(
             again.references,
             "Portal de datos | Ayuntamiento de Getafe | 2023\nVisor de tráfico"

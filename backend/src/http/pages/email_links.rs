@@ -10,13 +10,14 @@ use axum::routing::get;
 use factoria_frontend::email_pages::{Message, Respond, Unsubscribe};
 use serde::Deserialize;
 
-use super::{Page, error_page, render, show};
+use super::{Page, error_page, labels, render, show};
 use crate::domain::introductions::{self, Response as Answer};
 use crate::domain::{Error, alerts};
 use crate::email::Topic;
 use crate::http::AppState;
 use crate::http::ratelimit::{Action, ClientIp};
 use crate::links::LinkError;
+use crate::types::IntroductionStage;
 
 #[derive(Deserialize)]
 struct TokenQuery {
@@ -55,14 +56,13 @@ async fn respond_page(
 ) -> Response {
     let token = q.token.unwrap_or_default();
     match introductions::for_link(&state.ctx, &token).await {
-        Err(error) => link_problem(&page, error),
-        Ok((_, intro)) if intro.stage != "introduced" => {
+        Err(error) => error_page(&page, &error),
+        Ok(Err(refused)) => link_problem(&page, refused),
+        Ok(Ok((_, intro))) if intro.stage != IntroductionStage::Introduced => {
+            let stage = labels::stage(&page, intro.stage).to_lowercase();
             let text = page.t(
-                &format!("Esta presentación ya se respondió: está {}.", intro.stage),
-                &format!(
-                    "This introduction was already answered: it is {}.",
-                    intro.stage
-                ),
+                &format!("Esta presentación ya se respondió: está {stage}."),
+                &format!("This introduction was already answered: it is {stage}."),
             );
             show(Message {
                 frame: page.frame(
@@ -72,24 +72,7 @@ async fn respond_page(
                 paragraphs: vec![text],
             })
         }
-        Ok((answer, intro)) => {
-            let department = {
-                use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-                let row = crate::db::entities::challenge::Entity::find()
-                    .filter(
-                        crate::db::entities::challenge::Column::ExternalId
-                            .eq(intro.challenge.as_str()),
-                    )
-                    .one(&state.ctx.db)
-                    .await;
-                match row {
-                    Ok(Some(c)) => crate::domain::challenges::view(&state.ctx.db, &c)
-                        .await
-                        .map(|v| v.record.department)
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                }
-            };
+        Ok(Ok((answer, intro))) => {
             let accept = answer == Answer::Accept;
             let frame = if accept {
                 page.frame("Aceptar la presentación", "Accept the introduction")
@@ -100,7 +83,7 @@ async fn respond_page(
                 frame,
                 accept,
                 token,
-                department,
+                department: intro.department,
                 company: intro.company_name,
                 challenge_id: intro.challenge,
                 challenge_title: intro.challenge_title,
@@ -119,7 +102,7 @@ async fn respond_submit(
         .map(|r| r.trim().chars().take(2000).collect::<String>())
         .filter(|r| !r.is_empty());
     match introductions::respond(&state.ctx, &form.token, reason).await {
-        Ok(intro) if intro.stage == "accepted" => show(Message {
+        Ok(intro) if intro.stage == IntroductionStage::Accepted => show(Message {
             frame: page.frame("Presentación aceptada", "Introduction accepted"),
             paragraphs: vec![page.t(
                 "Gracias. Os hemos enviado a ambos un correo con los datos de contacto del otro; respondiendo a ese correo os escribís directamente.",

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod company;
 mod email_links;
+mod labels;
 mod officer;
 mod public;
 
@@ -37,8 +38,6 @@ pub struct Page {
     pub es: bool,
     /// Path and query, for the language switch.
     pub here: String,
-    /// Name of the signed-in user.
-    pub user_name: Option<String>,
     notice: Option<String>,
     /// The anonymous-form cookie, when the browser sent one.
     form_cookie: Option<String>,
@@ -83,17 +82,6 @@ impl FromRequestParts<AppState> for Page {
             (_, Some(lang)) => lang != "en",
             _ => !accept_language_is_english(parts),
         };
-        let user_name = match actor.user_id() {
-            Some(id) => {
-                use sea_orm::EntityTrait;
-                crate::db::entities::user::Entity::find_by_id(id)
-                    .one(&state.ctx.db)
-                    .await
-                    .map_err(Error::from)?
-                    .map(|u| u.name)
-            }
-            None => None,
-        };
         let notice = cookie(parts, NOTICE_COOKIE).map(decode_notice);
         let here = parts
             .uri
@@ -106,7 +94,6 @@ impl FromRequestParts<AppState> for Page {
             csrf,
             es,
             here,
-            user_name,
             notice,
             form_cookie,
         })
@@ -117,7 +104,7 @@ impl Page {
     /// The frame of a page titled `title` (Spanish, English).
     pub fn frame(&self, es: &str, en: &str) -> Frame {
         let user = self.actor.user().map(|u| NavUser {
-            name: self.user_name.clone().unwrap_or_default(),
+            name: u.name.clone(),
             company: (!u.companies.is_empty()).then(String::new),
             officer: !u.departments.is_empty(),
             admin: u.is_admin,
@@ -303,24 +290,10 @@ pub fn form_errors(
 /// How long a save waits for the index, so the page after it shows the change.
 const READ_YOUR_WRITE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Waits until this process's index reflects a change the visitor just saved (embedded at
-/// once, ahead of bulk work). A slow index only delays the page: the queued job finishes later.
+/// Waits until this process's index reflects a change the visitor just saved, so the page
+/// after it shows the change.
 pub async fn reflect(state: &AppState, key: factoria_search::EntityKey) {
-    match state
-        .ctx
-        .search
-        .read_your_write(&state.ctx.db, key, READ_YOUR_WRITE)
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(
-            ?key,
-            "the index did not reflect a save within {READ_YOUR_WRITE:?}"
-        ),
-        Err(error) => {
-            tracing::warn!(?key, %error, "could not embed a saved document at once; the queued job will")
-        }
-    }
+    state.ctx.reflect(key, READ_YOUR_WRITE).await;
 }
 
 /// Cookie carrying a one-line notice from a POST to the page it redirects to.
@@ -415,21 +388,8 @@ async fn switch_language(
         .as_deref()
         .and_then(crate::http::redirect::local_target)
         .unwrap_or_else(|| "/".into());
-    if let Some(user_id) = page.actor.user_id() {
-        use sea_orm::ConnectionTrait;
-        let backend = state.ctx.db.get_database_backend();
-        let result = state
-            .ctx
-            .db
-            .execute_raw(crate::db::statement(
-                backend,
-                "UPDATE users SET locale = $1 WHERE id = $2",
-                vec![lang.into(), user_id.into()],
-            ))
-            .await;
-        if let Err(error) = result {
-            return error_page(&page, &Error::from(error));
-        }
+    if let Err(error) = crate::domain::accounts::set_locale(&state.ctx, &page.actor, lang).await {
+        return error_page(&page, &error);
     }
     let mut response = Redirect::to(&back).into_response();
     if let Ok(value) = HeaderValue::from_str(&format!(

@@ -9,27 +9,13 @@ use factoria_frontend::pages::public::{
 };
 use factoria_frontend::pages::{ChallengeCard, PageLink, euros};
 use factoria_search::{Document, Filters, Kind, SortOrder};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{FormData, Page, error_page, redirect_with_notice, show};
-use crate::db::entities::interest;
+use super::{FormData, Page, error_page, labels, redirect_with_notice, show};
+use crate::domain::interests;
 use crate::domain::search::{SearchQuery, SearchResponse};
-use crate::domain::{challenges, interests};
 use crate::http::AppState;
 use crate::http::ratelimit::{Action, ClientIp};
-use crate::types::InterestKind;
-
-/// A status in words.
-pub fn status_words(page: &Page, status: &str) -> String {
-    match status {
-        "draft" => page.t("Borrador", "Draft"),
-        "published" => page.t("Abierto", "Open"),
-        "closed" => page.t("Cerrado", "Closed"),
-        "awarded" => page.t("Adjudicado", "Awarded"),
-        "cancelled" => page.t("Cancelado", "Cancelled"),
-        other => other.to_owned(),
-    }
-}
+use crate::types::{ChallengeStatus, InterestKind};
 
 /// Sector keys as names in the page's language.
 pub fn sector_names(page: &Page, keys: &[String]) -> Vec<String> {
@@ -51,7 +37,7 @@ pub fn card_of(page: &Page, doc: &factoria_search::ChallengeDoc) -> ChallengeCar
         deadline: doc.deadline.map(|d| d.format("%d/%m/%Y").to_string()),
         budget: doc.budget_eur.map(euros),
         sectors: sector_names(page, &doc.sectors),
-        status: status_words(page, &doc.status),
+        status: labels::status_text(page, &doc.status),
         highlights: Vec::new(),
         reason: None,
     }
@@ -64,7 +50,8 @@ async fn home(State(state): State<AppState>, page: Page) -> Response {
         .iter(Kind::Challenge)
         .filter_map(|e| match &e.doc {
             Document::Challenge(c)
-                if c.status == "published" && c.deadline.is_none_or(|d| d >= today) =>
+                if c.status == ChallengeStatus::Published.as_str()
+                    && c.deadline.is_none_or(|d| d >= today) =>
             {
                 Some(c)
             }
@@ -101,7 +88,7 @@ fn facet_label(page: &Page, field: &str, value: &str) -> String {
             .unwrap_or_else(|| value.to_owned()),
         "sector" => factoria_frontend::sectors::name(value, page.es),
         "trl" => format!("TRL {value}"),
-        "status" => status_words(page, value),
+        "status" => labels::status_text(page, value),
         _ => value.to_owned(),
     }
 }
@@ -183,7 +170,7 @@ async fn search(
                 status: item
                     .status
                     .as_deref()
-                    .map(|s| status_words(&page, s))
+                    .map(|s| labels::status_text(&page, s))
                     .unwrap_or_default(),
                 highlights: item
                     .highlights
@@ -276,29 +263,16 @@ async fn search(
 }
 
 async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Response {
-    let view = match challenges::get(&state.ctx, &page.actor, &id).await {
-        Ok(view) => view,
+    let interests::ForVisitor {
+        view,
+        manages,
+        following,
+        interested,
+    } = match interests::for_visitor(&state.ctx, &page.actor, &id).await {
+        Ok(found) => found,
         Err(error) => return error_page(&page, &error),
     };
     let r = &view.record;
-    let row = match challenges::find(&state.ctx.db, &page.actor, &id).await {
-        Ok(row) => row,
-        Err(error) => return error_page(&page, &error),
-    };
-    let mut following = false;
-    let mut interested = false;
-    if let Some(user) = page.actor.user()
-        && let Some(company_id) = user.companies.first()
-    {
-        let rows = interest::Entity::find()
-            .filter(interest::Column::CompanyId.eq(*company_id))
-            .filter(interest::Column::ChallengeId.eq(row.id))
-            .all(&state.ctx.db)
-            .await
-            .unwrap_or_default();
-        following = rows.iter().any(|i| i.kind == "follow");
-        interested = rows.iter().any(|i| i.kind == "interest");
-    }
     let card = ChallengeCard {
         id: r.id.clone(),
         title: r.title.clone(),
@@ -311,7 +285,7 @@ async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<Str
             .and_then(serde_json::Value::as_f64)
             .map(|b| euros(b as u64)),
         sectors: sector_names(&page, &r.sectors),
-        status: status_words(&page, r.status.as_str()),
+        status: labels::status(&page, r.status),
         highlights: Vec::new(),
         reason: None,
     };
@@ -325,10 +299,10 @@ async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<Str
         trl_min: r.trl_min,
         cpv: r.cpv.clone(),
         certifications: r.required_certifications.clone(),
-        can_act: page.actor.is_company_member() && r.status.as_str() == "published",
+        can_act: page.actor.is_company_member() && r.status == ChallengeStatus::Published,
         following,
         interested,
-        manages: page.actor.belongs_to_department(row.department_id),
+        manages,
     })
 }
 

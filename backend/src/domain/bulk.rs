@@ -1,4 +1,5 @@
-//! Import and export of companies and challenges as JSON Lines in the interchange format.
+//! Bulk import and export of companies and challenges as JSON Lines in the interchange format
+//! (the records of [`super::records`], described in `docs/FORMAT.md`).
 //!
 //! Import upserts by interchange id: a second import of the same files writes nothing. A bad
 //! line is reported with its line number and the fields at fault; without `--strict` the good
@@ -12,13 +13,14 @@ use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::challenges::{self, UNASSIGNED_DEPARTMENT};
+use super::companies;
+use super::records::Upserted;
+use super::records::{ChallengeSpec, CompanyProfile};
+use super::{Error, Result};
 use crate::context::Context;
 use crate::db::entities::{challenge, company, department};
 use crate::db::{self};
-use crate::domain::challenges::{self, UNASSIGNED_DEPARTMENT};
-use crate::domain::companies::{self, Upserted};
-use crate::domain::records::{ChallengeSpec, CompanyProfile};
-use crate::domain::{Error, Result};
 use crate::types::ChallengeStatus;
 use crate::types::validation::UnknownFields;
 
@@ -272,11 +274,8 @@ pub async fn export(
                 .get(&row.department_id)
                 .map(String::as_str)
                 .unwrap_or_default();
-            let record = challenges::spec_from_row(row)?.to_record(
-                &row.external_id,
-                department,
-                challenges::status_of(row)?,
-            );
+            let record =
+                challenges::spec_from_row(row)?.to_record(&row.external_id, department, row.status);
             let line = serde_json::to_string(&record).map_err(|e| Error::Internal(e.into()))?;
             writeln!(out, "{line}").map_err(|e| io(path, e))?;
         }

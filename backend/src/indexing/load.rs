@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::entities::{challenge, company, department, embedding};
 use crate::db::{self, Db, from_json_text};
-use crate::domain::{Error, Result};
+use crate::error::{Error, Result};
 
 fn list(column: &str, text: &str) -> Result<Vec<String>> {
     from_json_text(column, text).map_err(|e| Error::Internal(e.into()))
@@ -62,7 +62,7 @@ pub fn challenge_doc(row: &challenge::Model, department: &str) -> Result<Challen
         budget_eur: row.budget_cents.map(|c| (c / 100).max(0) as u64),
         deadline: row.deadline,
         required_certifications: list("required_certifications", &row.required_certifications)?,
-        status: row.status.clone(),
+        status: row.status.as_str().to_owned(),
         updated_at: row.updated_at.timestamp(),
     })
 }

@@ -1,4 +1,7 @@
-//! Building and delivering messages: SMTP in production, `.eml` files for the demo.
+//! Building and delivering messages: SMTP in production, `.eml` files for the demo. What to
+//! send and when is the outbox's business (`crate::email`); this module only delivers.
+
+mod headers;
 
 use std::time::Duration;
 
@@ -12,8 +15,8 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::headers::{ListUnsubscribe, ListUnsubscribePost};
 use crate::config::{MailSettings, MailTransport};
+use headers::{ListUnsubscribe, ListUnsubscribePost};
 
 /// What became of a send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +163,7 @@ impl Mailer {
     }
 
     /// Delivers a message within the timeout, and says what became of it.
-    pub async fn send(&self, message: Message) -> super::Delivery {
+    pub async fn send(&self, message: Message) -> Delivery {
         let outcome = match &self.transport {
             Transport::Smtp(smtp) => tokio::time::timeout(self.timeout, smtp.send(message))
                 .await

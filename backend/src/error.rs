@@ -1,3 +1,6 @@
+//! The one error of the crate: what can go wrong in any operation, and how bad it is for the
+//! client. Every layer returns it; `http::error` turns it into answers.
+
 use crate::types::validation::FieldErrors;
 
 /// What can go wrong in a domain operation. Client errors carry the message the user sees;

@@ -12,7 +12,7 @@ use sea_orm::{DbBackend, FromQueryResult};
 use super::SearchService;
 use super::load::{documents_with_vectors, load_all};
 use crate::db::{Db, statement};
-use crate::domain::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Changes applied in one index commit at most.
 const BATCH: i64 = 2000;

@@ -1,5 +1,6 @@
-//! The backend's side of search: turning rows into index documents, embedding them as jobs,
-//! and the index follower that keeps this process's index in step with the change log.
+//! Keeping this process's search index in step with the database: rows turned into index
+//! documents, their texts embedded, and the follower that applies the change log. (Searching
+//! is `domain::search`; the engine itself is the `factoria-search` crate.)
 
 mod follower;
 mod load;
@@ -19,7 +20,7 @@ pub use load::{
 };
 
 use crate::db::Db;
-use crate::domain::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Search index, embedder, and a bell the writers of this process ring so the follower looks at
 /// the change log at once instead of at its next poll.

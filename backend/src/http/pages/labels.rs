@@ -1,0 +1,68 @@
+//! Closed vocabularies in the viewer's language: statuses, stages, strengths, kinds.
+
+use super::Page;
+use crate::types::{ChallengeStatus, CompanyKind, IntroductionStage};
+
+/// A challenge status in words.
+pub fn status(page: &Page, status: ChallengeStatus) -> String {
+    match status {
+        ChallengeStatus::Draft => page.t("Borrador", "Draft"),
+        ChallengeStatus::Published => page.t("Abierto", "Open"),
+        ChallengeStatus::Closed => page.t("Cerrado", "Closed"),
+        ChallengeStatus::Awarded => page.t("Adjudicado", "Awarded"),
+        ChallengeStatus::Cancelled => page.t("Cancelado", "Cancelled"),
+    }
+}
+
+/// A challenge status as the search index stores it, in words.
+pub fn status_text(page: &Page, text: &str) -> String {
+    ChallengeStatus::parse(text).map_or_else(|_| text.to_owned(), |s| status(page, s))
+}
+
+/// An introduction stage in words, as the pipeline and the matches show it.
+pub fn stage(page: &Page, stage: IntroductionStage) -> String {
+    match stage {
+        IntroductionStage::Introduced => {
+            page.t("Presentada, sin respuesta", "Introduced, awaiting reply")
+        }
+        IntroductionStage::Accepted => page.t("Aceptada", "Accepted"),
+        IntroductionStage::Meeting => page.t("Reunión", "Meeting"),
+        IntroductionStage::Pilot => page.t("Piloto", "Pilot"),
+        IntroductionStage::Contract => page.t("Contrato", "Contract"),
+        IntroductionStage::Declined => page.t("Rechazada", "Declined"),
+        IntroductionStage::Expired => page.t("Caducada", "Expired"),
+    }
+}
+
+/// An introduction stage as a step of the funnel ("how many reached it").
+pub fn funnel_step(page: &Page, stage: IntroductionStage) -> String {
+    match stage {
+        IntroductionStage::Introduced => page.t("Presentadas", "Introduced"),
+        IntroductionStage::Accepted => page.t("Aceptadas", "Accepted"),
+        IntroductionStage::Meeting => page.t("Reunión", "Meeting"),
+        IntroductionStage::Pilot => page.t("Piloto", "Pilot"),
+        IntroductionStage::Contract => page.t("Contrato", "Contract"),
+        IntroductionStage::Declined => page.t("Rechazadas", "Declined"),
+        IntroductionStage::Expired => page.t("Caducadas", "Expired"),
+    }
+}
+
+/// How strongly a capability covers a requirement, in words.
+pub fn strength(page: &Page, strength: &str) -> String {
+    match strength {
+        "strong" => page.t("Clara", "Strong"),
+        "partial" => page.t("Parcial", "Partial"),
+        "weak" => page.t("Débil", "Weak"),
+        _ => page.t("Sin cubrir", "Not covered"),
+    }
+}
+
+/// A kind of company in words.
+pub fn company_kind(page: &Page, kind: &str) -> String {
+    match CompanyKind::parse(kind) {
+        Ok(CompanyKind::Startup) => page.t("Startup", "Start-up"),
+        Ok(CompanyKind::Sme) => page.t("Pyme", "SME"),
+        Ok(CompanyKind::Large) => page.t("Gran empresa", "Large company"),
+        Err(_) => kind.to_owned(),
+    }
+}

@@ -1,0 +1,249 @@
+//! The ranked companies of a challenge, with their explanations, the shortlist, the officer's
+//! judgements, and introductions.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use factoria_frontend::pages::officer::{ConstraintLine, CoverageLine, MatchCard, Matches};
+
+use super::super::labels;
+use super::super::{FormData, Page, error_page, redirect_with_notice, show};
+use super::officer_form;
+use crate::domain::matching::{self, MatchQuery};
+use crate::domain::{Error, introductions, officers};
+use crate::http::AppState;
+use crate::http::ratelimit::{Action, ClientIp};
+use crate::types::ChallengeStatus;
+
+/// Companies shown at most.
+const MATCHES_SHOWN: usize = 20;
+
+/// The filters of the matches page.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct MatchFilters {
+    sme: Option<String>,
+    certified: Option<String>,
+    shortlist: Option<String>,
+    region: Option<String>,
+}
+
+pub(super) async fn matches(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(filters): Query<MatchFilters>,
+) -> Response {
+    if let Err(response) = page.user() {
+        return response;
+    }
+    let flag = |v: &Option<String>| {
+        v.as_deref()
+            .is_some_and(|v| matches!(v, "1" | "on" | "true"))
+    };
+    let (sme, certified, shortlist_only) = (
+        flag(&filters.sme),
+        flag(&filters.certified),
+        flag(&filters.shortlist),
+    );
+    let region = filters.region.clone().unwrap_or_default().trim().to_owned();
+    let query = MatchQuery {
+        sme_only: sme,
+        certified,
+        regions: if region.is_empty() {
+            Vec::new()
+        } else {
+            vec![region.clone()]
+        },
+        per_page: if shortlist_only { 500 } else { MATCHES_SHOWN },
+        lang: Some(page.lang()),
+        ..MatchQuery::default()
+    };
+    let officers::OfficerMatches {
+        challenge,
+        results,
+        shortlisted,
+        judged,
+        introduced,
+    } = match officers::matches(&state.ctx, &page.actor, &id, &query).await {
+        Ok(found) => found,
+        Err(error) => return error_page(&page, &error),
+    };
+    let cards = results
+        .items
+        .into_iter()
+        .filter(|item| !shortlist_only || shortlisted.contains(&item.company.id))
+        .map(|item| {
+            let c = &item.company;
+            let mut meta = vec![labels::company_kind(&page, &c.kind)];
+            meta.extend(c.region.clone());
+            meta.extend(c.trl.map(|t| format!("TRL {t}")));
+            if !c.certifications.is_empty() {
+                meta.push(c.certifications.join(", "));
+            }
+            let explanation = item.explanation.as_ref();
+            MatchCard {
+                rank: item.rank,
+                company_id: c.id.clone(),
+                name: c.name.clone(),
+                meta: meta.join(" · "),
+                summary: explanation.map(|e| e.summary.clone()).unwrap_or_default(),
+                coverage: explanation
+                    .map(|e| {
+                        e.requirements
+                            .iter()
+                            .map(|r| {
+                                let strength = serde_json::to_value(r.strength)
+                                    .ok()
+                                    .and_then(|v| v.as_str().map(str::to_owned))
+                                    .unwrap_or_default();
+                                CoverageLine {
+                                    must: r.kind == "must",
+                                    requirement: r.requirement.clone(),
+                                    covered_by: r.covered_by.as_ref().map(|b| b.text.clone()),
+                                    strength_label: labels::strength(&page, &strength),
+                                    strength,
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                shared_terms: explanation
+                    .map(|e| e.shared_terms.clone())
+                    .unwrap_or_default(),
+                constraints: explanation
+                    .map(|e| {
+                        e.constraints
+                            .iter()
+                            .map(|k| ConstraintLine {
+                                met: k.met,
+                                detail: k.detail.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                shortlisted: shortlisted.contains(&c.id),
+                introduced: introduced
+                    .get(&c.id)
+                    .map(|stage| labels::stage(&page, *stage)),
+                feedback: judged.get(&c.id).copied(),
+            }
+        })
+        .take(MATCHES_SHOWN)
+        .collect();
+    show(Matches {
+        frame: page.frame("Empresas que encajan", "Companies that fit"),
+        challenge_id: challenge.record.id,
+        challenge_title: challenge.record.title,
+        published: challenge.record.status == ChallengeStatus::Published,
+        sme,
+        certified,
+        region,
+        shortlist_only,
+        total: results.total,
+        cards,
+    })
+}
+
+/// Back to the company's card on the matches page.
+fn back_to_match(challenge: &str, company: &str) -> String {
+    format!("/officer/challenges/{challenge}/matches#match-{company}")
+}
+
+pub(super) async fn shortlist(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(response) = officer_form(&page, &form) {
+        return response;
+    }
+    let on = !form.flag("remove");
+    match matching::set_shortlisted(&state.ctx, &page.actor, &id, form.get("company"), on).await {
+        Ok(()) => redirect_with_notice(
+            &back_to_match(&id, form.get("company")),
+            &if on {
+                page.t("Añadida a la preselección.", "Added to the shortlist.")
+            } else {
+                page.t("Quitada de la preselección.", "Removed from the shortlist.")
+            },
+        ),
+        Err(error) => error_page(&page, &error),
+    }
+}
+
+pub(super) async fn feedback(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(response) = officer_form(&page, &form) {
+        return response;
+    }
+    let reason =
+        Some(form.get("reason").chars().take(500).collect::<String>()).filter(|r| !r.is_empty());
+    match matching::record_feedback(
+        &state.ctx,
+        &page.actor,
+        &id,
+        form.get("company"),
+        form.get("useful") == "1",
+        reason,
+    )
+    .await
+    {
+        Ok(_) => redirect_with_notice(
+            &back_to_match(&id, form.get("company")),
+            &page.t(
+                "Gracias: tu valoración mejora las recomendaciones.",
+                "Thank you: your feedback improves the recommendations.",
+            ),
+        ),
+        Err(error) => error_page(&page, &error),
+    }
+}
+
+pub(super) async fn introduce(
+    State(state): State<AppState>,
+    page: Page,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(response) = officer_form(&page, &form) {
+        return response;
+    }
+    if let Err(limited) = state
+        .limits
+        .check_actor(Action::Introduction, &page.actor, &ip)
+    {
+        return error_page(&page, &limited.0);
+    }
+    let message = Some(form.get("message").to_owned()).filter(|m| !m.is_empty());
+    match introductions::introduce(
+        &state.ctx,
+        &page.actor,
+        &id,
+        form.get("company"),
+        message,
+        ip.text().as_deref(),
+    )
+    .await
+    {
+        Ok(view) => redirect_with_notice(
+            &back_to_match(&id, &view.company),
+            &format!(
+                "{} {}.",
+                page.t(
+                    "Hemos enviado la presentación a",
+                    "We have sent the introduction to"
+                ),
+                view.company_name.trim_end_matches('.')
+            ),
+        ),
+        Err(Error::Conflict(message)) => {
+            redirect_with_notice(&back_to_match(&id, form.get("company")), &message)
+        }
+        Err(error) => error_page(&page, &error),
+    }
+}

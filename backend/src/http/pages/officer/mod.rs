@@ -1,0 +1,54 @@
+//! Pages of officers, by journey: their desk of challenges (`desk`), the challenge editor with
+//! the supply preview (`editor`), the ranked companies of a challenge with shortlist, feedback
+//! and introductions (`matches`), and the introductions' pipeline (`pipeline`). Who may see
+//! what is decided by `domain::officers` and the other domain modules.
+
+mod desk;
+mod editor;
+mod matches;
+mod pipeline;
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use super::{FormData, Page};
+use crate::http::AppState;
+
+/// A form posted by a signed-in user with the session's token; the domain decides whether they
+/// are an officer who may do what it asks.
+fn officer_form(page: &Page, form: &FormData) -> Result<(), Response> {
+    page.signed_form(form).map(|_| ())
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/officer", get(desk::home))
+        .route(
+            "/officer/challenges/new",
+            get(editor::new_challenge).post(editor::create),
+        )
+        .route(
+            "/officer/challenges/{id}/edit",
+            get(editor::edit).post(editor::update),
+        )
+        .route(
+            "/officer/challenges/{id}/status",
+            post(editor::change_status),
+        )
+        .route("/officer/challenges/{id}/matches", get(matches::matches))
+        .route(
+            "/officer/challenges/{id}/shortlist",
+            post(matches::shortlist),
+        )
+        .route("/officer/challenges/{id}/feedback", post(matches::feedback))
+        .route(
+            "/officer/challenges/{id}/introduce",
+            post(matches::introduce),
+        )
+        .route("/officer/challenges/{id}/pipeline", get(pipeline::pipeline))
+        .route(
+            "/officer/introductions/{id}/stage",
+            post(pipeline::record_stage),
+        )
+}
