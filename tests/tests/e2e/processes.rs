@@ -344,6 +344,16 @@ async fn an_import_killed_mid_run_is_completed_by_running_it_again() {
             .stderr(std::process::Stdio::null());
         command
     };
+    // The schema first, so the test can watch the tables from the start.
+    let migrated = std::process::Command::new(factoria_tests::factoria_bin())
+        .arg("migrate")
+        .env("FACTORIA_DATA_DIR", dir.path())
+        .env("FACTORIA_DATABASE_URL", &database_url)
+        .env("FACTORIA_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(migrated.success());
     // Kill it while it embeds: the records are written, some of their vectors are not.
     let mut child = import().spawn().unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
