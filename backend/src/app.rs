@@ -146,6 +146,12 @@ pub fn job_handler() -> jobs::Handler<Context> {
                         .map(|_| ())
                         .map_err(failed)
                 }
+                kind::PURGE_IDEMPOTENCY_KEYS => {
+                    crate::domain::idempotency::purge(&ctx.db, crate::db::now())
+                        .await
+                        .map(|_| ())
+                        .map_err(failed)
+                }
                 other => Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
             }
         })

@@ -77,6 +77,9 @@ enum Command {
     },
     /// Download the embedding model and ONNX Runtime (done automatically on first use).
     FetchModel,
+    /// Print the API's OpenAPI 3.1 document (the one served at /api/openapi.json), for client
+    /// generators.
+    Openapi,
     /// Write officers' feedback on matches as relevance labels (challenge, company, grade) for
     /// scoring with the evaluation's `baselines.py` (run files of `challenge, company, rank`).
     FeedbackQrels {
@@ -280,6 +283,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| PathBuf::from("data").join("demo"));
             let config = load_config(&cli, Some(bind.clone()), Some(data_dir))?;
             crate::demo::run(config, !no_serve).await?;
+        }
+        Command::Openapi => {
+            let config = load_config(&cli, None, None)?;
+            let document = crate::http::api::contract::document(&config.public_url);
+            println!("{}", serde_json::to_string_pretty(&document)?);
         }
         Command::FetchModel => {
             let config = load_config(&cli, None, None)?;

@@ -16,6 +16,24 @@ pub enum Error {
     /// The request conflicts with the current state (409).
     #[error("{0}")]
     Conflict(String),
+    /// The client's copy is out of date: it sent `If-Match` with an older version (412). Carries
+    /// the current record and its version so the client can see what changed.
+    #[error("the record has changed since version {expected}: it is now version {version}")]
+    Stale {
+        /// The version the client had.
+        expected: i64,
+        /// The stored version.
+        version: i64,
+        /// The stored record, as the API shows it.
+        current: Box<serde_json::Value>,
+    },
+    /// Another write changed the record between this write's read and its save (409 when
+    /// retrying does not help).
+    #[error("the record was changed by someone else while it was being saved; read it again and retry")]
+    Raced,
+    /// The request is malformed in a way that is not about one field (400).
+    #[error("{0}")]
+    BadRequest(String),
     /// Signed in, but not allowed (403).
     #[error("{0}")]
     Forbidden(String),
@@ -50,7 +68,11 @@ impl From<FieldErrors> for Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(error: sea_orm::DbErr) -> Self {
-        if crate::db::is_unavailable(&error) {
+        if matches!(error, sea_orm::DbErr::RecordNotUpdated) {
+            // A versioned update found another version than the one just read: someone else
+            // saved in between.
+            Error::Raced
+        } else if crate::db::is_unavailable(&error) {
             Error::Unavailable(error.to_string())
         } else {
             Error::Internal(anyhow::Error::new(error))
@@ -65,6 +87,18 @@ impl From<factoria_search::Error> for Error {
 }
 
 impl Error {
+    /// A stale write: the client expected `expected`, the record `current` is at `version`.
+    pub fn stale(expected: i64, version: i64, current: &impl serde::Serialize) -> Self {
+        match serde_json::to_value(current) {
+            Ok(current) => Error::Stale {
+                expected,
+                version,
+                current: Box::new(current),
+            },
+            Err(error) => Error::Internal(error.into()),
+        }
+    }
+
     /// A forbidden action with its reason.
     pub fn forbidden(reason: impl Into<String>) -> Self {
         Error::Forbidden(reason.into())

@@ -265,6 +265,25 @@ test('an officer drafts, previews and publishes a challenge, then introduces the
   assert.match(await notice(page), /abierto/);
   await check(page, 'challenge-edit');
 
+  // A second tab saves first: this one is told what changed meanwhile, and keeps what it typed.
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  await other.getByLabel('Resumen', { exact: true }).fill('Medir en continuo el cloro y la turbidez del agua almacenada.');
+  await other.getByRole('button', { name: 'Guardar', exact: true }).click();
+  await other.waitForURL(/\/edit$/);
+  await other.close();
+  await page.getByLabel('Título', { exact: true }).fill('Sensores de calidad del agua en depósitos municipales');
+  await page.getByRole('button', { name: 'Guardar', exact: true }).click();
+  await page.waitForLoadState();
+  const conflict = await page.locator('#conflict').textContent();
+  assert.match(conflict, /Otra persona ha guardado cambios/);
+  assert.match(conflict, /cloro y la turbidez/);
+  assert.equal(await page.getByLabel('Título', { exact: true }).inputValue(), 'Sensores de calidad del agua en depósitos municipales');
+  await check(page, 'challenge-conflict');
+  await page.getByRole('button', { name: 'Guardar', exact: true }).click();
+  await page.waitForURL(/\/edit$/);
+  assert.match(await notice(page), /Reto guardado/);
+
   await page.goto(`${BASE}/officer/challenges/${CHALLENGE}/matches`);
   await check(page, 'matches');
   const card = page.locator('li.result', { hasText: STARTUP.company });

@@ -204,7 +204,8 @@ pub struct Me {
     pub email: String,
     /// Name.
     pub name: String,
-    /// es or en.
+    /// The language of the pages and emails.
+    #[schema(value_type = crate::types::Locale)]
     pub locale: String,
     /// Administrator.
     pub administrator: bool,

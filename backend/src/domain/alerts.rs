@@ -67,9 +67,11 @@ impl Frequency {
 /// A subscription as shown to its owner.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SubscriptionView {
-    /// new_challenges or followed_challenges.
+    /// What the emails are about.
+    #[schema(value_type = crate::email::Topic)]
     pub topic: String,
-    /// daily, weekly or off.
+    /// How often they are sent.
+    #[schema(value_type = Frequency)]
     pub frequency: String,
     /// When consent was given, with the version of the text shown.
     pub consented_at: Option<DateTime<Utc>>,

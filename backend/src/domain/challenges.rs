@@ -9,7 +9,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::records::{ChallengeRecord, ChallengeSpec, merge_patch, new_external_id};
+use super::records::{Change, ChallengeRecord, ChallengeSpec, merge_patch, new_external_id};
 use super::{Actor, Error, Page, Paging, Result};
 use crate::context::Context;
 use crate::db::entities::{challenge, company, department};
@@ -36,6 +36,9 @@ pub struct ChallengeView {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Incremented by every change; served as the `ETag` `"v<version>"` and checked against
+    /// `If-Match` on updates.
+    pub version: i64,
 }
 
 /// Filters and order of the challenge list.
@@ -206,6 +209,7 @@ pub async fn upsert<C: ConnectionTrait>(
             }
             let id = row.id;
             let previous = row.status;
+            let version = row.version;
             let mut model: challenge::ActiveModel = row.into();
             fill(&mut model, spec, language);
             model.department_id = Set(department_id);
@@ -213,7 +217,17 @@ pub async fn upsert<C: ConnectionTrait>(
                 stamp_status(&mut model, status, now);
             }
             model.updated_at = Set(now);
-            model.update(conn).await?;
+            model.version = Set(version + 1);
+            // Only over the version just read: a change saved in between fails this update.
+            let updated = challenge::Entity::update_many()
+                .set(model)
+                .filter(challenge::Column::Id.eq(id))
+                .filter(challenge::Column::Version.eq(version))
+                .exec(conn)
+                .await?;
+            if updated.rows_affected == 0 {
+                return Err(sea_orm::DbErr::RecordNotUpdated.into());
+            }
             (id, Upserted::Updated)
         }
         None => {
@@ -288,6 +302,7 @@ pub async fn view<C: ConnectionTrait>(conn: &C, row: &challenge::Model) -> Resul
         awarded_company,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        version: row.version,
     })
 }
 
@@ -472,14 +487,61 @@ async fn find_managed<C: ConnectionTrait>(
 }
 
 /// Replaces a challenge's content; its status changes only through [`transition`].
+///
+/// With `expected` (the version the writer read, from `If-Match` or a form), a challenge that has
+/// changed since is not touched: the answer is [`Error::Stale`] with the current record.
 pub async fn replace(
     ctx: &Context,
     actor: &Actor,
     external_id: &str,
-    mut spec: ChallengeSpec,
+    spec: ChallengeSpec,
+    expected: Option<i64>,
+) -> Result<ChallengeView> {
+    change(ctx, actor, external_id, Change::Replace(spec), expected).await
+}
+
+/// Applies a JSON merge patch (RFC 7386) to the record, in the write's transaction: to the
+/// version `expected` (or [`Error::Stale`]), or, without it, to the version stored then.
+pub async fn patch(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    patch: &Value,
+    expected: Option<i64>,
+) -> Result<ChallengeView> {
+    if !patch.is_object() {
+        return Err(FieldErrors::one("(body)", "must be a JSON object").into());
+    }
+    change(ctx, actor, external_id, Change::Patch(patch), expected).await
+}
+
+async fn change(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    change: Change<'_, ChallengeSpec>,
+    expected: Option<i64>,
 ) -> Result<ChallengeView> {
     let tx = db::begin_write(&ctx.db).await?;
-    let row = find_managed(&tx, actor, external_id).await?;
+    let found = find_managed(&tx, actor, external_id).await?;
+    db::lock_row(&tx, "challenges", found.id).await?;
+    let row = challenge::Entity::find_by_id(found.id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
+    if let Some(expected) = expected.filter(|v| *v != row.version) {
+        drop(tx);
+        return Err(Error::stale(expected, row.version, &view(&ctx.db, &row).await?));
+    }
+    let mut spec = match change {
+        Change::Replace(spec) => spec,
+        Change::Patch(patch) => {
+            let mut record = serde_json::to_value(view(&tx, &row).await?.record)
+                .map_err(|e| Error::Internal(e.into()))?;
+            merge_patch(&mut record, patch);
+            ChallengeSpec::parse(&record, UnknownFields::Reject)?.0
+        }
+    };
     let status = row.status;
     if matches!(
         status,
@@ -520,24 +582,6 @@ pub async fn replace(
         .ok_or(Error::NotFound("challenge"))?;
     tx.commit().await?;
     view(&ctx.db, &row).await
-}
-
-/// Applies a JSON merge patch to a challenge's record, then replaces it.
-pub async fn patch(
-    ctx: &Context,
-    actor: &Actor,
-    external_id: &str,
-    patch: &Value,
-) -> Result<ChallengeView> {
-    let row = find_managed(&ctx.db, actor, external_id).await?;
-    if !patch.is_object() {
-        return Err(FieldErrors::one("(body)", "must be a JSON object").into());
-    }
-    let mut record = serde_json::to_value(view(&ctx.db, &row).await?.record)
-        .map_err(|e| Error::Internal(e.into()))?;
-    merge_patch(&mut record, patch);
-    let (spec, _) = ChallengeSpec::parse(&record, UnknownFields::Reject)?;
-    replace(ctx, actor, external_id, spec).await
 }
 
 /// Moves a challenge along its life cycle; an invalid step is a conflict with the reason.
@@ -598,9 +642,11 @@ pub async fn transition(
         }
     }
     let id = row.id;
+    let version = row.version;
     let mut model: challenge::ActiveModel = row.into();
     let now = db::now();
     stamp_status(&mut model, to, now);
+    model.version = Set(version + 1);
     if awarded.is_some() {
         model.awarded_company_id = Set(awarded);
     }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::records::{
-    CompanyProfile, CompanyRecord, Contact, Reference, Upserted, merge_patch, new_external_id,
+    Change, CompanyProfile, CompanyRecord, Contact, Reference, Upserted, merge_patch, new_external_id,
     parse_external_id,
 };
 use super::{Actor, Error, Page, Paging, Result};
@@ -37,6 +37,9 @@ pub struct CompanyView {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Incremented by every change; served as the `ETag` `"v<version>"` and checked against
+    /// `If-Match` on updates.
+    pub version: i64,
 }
 
 /// Filters and order of the company list.
@@ -231,10 +234,21 @@ pub async fn upsert<C: ConnectionTrait>(
                 return Ok((row.id, Upserted::Unchanged));
             }
             let id = row.id;
+            let version = row.version;
             let mut model: company::ActiveModel = row.into();
             fill(&mut model, profile);
             model.updated_at = Set(now);
-            model.update(conn).await?;
+            model.version = Set(version + 1);
+            // Only over the version just read: a change saved in between fails this update.
+            let updated = company::Entity::update_many()
+                .set(model)
+                .filter(company::Column::Id.eq(id))
+                .filter(company::Column::Version.eq(version))
+                .exec(conn)
+                .await?;
+            if updated.rows_affected == 0 {
+                return Err(sea_orm::DbErr::RecordNotUpdated.into());
+            }
             (id, Upserted::Updated)
         }
         None => {
@@ -293,6 +307,7 @@ async fn view<C: ConnectionTrait>(
         record: profile.to_record(&row.external_id),
         created_at: row.created_at,
         updated_at: row.updated_at,
+        version: row.version,
     })
 }
 
@@ -456,21 +471,63 @@ pub async fn create(ctx: &Context, actor: &Actor, profile: CompanyProfile) -> Re
 }
 
 /// Replaces a company's profile; only its members and admins may.
+///
+/// With `expected` (the version the writer read, from `If-Match` or a form), a profile that has
+/// changed since is not touched: the answer is [`Error::Stale`] with the current record.
 pub async fn replace(
     ctx: &Context,
     actor: &Actor,
     external_id: &str,
-    mut profile: CompanyProfile,
+    profile: CompanyProfile,
+    expected: Option<i64>,
+) -> Result<CompanyView> {
+    change(ctx, actor, external_id, Change::Replace(profile), expected).await
+}
+
+/// Applies a JSON merge patch (RFC 7386) to the record, in the write's transaction: to the
+/// version `expected` (or [`Error::Stale`]), or, without it, to the version stored then.
+pub async fn patch(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    patch: &Value,
+    expected: Option<i64>,
+) -> Result<CompanyView> {
+    if !patch.is_object() {
+        return Err(FieldErrors::one("(body)", "must be a JSON object").into());
+    }
+    change(ctx, actor, external_id, Change::Patch(patch), expected).await
+}
+
+async fn change(
+    ctx: &Context,
+    actor: &Actor,
+    external_id: &str,
+    change: Change<'_, CompanyProfile>,
+    expected: Option<i64>,
 ) -> Result<CompanyView> {
     let tx = db::begin_write(&ctx.db).await?;
-    let row = find(&tx, actor, external_id).await?;
-    if !actor.manages_company(row.id) {
-        return Err(if matches!(actor, Actor::Anonymous) {
-            Error::Unauthenticated
-        } else {
-            Error::forbidden("only members of this company may change it")
-        });
+    let found = find(&tx, actor, external_id).await?;
+    check_manages(actor, &found)?;
+    db::lock_row(&tx, "companies", found.id).await?;
+    let row = company::Entity::find_by_id(found.id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
+    if let Some(expected) = expected.filter(|v| *v != row.version) {
+        drop(tx);
+        let current = view(ctx, &ctx.db, actor, &row).await?;
+        return Err(Error::stale(expected, row.version, &current));
     }
+    let mut profile = match change {
+        Change::Replace(profile) => profile,
+        Change::Patch(patch) => {
+            let mut record = serde_json::to_value(profile_from_row(&row)?.to_record(external_id))
+                .map_err(|e| Error::Internal(e.into()))?;
+            merge_patch(&mut record, patch);
+            CompanyProfile::parse(&record, UnknownFields::Reject)?.0
+        }
+    };
     if profile
         .external_id
         .as_deref()
@@ -492,29 +549,15 @@ pub async fn replace(
     view(ctx, &ctx.db, actor, &row).await
 }
 
-/// Applies a JSON merge patch (RFC 7386) to a company's record, then replaces it.
-pub async fn patch(
-    ctx: &Context,
-    actor: &Actor,
-    external_id: &str,
-    patch: &Value,
-) -> Result<CompanyView> {
-    let row = find(&ctx.db, actor, external_id).await?;
-    if !actor.manages_company(row.id) {
-        return Err(if matches!(actor, Actor::Anonymous) {
-            Error::Unauthenticated
-        } else {
-            Error::forbidden("only members of this company may change it")
-        });
+/// Only the company's members (and administrators) change it.
+fn check_manages(actor: &Actor, row: &company::Model) -> Result<()> {
+    if actor.manages_company(row.id) {
+        Ok(())
+    } else if matches!(actor, Actor::Anonymous) {
+        Err(Error::Unauthenticated)
+    } else {
+        Err(Error::forbidden("only members of this company may change it"))
     }
-    if !patch.is_object() {
-        return Err(FieldErrors::one("(body)", "must be a JSON object").into());
-    }
-    let mut record = serde_json::to_value(profile_from_row(&row)?.to_record(external_id))
-        .map_err(|e| Error::Internal(e.into()))?;
-    merge_patch(&mut record, patch);
-    let (profile, _) = CompanyProfile::parse(&record, UnknownFields::Reject)?;
-    replace(ctx, actor, external_id, profile).await
 }
 
 /// Checks an id taken from a URL path.

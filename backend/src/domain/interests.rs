@@ -24,8 +24,7 @@ pub struct InterestView {
     pub company_name: String,
     /// Interchange id of the challenge.
     pub challenge: String,
-    /// follow or interest.
-    #[schema(value_type = String, example = "interest")]
+    /// Following for news, or declared interest.
     pub kind: InterestKind,
     /// What the company wrote, if anything.
     pub note: Option<String>,

@@ -63,6 +63,7 @@ pub struct CompanySummary {
     /// Name.
     pub name: String,
     /// startup, sme or large.
+    #[schema(value_type = crate::types::CompanyKind)]
     pub kind: String,
     /// EU size class.
     pub size: Option<String>,
@@ -88,6 +89,7 @@ pub struct ChallengeSummary {
     /// Deadline.
     pub deadline: Option<NaiveDate>,
     /// Budget in euros.
+    #[schema(value_type = Option<f64>)]
     pub budget_eur: Option<u64>,
     /// Status.
     pub status: String,
@@ -105,10 +107,8 @@ pub struct MatchItem {
     /// The challenge.
     pub challenge: ChallengeSummary,
     /// The features behind the score.
-    #[schema(value_type = Object)]
-    pub features: serde_json::Value,
+    pub features: factoria_search::matching::Features,
     /// Why: requirements covered, shared words, constraints met or failed, and a summary.
-    #[schema(value_type = Object)]
     pub explanation: Option<Explanation>,
 }
 
@@ -195,7 +195,7 @@ fn page(
                 score: m.score,
                 company: company_summary(catalog.get(m.company).map(|e| &e.doc), m),
                 challenge: challenge_summary(&challenge),
-                features: serde_json::to_value(&m.features).unwrap_or_default(),
+                features: m.features.clone(),
                 explanation: m.explanation.clone(),
             })
         })

@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod challenges;
 pub mod companies;
 pub mod interests;
+pub mod idempotency;
 pub mod introductions;
 pub mod matching;
 pub mod officers;

@@ -360,10 +360,12 @@ impl ChallengeSpec {
     }
 }
 
-/// A company in the interchange format, as exported and as the API returns it.
+/// A company in the interchange format, as exported and as the API returns it. Fields marked
+/// optional may be left out when writing; answers always carry them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CompanyRecord {
     /// Interchange id, like `co-0001`.
+    #[schema(required = false)]
     pub id: String,
     /// Name.
     pub name: String,
@@ -391,21 +393,27 @@ pub struct CompanyRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_id: Option<String>,
     /// Working languages (ISO 639-1).
+    #[schema(required = false)]
     pub languages: Vec<String>,
     /// Description.
     pub description: String,
     /// Capability statements.
+    #[schema(required = false)]
     pub capabilities: Vec<String>,
     /// Technologies.
+    #[schema(required = false)]
     pub technologies: Vec<String>,
     /// Sectors.
+    #[schema(required = false)]
     pub sectors: Vec<String>,
     /// CPV codes, eight digits.
+    #[schema(required = false)]
     pub cpv: Vec<String>,
     /// Technology readiness level of the main offering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trl: Option<u8>,
     /// Certifications.
+    #[schema(required = false)]
     pub certifications: Vec<String>,
     /// Reference projects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -440,22 +448,28 @@ pub struct ReferenceRecord {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RequirementsRecord {
     /// Must-haves.
+    #[schema(required = false)]
     pub must: Vec<String>,
     /// Nice-to-haves.
+    #[schema(required = false)]
     pub should: Vec<String>,
 }
 
-/// A challenge in the interchange format, as exported and as the API returns it.
+/// A challenge in the interchange format, as exported and as the API returns it. Fields marked
+/// optional may be left out when writing; answers always carry them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ChallengeRecord {
     /// Interchange id, like `ch-001`.
+    #[schema(required = false)]
     pub id: String,
     /// Title.
     pub title: String,
     /// Department.
+    #[schema(required = false)]
     pub department: String,
-    /// Language it is written in (es or en).
+    /// Language it is written in (detected when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::types::Locale>)]
     pub language: Option<String>,
     /// One or two sentences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -463,12 +477,16 @@ pub struct ChallengeRecord {
     /// The problem.
     pub description: String,
     /// Expected outcomes.
+    #[schema(required = false)]
     pub outcomes: Vec<String>,
     /// Requirements.
+    #[schema(required = false)]
     pub requirements: RequirementsRecord,
     /// Sectors.
+    #[schema(required = false)]
     pub sectors: Vec<String>,
     /// CPV codes.
+    #[schema(required = false)]
     pub cpv: Vec<String>,
     /// Minimum TRL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -481,8 +499,10 @@ pub struct ChallengeRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<NaiveDate>,
     /// Certifications a supplier must hold.
+    #[schema(required = false)]
     pub required_certifications: Vec<String>,
     /// draft, published, closed, awarded or cancelled.
+    #[schema(required = false)]
     pub status: ChallengeStatus,
 }
 
@@ -505,6 +525,15 @@ pub enum Upserted {
     Updated,
     /// The stored row already said the same.
     Unchanged,
+}
+
+/// A change to a stored record: all of it, or a JSON merge patch (RFC 7386) of its
+/// interchange record, applied inside the write's transaction to the version it locked.
+pub enum Change<'a, T> {
+    /// The whole new content.
+    Replace(T),
+    /// The fields to change (`null` removes one).
+    Patch(&'a Value),
 }
 
 /// RFC 7386 JSON merge patch.

@@ -50,10 +50,12 @@ pub struct SearchItem {
     /// Deadline (challenges).
     pub deadline: Option<NaiveDate>,
     /// Budget in euros (challenges).
+    #[schema(value_type = Option<f64>)]
     pub budget_eur: Option<u64>,
     /// Minimum TRL (challenges) or TRL (companies).
     pub trl: Option<u8>,
-    /// startup, sme or large (companies).
+    /// Kind of company (companies).
+    #[schema(value_type = Option<crate::types::CompanyKind>)]
     pub company_kind: Option<String>,
     /// EU size class (companies).
     pub size: Option<String>,
@@ -66,10 +68,21 @@ pub struct SearchItem {
 /// A passage with marked words.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HighlightOut {
-    /// title or body.
+    /// Where the words were found.
+    #[schema(value_type = HighlightField)]
     pub field: &'static str,
     /// HTML with `<mark>`.
     pub html: String,
+}
+
+/// Where a highlight was found.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum HighlightField {
+    /// The title or company name.
+    Title,
+    /// The summary or description.
+    Body,
 }
 
 /// A facet value and its count.

@@ -28,7 +28,7 @@ pub const SEND_JOB: &str = jobs::kind::SEND_EMAIL;
 const MAX_ATTEMPTS: i32 = 16;
 
 /// Topics a person can unsubscribe from, one by one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {
     /// Digests of new challenges matching the company's profile.

@@ -12,7 +12,8 @@ use crate::types::validation::{FieldError, FieldErrors};
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable code: validation_failed, not_found, conflict, forbidden,
-    /// unauthenticated, too_large, rate_limited, unavailable, internal (and, for requests the
+    /// unauthenticated, precondition_failed, bad_request, too_large, rate_limited, unavailable,
+    /// internal (and, for requests the
     /// API cannot read at all: method_not_allowed, unsupported_media_type, bad_request).
     pub error: &'static str,
     /// What happened, for a person.
@@ -20,6 +21,10 @@ pub struct ErrorBody {
     /// The fields at fault, for validation errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// For `precondition_failed` (412): the record as it is now, to show what changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 /// An error answered by the API.
@@ -43,7 +48,9 @@ pub fn status_of(error: &Error) -> (StatusCode, &'static str) {
     match error {
         Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-        Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        Error::Conflict(_) | Error::Raced => (StatusCode::CONFLICT, "conflict"),
+        Error::Stale { .. } => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
+        Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
         Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
@@ -95,10 +102,15 @@ impl IntoResponse for ApiError {
             Error::Invalid(errors) => errors.0.clone(),
             _ => Vec::new(),
         };
+        let current = match &self.0 {
+            Error::Stale { current, .. } => Some((**current).clone()),
+            _ => None,
+        };
         let body = ErrorBody {
             error: code,
             message: public_message(&self.0),
             fields,
+            current,
         };
         let mut response = (status, axum::Json(body)).into_response();
         match &self.0 {
@@ -113,6 +125,11 @@ impl IntoResponse for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Error::Stale { version, .. } => {
+                response
+                    .headers_mut()
+                    .insert(header::ETAG, super::versions::etag(*version));
             }
             Error::Unauthenticated => {
                 response
@@ -191,6 +208,7 @@ pub async fn api_errors_as_json(
             error: code,
             message,
             fields: Vec::new(),
+            current: None,
         }),
     )
         .into_response();

@@ -5,10 +5,12 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 mod openapi;
 pub mod pages;
 pub mod ratelimit;
 pub mod redirect;
+pub mod versions;
 mod security;
 
 use std::time::Duration;
@@ -41,8 +43,12 @@ pub fn router(ctx: Context) -> Router {
         limits: ratelimit::RateLimits::new(ctx.config.search_rate_per_minute),
         ctx,
     };
+    let api = api::routes().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        idempotency::honour,
+    ));
     Router::new()
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api)
         .merge(openapi::routes())
         .merge(pages::routes())
         .route("/healthz", axum::routing::get(health))

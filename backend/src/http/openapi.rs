@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -10,10 +10,9 @@ use factoria_frontend::api_reference::{
     ApiReference, FieldView, OperationView, ParamView, ResponseView, SchemaRef, SchemaView, TagView,
 };
 use serde_json::Value;
-use utoipa::OpenApi;
 
 use super::AppState;
-use super::api::ApiDoc;
+use super::api::contract;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -22,13 +21,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/static/{file}", get(static_file))
 }
 
-/// The OpenAPI 3.1 document.
-pub fn openapi() -> Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null)
-}
-
-async fn document() -> impl IntoResponse {
-    axum::Json(openapi())
+async fn document(State(state): State<AppState>) -> impl IntoResponse {
+    axum::Json(contract::document(&state.ctx.config.public_url))
 }
 
 async fn static_file(Path(file): Path<String>) -> Response {
@@ -233,8 +227,8 @@ fn view(doc: &Value) -> ApiReference {
     }
 }
 
-async fn reference() -> Response {
-    match view(&openapi()).render() {
+async fn reference(State(state): State<AppState>) -> Response {
+    match view(&contract::document(&state.ctx.config.public_url)).render() {
         Ok(html) => Html(html).into_response(),
         Err(error) => super::error::ApiError(crate::domain::Error::Internal(anyhow::anyhow!(
             "cannot render the API reference: {error}"

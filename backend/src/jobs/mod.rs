@@ -28,6 +28,8 @@ pub mod kind {
     pub const DIGESTS: &str = "send_digests";
     /// Remind followers of near deadlines (periodic).
     pub const DEADLINE_REMINDERS: &str = "deadline_reminders";
+    /// Forget idempotency keys older than a day (periodic).
+    pub const PURGE_IDEMPOTENCY_KEYS: &str = "purge_idempotency_keys";
 }
 
 /// Enqueues the periodic jobs unless one of each is already waiting: every replica may call
@@ -37,6 +39,7 @@ pub async fn schedule_periodic<C: ConnectionTrait>(conn: &C) -> Result<()> {
         kind::EXPIRE_INTRODUCTIONS,
         kind::DIGESTS,
         kind::DEADLINE_REMINDERS,
+        kind::PURGE_IDEMPOTENCY_KEYS,
     ] {
         enqueue(
             conn,

@@ -42,6 +42,11 @@ macro_rules! vocabulary {
 }
 
 vocabulary!(
+    /// A language of the interface and of the texts: Spanish or English.
+    Locale, "a language of Factoría", { Es => "es", En => "en" }
+);
+
+vocabulary!(
     /// What kind of company publishes a profile.
     CompanyKind, "a kind of company", { Startup => "startup", Sme => "sme", Large => "large" }
 );

@@ -16,7 +16,7 @@ mod web_url;
 pub use cpv::Cpv;
 pub use email::Email;
 pub use enums::{
-    ChallengeStatus, CompanyKind, InterestKind, IntroductionStage, Language, SizeClass,
+    ChallengeStatus, CompanyKind, InterestKind, IntroductionStage, Language, Locale, SizeClass,
 };
 pub use money::Money;
 pub use tax_id::TaxId;

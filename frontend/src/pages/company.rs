@@ -17,6 +17,8 @@ pub struct CpvOption {
 /// Values of the profile form, as typed.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileForm {
+    /// The version the form was opened with (empty for a new company).
+    pub version: String,
     /// Name.
     pub name: String,
     /// startup, sme, large.
@@ -79,6 +81,8 @@ pub struct Profile {
     pub cpv_options: Vec<CpvOption>,
     /// The listed sectors: key and name in the page language.
     pub sector_choices: Vec<(String, String)>,
+    /// Someone else saved the profile while this form was open.
+    pub conflict: Option<super::Conflict>,
 }
 
 /// Challenges recommended to a company, with reasons.

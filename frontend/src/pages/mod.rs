@@ -64,3 +64,13 @@ mod tests {
         assert_eq!(super::euros(1234567), "1.234.567 €");
     }
 }
+
+/// Another person saved the record while this form was open: the form keeps what was typed, now
+/// set to overwrite the saved version if sent again, and shows where the two differ.
+#[derive(Debug, Clone, Default)]
+pub struct Conflict {
+    /// The version saved in the meantime.
+    pub version: i64,
+    /// Fields where the saved version differs from the form: label, and the saved value as text.
+    pub fields: Vec<(String, String)>,
+}

@@ -38,6 +38,8 @@ pub struct OfficerHome {
 /// Values of the challenge form, as typed.
 #[derive(Debug, Clone, Default)]
 pub struct ChallengeForm {
+    /// The version the form was opened with (empty for a new challenge).
+    pub version: String,
     /// Title.
     pub title: String,
     /// es or en.
@@ -133,6 +135,8 @@ pub struct ChallengeEditor {
     pub sector_choices: Vec<(String, String)>,
     /// The challenge can still be edited.
     pub editable: bool,
+    /// Someone else saved the challenge while this form was open.
+    pub conflict: Option<super::Conflict>,
 }
 
 /// A requirement line of an explanation.

@@ -17,10 +17,51 @@ use crate::index::SearchIndex;
 /// Shared words shown at most.
 const SHARED_TERMS: usize = 6;
 
+/// Which list of a challenge a requirement is on (for the API's document).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum RequirementKind {
+    /// A must-have.
+    Must,
+    /// A nice-to-have.
+    Should,
+}
+
+/// Which part of a profile covers a requirement (for the API's document).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum CoverField {
+    /// One of its capability statements.
+    Capability,
+    /// Its description.
+    Description,
+    /// The profile as a whole.
+    Profile,
+}
+
+/// A constraint checked between a challenge and a company (for the API's document).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ConstraintKind {
+    /// The certifications the challenge requires.
+    Certification,
+    /// The minimum technology readiness level.
+    Trl,
+    /// CPV codes in common.
+    Cpv,
+    /// Sectors in common.
+    Sector,
+    /// Small or medium enterprise.
+    Sme,
+    /// The preferred region.
+    Region,
+}
+
 /// What in the profile covers a requirement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CoveredBy {
-    /// `capability`, `description` or `profile` (the whole profile).
+    /// Which part of the profile.
+    #[schema(value_type = CoverField)]
     pub field: &'static str,
     /// Position of the capability.
     pub position: usize,
@@ -29,9 +70,10 @@ pub struct CoveredBy {
 }
 
 /// How one requirement is covered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RequirementCoverage {
-    /// `must` or `should`.
+    /// Which list it is on.
+    #[schema(value_type = RequirementKind)]
     pub kind: &'static str,
     /// Position in its list.
     pub position: usize,
@@ -46,9 +88,10 @@ pub struct RequirementCoverage {
 }
 
 /// One constraint and whether the pair meets it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConstraintCheck {
-    /// certification, trl, cpv, sector, sme or region.
+    /// Which constraint.
+    #[schema(value_type = ConstraintKind)]
     pub constraint: &'static str,
     /// Met or not.
     pub met: bool,
@@ -57,7 +100,7 @@ pub struct ConstraintCheck {
 }
 
 /// Why a company and a challenge match.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     /// One line, in the viewer's language.
     pub summary: String,

@@ -26,7 +26,10 @@ use crate::filters::Filters;
 use crate::index::SearchIndex;
 use crate::vectors::dot;
 
-pub use explain::{ConstraintCheck, CoveredBy, Explanation, RequirementCoverage};
+pub use explain::{
+    ConstraintCheck, ConstraintKind, CoverField, CoveredBy, Explanation, RequirementCoverage,
+    RequirementKind,
+};
 pub use score::{CertificationRule, MatchConfig, Strength, Weights};
 
 /// Distinctive words of one side searched in the other, per language.
@@ -115,7 +118,7 @@ impl<'a> Probe<'a> {
 }
 
 /// The features of one pair, before normalisation over the candidates.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Features {
     /// Cosine of challenge (query) and profile (passage).
     pub document: Option<f32>,
@@ -147,13 +150,14 @@ pub struct Features {
 }
 
 /// How well one requirement is met by its best chunk of the profile.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RequirementScore {
     /// `must` or `should`.
     pub field: ChunkField,
     /// Position in its list.
     pub position: usize,
-    /// Best chunk (field, position) and cosine.
+    /// Best chunk and its cosine, as `[field, position, cosine]`.
+    #[schema(value_type = Option<Vec<Object>>)]
     pub best: Option<(ChunkField, usize, f32)>,
 }
 
@@ -406,7 +410,7 @@ pub struct MatchResults {
 }
 
 /// Supply for a challenge before it is published.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Preview {
     /// Companies that pass the hard constraints and cover at least half of the must-haves.
     pub addressable: usize,
@@ -417,9 +421,10 @@ pub struct Preview {
 }
 
 /// Supply for one requirement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RequirementSupply {
-    /// `must` or `should`.
+    /// Which list it is on.
+    #[schema(value_type = explain::RequirementKind)]
     pub kind: &'static str,
     /// Position in its list.
     pub position: usize,
@@ -427,7 +432,8 @@ pub struct RequirementSupply {
     pub requirement: String,
     /// Companies covering it at least partly.
     pub covered_by: usize,
-    /// The company that covers it best: interchange id and name.
+    /// The company that covers it best: `[interchange id, name]`.
+    #[schema(value_type = Option<Vec<String>>)]
     pub best_company: Option<(String, String)>,
 }
 

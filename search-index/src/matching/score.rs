@@ -110,7 +110,7 @@ impl Default for MatchConfig {
 /// How well a requirement is covered, from the cosine of the requirement (as a query) and its
 /// best chunk (as a passage). e5 squeezes cosines into 0.75–0.95, so the bands are narrow;
 /// they were read off the development set's labelled pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Strength {
     /// Nothing in the profile says it.

@@ -240,6 +240,55 @@ async fn a_form_with_faults_is_shown_again_with_what_was_typed() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_over_another_officers_change_is_refused_and_shows_it() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.import(&[], &[challenge("ch-fugas", "draft")]).await;
+    for email in ["laura@canal.example", "pablo@canal.example"] {
+        app.user_with_password(email, "Oficial", PASSWORD, false, None, Some(DEPARTMENT))
+            .await;
+    }
+    let (laura, laura_csrf) = sign_in(&app, "laura@canal.example").await;
+    let (pablo, pablo_csrf) = sign_in(&app, "pablo@canal.example").await;
+    let (_, _, opened) = page(&app, "/officer/challenges/ch-fugas/edit", Some(&laura)).await;
+    assert!(opened.contains("name=\"version\" value=\"1\""), "the form carries its version");
+    fn form<'a>(csrf: &'a str, summary: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("csrf", csrf),
+            ("version", "1"),
+            ("title", "Detección temprana de fugas de agua en municipios pequeños"),
+            ("language", "es"),
+            ("summary", summary),
+            ("description", "En los municipios pequeños se pierde mucha agua en fugas."),
+            ("must", "Detección acústica de fugas en tuberías"),
+            ("sector", "water"),
+        ]
+    }
+    let (status, _, _) = post_form(
+        &app,
+        "/officer/challenges/ch-fugas/edit",
+        &pablo,
+        &form(&pablo_csrf, "Resumen de Pablo."),
+    )
+    .await;
+    assert_eq!(status, 303, "the first save goes through");
+
+    let (status, _, body) = post_form(
+        &app,
+        "/officer/challenges/ch-fugas/edit",
+        &laura,
+        &form(&laura_csrf, "Resumen de Laura."),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(body.contains("Otra persona ha guardado cambios"), "{body}");
+    assert!(body.contains("Resumen de Pablo."), "the saved summary is shown");
+    assert!(body.contains("value=\"Resumen de Laura.\""), "what Laura typed is kept");
+    assert!(body.contains("name=\"version\" value=\"2\""), "a second save overwrites knowingly");
+    let (_, _, shown) = page(&app, "/officer/challenges/ch-fugas/edit", Some(&laura)).await;
+    assert!(shown.contains("Resumen de Pablo."), "nothing of Laura's was saved");
+}
+
 /// Node, the browser tests' packages and Chromium, as `scripts/ensure-test-tools.sh` installs
 /// them.
 fn browser_tools() -> std::path::PathBuf {

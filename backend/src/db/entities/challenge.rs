@@ -30,6 +30,8 @@ pub struct Model {
     pub awarded_company_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Incremented by every change: the record's `ETag`.
+    pub version: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -31,6 +31,8 @@ pub struct Model {
     pub moderation: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Incremented by every change: the record's `ETag`.
+    pub version: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,7 @@ pub mod consent;
 pub mod department;
 pub mod email;
 pub mod embedding;
+pub mod idempotency_key;
 pub mod interest;
 pub mod introduction;
 pub mod introduction_event;

@@ -21,13 +21,13 @@ pub async fn users(State(state): State<AppState>, actor: Actor) -> ApiResult<Jso
 
 /// Invites an officer into a department (created when new); they get a link to choose a password.
 #[utoipa::path(post, path = "/api/v1/admin/invitations", tag = "admin", request_body = super::bodies::InvitationBody,
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 201, body = Invited), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn invite(
     State(state): State<AppState>,
     actor: Actor,
     ip: ClientIp,
     JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<Invited>)> {
     state.limits.check_actor(Action::Notify, &actor, &ip)?;
     let mut r = ObjectReader::new(&body);
     let email = r.required("email", Email::parse);
@@ -45,22 +45,35 @@ pub async fn invite(
     let (email, (name, department)) =
         r.finish(UnknownFields::Reject, email.zip(name.zip(department)))?;
     let id = auth::invite_officer(&state.ctx, &actor, &email, &name, &department, &locale).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({"user_id": id})),
-    ))
+    Ok((StatusCode::CREATED, Json(Invited { user_id: id })))
+}
+
+/// An invitation sent.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Invited {
+    /// The invited officer's user id (an existing user keeps theirs).
+    pub user_id: i64,
+}
+
+/// Sessions ended.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionsEnded {
+    /// How many were still open.
+    pub sessions_ended: u64,
 }
 
 /// Ends every session of a user.
 #[utoipa::path(delete, path = "/api/v1/admin/users/{id}/sessions", tag = "admin", params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SessionsEnded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn end_sessions(
     State(state): State<AppState>,
     actor: Actor,
     IdPath(id): IdPath,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<SessionsEnded>> {
     let ended = auth::end_sessions(&state.ctx, &actor, id).await?;
-    Ok(Json(serde_json::json!({"sessions_ended": ended})))
+    Ok(Json(SessionsEnded {
+        sessions_ended: ended,
+    }))
 }
 
 /// Grants or removes the administrator role.

@@ -22,8 +22,8 @@ pub struct SignUpBody {
     /// At least 10 characters.
     #[schema(min_length = 10, max_length = 200)]
     password: String,
-    /// es (default) or en.
-    #[schema(pattern = "^(es|en)$")]
+    /// The language of the emails (default es).
+    #[schema(value_type = Option<crate::types::Locale>)]
     locale: Option<String>,
 }
 
@@ -75,8 +75,8 @@ pub struct InvitationBody {
     /// The department, created if missing.
     #[schema(max_length = 200)]
     department: String,
-    /// es (default) or en.
-    #[schema(pattern = "^(es|en)$")]
+    /// The language of the emails (default es).
+    #[schema(value_type = Option<crate::types::Locale>)]
     locale: Option<String>,
 }
 
@@ -110,8 +110,8 @@ pub struct IntroductionBody {
 // Read by introductions::record_stage.
 #[derive(ToSchema)]
 pub struct StageBody {
-    /// meeting, pilot or contract.
-    #[schema(pattern = "^(meeting|pilot|contract)$")]
+    /// meeting, pilot or contract (the stages after acceptance).
+    #[schema(value_type = crate::types::IntroductionStage)]
     stage: String,
     #[schema(max_length = 2000)]
     note: Option<String>,

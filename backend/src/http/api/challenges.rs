@@ -12,6 +12,7 @@ use crate::domain::records::ChallengeSpec;
 use crate::domain::{Actor, Page, Paging};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::versions::{IfMatch, Tagged};
 use crate::http::extract::{JsonBody, ParamReader, Params, text};
 use crate::types::validation::{ObjectReader, UnknownFields};
 use crate::types::{ChallengeStatus, InterestKind};
@@ -26,9 +27,11 @@ pub struct ListParams {
     /// Items per page, 1 to 100.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     per_page: Option<String>,
-    /// `deadline`, `-created_at`, `title` or `-budget`.
+    /// Order (default deadline).
+    #[param(value_type = Option<super::params::ChallengeListSort>)]
     sort: Option<String>,
-    /// Comma-separated statuses; drafts only of your departments.
+    /// Statuses, comma-separated; drafts only of your departments.
+    #[param(value_type = Option<Vec<ChallengeStatus>>, style = Form, explode = false)]
     status: Option<String>,
     /// Department name.
     department: Option<String>,
@@ -78,8 +81,8 @@ pub async fn get_one(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> ApiResult<Json<ChallengeView>> {
-    Ok(Json(challenges::get(&state.ctx, &actor, &id).await?))
+) -> ApiResult<Tagged<ChallengeView>> {
+    Ok(tag(challenges::get(&state.ctx, &actor, &id).await?))
 }
 
 /// Drafts a challenge (officers).
@@ -89,11 +92,11 @@ pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
     JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<ChallengeView>)> {
+) -> ApiResult<(StatusCode, Tagged<ChallengeView>)> {
     let (spec, _) = ChallengeSpec::parse(&body, UnknownFields::Reject)?;
     Ok((
         StatusCode::CREATED,
-        Json(challenges::create(&state.ctx, &actor, spec).await?),
+        tag(challenges::create(&state.ctx, &actor, spec).await?),
     ))
 }
 
@@ -105,11 +108,12 @@ pub async fn replace(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<ChallengeView>> {
+) -> ApiResult<Tagged<ChallengeView>> {
     let (spec, _) = ChallengeSpec::parse(&body, UnknownFields::Reject)?;
-    Ok(Json(
-        challenges::replace(&state.ctx, &actor, &id, spec).await?,
+    Ok(tag(
+        challenges::replace(&state.ctx, &actor, &id, spec, expected).await?,
     ))
 }
 
@@ -121,10 +125,11 @@ pub async fn patch(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<ChallengeView>> {
-    Ok(Json(
-        challenges::patch(&state.ctx, &actor, &id, &body).await?,
+) -> ApiResult<Tagged<ChallengeView>> {
+    Ok(tag(
+        challenges::patch(&state.ctx, &actor, &id, &body, expected).await?,
     ))
 }
 
@@ -219,4 +224,9 @@ pub async fn withdraw_interest(
     let (kind, company, _) = read_interest(&body)?;
     interests::withdraw(&state.ctx, &actor, &id, kind, company.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn tag(view: ChallengeView) -> Tagged<ChallengeView> {
+    let version = view.version;
+    Tagged(view, version)
 }

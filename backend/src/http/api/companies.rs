@@ -10,6 +10,7 @@ use crate::domain::records::CompanyProfile;
 use crate::domain::{Actor, Page, Paging};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::versions::{IfMatch, Tagged};
 use crate::http::extract::{JsonBody, ParamReader, Params, text};
 use crate::types::validation::UnknownFields;
 use crate::types::{CompanyKind, SizeClass};
@@ -24,13 +25,16 @@ pub struct ListParams {
     /// Items per page, 1 to 100.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     per_page: Option<String>,
-    /// `name`, `-name`, `-created_at` or `-updated_at`.
+    /// Order (default name).
+    #[param(value_type = Option<super::params::CompanyListSort>)]
     sort: Option<String>,
     /// Name contains.
     name: Option<String>,
-    /// startup, sme or large.
+    /// Kind of company.
+    #[param(value_type = Option<CompanyKind>)]
     kind: Option<String>,
-    /// micro, small, medium or large.
+    /// EU size class.
+    #[param(value_type = Option<SizeClass>)]
     size: Option<String>,
     /// Region.
     region: Option<String>,
@@ -73,8 +77,8 @@ pub async fn get_one(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(companies::get(&state.ctx, &actor, &id).await?))
+) -> ApiResult<Tagged<CompanyView>> {
+    Ok(tag(companies::get(&state.ctx, &actor, &id).await?))
 }
 
 /// Creates a company; the user creating it becomes its member.
@@ -84,11 +88,11 @@ pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
     JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<CompanyView>)> {
+) -> ApiResult<(StatusCode, Tagged<CompanyView>)> {
     let (profile, _) = CompanyProfile::parse(&body, UnknownFields::Reject)?;
     Ok((
         StatusCode::CREATED,
-        Json(companies::create(&state.ctx, &actor, profile).await?),
+        tag(companies::create(&state.ctx, &actor, profile).await?),
     ))
 }
 
@@ -100,11 +104,12 @@ pub async fn replace(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<CompanyView>> {
+) -> ApiResult<Tagged<CompanyView>> {
     let (profile, _) = CompanyProfile::parse(&body, UnknownFields::Reject)?;
-    Ok(Json(
-        companies::replace(&state.ctx, &actor, &id, profile).await?,
+    Ok(tag(
+        companies::replace(&state.ctx, &actor, &id, profile, expected).await?,
     ))
 }
 
@@ -116,9 +121,15 @@ pub async fn patch(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(
-        companies::patch(&state.ctx, &actor, &id, &body).await?,
+) -> ApiResult<Tagged<CompanyView>> {
+    Ok(tag(
+        companies::patch(&state.ctx, &actor, &id, &body, expected).await?,
     ))
+}
+
+fn tag(view: CompanyView) -> Tagged<CompanyView> {
+    let version = view.version;
+    Tagged(view, version)
 }

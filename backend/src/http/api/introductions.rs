@@ -105,7 +105,7 @@ pub async fn subscriptions(
 
 /// Subscribes to a topic (daily or weekly, consenting to the current text version) or
 /// unsubscribes (off).
-#[utoipa::path(put, path = "/api/v1/me/subscriptions/{topic}", tag = "accounts", params(("topic" = String, Path, description = "new_challenges or followed_challenges")),
+#[utoipa::path(put, path = "/api/v1/me/subscriptions/{topic}", tag = "accounts", params(("topic" = crate::email::Topic, Path, description = "What the emails are about")),
     request_body = super::bodies::SubscriptionBody,
     responses((status = 200, body = Vec<SubscriptionView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_subscription(

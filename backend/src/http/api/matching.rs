@@ -25,16 +25,20 @@ pub struct MatchParams {
     /// Companies holding at least one certification.
     #[param(value_type = Option<bool>)]
     certified: Option<String>,
-    /// Comma-separated certifications the companies must hold.
+    /// Certifications the companies must hold, comma-separated.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     certification: Option<String>,
-    /// Comma-separated regions of the companies.
+    /// Regions of the companies, comma-separated.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     region: Option<String>,
     /// Favour start-ups and SMEs.
     #[param(value_type = Option<bool>)]
     favour_smes: Option<String>,
-    /// `filter` (default) drops companies lacking a required certification; `demote` ranks them last.
+    /// What to do with companies lacking a required certification.
+    #[param(value_type = Option<super::params::CertificationRule>)]
     certifications: Option<String>,
-    /// Language of explanations: es or en (default: yours).
+    /// Language of explanations (default: yours).
+    #[param(value_type = Option<super::params::Lang>)]
     lang: Option<String>,
     /// Page, from 1.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 50)]
@@ -44,8 +48,34 @@ pub struct MatchParams {
     per_page: Option<String>,
 }
 
-fn read(p: &MatchParams) -> ApiResult<MatchQuery> {
+/// Parameters that choose among companies, which recommendations (challenges for one company)
+/// do not take.
+pub const COMPANY_FILTERS: &[&str] = &[
+    "sme",
+    "certified",
+    "certification",
+    "region",
+    "favour_smes",
+    "certifications",
+];
+
+/// Reads the parameters of matches (`for_companies`) or of recommendations.
+fn read(p: &MatchParams, for_companies: bool) -> ApiResult<MatchQuery> {
     let mut r = ParamReader::default();
+    if !for_companies {
+        let named = [
+            ("sme", p.sme.is_some()),
+            ("certified", p.certified.is_some()),
+            ("certification", p.certification.is_some()),
+            ("region", p.region.is_some()),
+            ("favour_smes", p.favour_smes.is_some()),
+            ("certifications", p.certifications.is_some()),
+        ];
+        for (name, _) in named.iter().filter(|(_, given)| *given) {
+            r.errors
+                .push(*name, "chooses among companies; recommendations rank challenges");
+        }
+    }
     let query = MatchQuery {
         sme_only: r.flag("sme", p.sme.as_deref()),
         certified: r.flag("certified", p.certified.as_deref()),
@@ -82,7 +112,7 @@ pub async fn matches(
     Path(id): Path<String>,
     Params(p): Params<MatchParams>,
 ) -> ApiResult<Json<MatchPage>> {
-    let query = read(&p)?;
+    let query = read(&p, true)?;
     Ok(Json(
         matching::for_challenge(&state.ctx, &actor, &id, &query).await?,
     ))
@@ -97,7 +127,7 @@ pub async fn recommendations(
     Path(id): Path<String>,
     Params(p): Params<MatchParams>,
 ) -> ApiResult<Json<MatchPage>> {
-    let query = read(&p)?;
+    let query = read(&p, false)?;
     Ok(Json(
         matching::recommendations(&state.ctx, &actor, &id, &query).await?,
     ))
@@ -106,7 +136,7 @@ pub async fn recommendations(
 /// How many companies could address a draft challenge and which requirements nobody covers
 /// (officers). The body is a challenge in the interchange format.
 #[utoipa::path(post, path = "/api/v1/challenges/preview", tag = "matching", request_body = crate::domain::records::ChallengeRecord,
-    responses((status = 200, body = Object, description = "addressable, considered, and per requirement the companies covering it"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = factoria_search::matching::Preview, description = "How many companies could address it, how many were examined, and per requirement how many cover it"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn preview(
     State(state): State<AppState>,
     actor: Actor,

@@ -77,7 +77,7 @@ pub async fn revoke_token(
 }
 
 /// Everything Factoría holds about you, as JSON.
-#[utoipa::path(get, path = "/api/v1/me/data", tag = "accounts", responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/me/data", tag = "accounts", responses((status = 200, body = PersonalData), (status = 401, body = ErrorBody)))]
 pub async fn data(
     State(state): State<AppState>,
     actor: Actor,
@@ -108,4 +108,41 @@ pub async fn erase(
     r.finish(UnknownFields::Reject, Some(()))?;
     privacy::erase(&state.ctx, &actor, ip.text().as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything Factoría holds about a person (GDPR access and portability).
+#[derive(utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the shape of crate::domain::privacy::export for OpenAPI"
+)]
+pub struct PersonalData {
+    /// email, name, locale, created_at, email_verified_at, administrator.
+    #[schema(value_type = Object)]
+    account: serde_json::Value,
+    /// Companies and departments, with the role in each.
+    #[schema(value_type = Vec<Object>)]
+    memberships: serde_json::Value,
+    /// Sessions: created_at, last_seen_at, revoked, ip, user_agent.
+    #[schema(value_type = Vec<Object>)]
+    sessions: serde_json::Value,
+    /// API tokens: name, prefix, scopes, created_at, revoked (never the secret).
+    #[schema(value_type = Vec<Object>)]
+    api_tokens: serde_json::Value,
+    /// Consents given and withdrawn.
+    #[schema(value_type = Vec<Object>)]
+    consents: serde_json::Value,
+    /// Email subscriptions and their frequency.
+    #[schema(value_type = Vec<Object>)]
+    subscriptions: serde_json::Value,
+    /// How many interests in challenges were declared.
+    interests_declared: u64,
+    /// How many judgements of matches were given.
+    match_feedback_given: u64,
+    /// Emails sent or waiting: template, status, created_at, sent_at.
+    #[schema(value_type = Vec<Object>)]
+    emails: serde_json::Value,
+    /// Audited actions: action, at, ip (a keyed pseudonym).
+    #[schema(value_type = Vec<Object>)]
+    activity: serde_json::Value,
 }

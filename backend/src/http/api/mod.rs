@@ -7,6 +7,9 @@ pub mod challenges;
 pub mod companies;
 pub mod introductions;
 pub mod matching;
+pub mod params;
+pub mod contract;
+mod examples;
 pub mod me;
 pub mod search;
 
@@ -29,8 +32,8 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "Factoría API",
-        description = "Open-innovation marketplace of a regional administration: challenges, company profiles, search and matching.\n\nAuthenticate with `Authorization: Bearer <token>` (API tokens) or the session cookie of the web pages.",
+        title = "Factoria API",
+        description = "The API of Factoría, the open-innovation marketplace of a regional administration: challenges, company profiles, search, matching with explanations, and introductions.\n\nAuthenticate with `Authorization: Bearer <token>` (API tokens) or the session cookie of the web pages. Records that can change carry an `ETag`; send it back in `If-Match` so that an update never overwrites a change you have not seen. Send an `Idempotency-Key` with a `POST` that creates something or sends email, and retry it safely. See docs/API.md.",
         license(name = "EUPL-1.2")
     ),
     paths(
@@ -52,11 +55,18 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         challenges::StatusChange, challenges::InterestRequest, search::SearchResponse, search::SearchItem,
         search::FacetOut, search::FacetValueOut, search::HighlightOut,
         CompanyPage, ChallengePage,
-        crate::domain::matching::MatchPage, crate::domain::matching::MatchItem, crate::domain::matching::CompanySummary,
+        crate::domain::matching::MatchPage, crate::domain::matching::MatchItem,
+        factoria_search::matching::Features, factoria_search::matching::RequirementScore, factoria_search::ChunkField,
+        factoria_search::matching::Explanation, factoria_search::matching::RequirementCoverage,
+        factoria_search::matching::CoveredBy, factoria_search::matching::RequirementKind, factoria_search::matching::CoverField, factoria_search::matching::ConstraintKind, factoria_search::matching::Preview, factoria_search::matching::RequirementSupply,
+        admin::Invited, admin::SessionsEnded, me::PersonalData, factoria_search::matching::ConstraintCheck, factoria_search::matching::Strength,
+        params::SearchMode, params::SearchSort, params::ChallengeListSort, params::CompanyListSort,
+        params::CertificationRule, params::Lang, crate::domain::matching::CompanySummary,
         crate::domain::matching::ChallengeSummary, crate::domain::matching::FeedbackView, matching::FeedbackRequest,
         auth::Notice, auth::SignedIn, crate::domain::accounts::Me, me::CreatedToken, crate::domain::accounts::TokenView, crate::domain::actor::Scope,
         crate::domain::admin::UserView, crate::domain::introductions::IntroductionView, crate::domain::introductions::EventView,
-        crate::domain::alerts::SubscriptionView, crate::domain::alerts::Frequency,
+        crate::domain::alerts::SubscriptionView, crate::domain::alerts::Frequency, crate::email::Topic, crate::types::Locale,
+        crate::domain::search::HighlightField, crate::types::IntroductionStage,
         bodies::SignUpBody, bodies::LoginBody, bodies::TokenBody, bodies::EmailBody, bodies::NewPasswordBody,
         bodies::InvitationBody, bodies::AdministratorBody, bodies::ModerationBody, bodies::IntroductionBody,
         bodies::StageBody, bodies::SubscriptionBody, bodies::TokenRequestBody, bodies::EraseBody,

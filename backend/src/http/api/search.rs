@@ -22,46 +22,57 @@ use crate::types::{ChallengeStatus, CompanyKind, Cpv, SizeClass};
 pub struct SearchParams {
     /// Words, in Spanish or English; accents optional. Empty browses with the filters.
     q: Option<String>,
-    /// Sectors.
+    /// Sectors, comma-separated.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     sector: Option<String>,
-    /// CPV codes; a code matches everything below it in the hierarchy (72000000 matches 72316000).
+    /// CPV codes, comma-separated; a code matches everything below it in the hierarchy (72000000 matches 72316000).
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     cpv: Option<String>,
-    /// Departments (challenges).
+    /// Departments, comma-separated.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     department: Option<String>,
-    /// Statuses (challenges): published, closed, awarded.
+    /// Statuses, comma-separated (drafts never appear in search).
+    #[param(value_type = Option<Vec<ChallengeStatus>>, style = Form, explode = false)]
     status: Option<String>,
-    /// Only challenges open today: published, deadline not passed (challenges; default true).
+    /// Only challenges open today: published, deadline not passed (default true unless
+    /// `status` is given).
     #[param(value_type = Option<bool>)]
     open: Option<String>,
-    /// Size classes (companies).
+    /// Size classes, comma-separated.
+    #[param(value_type = Option<Vec<SizeClass>>, style = Form, explode = false)]
     size: Option<String>,
-    /// startup, sme, large (companies).
+    /// Kinds of company, comma-separated.
+    #[param(value_type = Option<Vec<CompanyKind>>, style = Form, explode = false)]
     kind: Option<String>,
     /// Micro, small and medium companies only.
     #[param(value_type = Option<bool>)]
     sme: Option<String>,
-    /// Regions (companies).
+    /// Regions, comma-separated.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     region: Option<String>,
-    /// Certifications held (companies) or required (challenges).
+    /// Certifications held (companies) or required (challenges), comma-separated.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     certification: Option<String>,
     /// Companies with at least this TRL; challenges whose minimum TRL is at most this.
     #[param(value_type = Option<u8>, minimum = 1, maximum = 9)]
     trl: Option<String>,
-    /// Budget at least, euros (challenges).
+    /// Budget at least, euros.
     #[param(value_type = Option<u64>)]
     budget_min: Option<String>,
-    /// Budget at most, euros (challenges).
+    /// Budget at most, euros.
     #[param(value_type = Option<u64>)]
     budget_max: Option<String>,
-    /// Deadline on or after (challenges).
+    /// Deadline on or after.
     #[param(value_type = Option<chrono::NaiveDate>)]
     deadline_from: Option<String>,
-    /// Deadline on or before (challenges).
+    /// Deadline on or before.
     #[param(value_type = Option<chrono::NaiveDate>)]
     deadline_to: Option<String>,
-    /// `hybrid` (default), `bm25` or `vector`.
+    /// How to rank (default hybrid).
+    #[param(value_type = Option<super::params::SearchMode>)]
     mode: Option<String>,
-    /// `relevance` (default), `deadline`, `newest`, `name`, `budget`.
+    /// Order (default relevance).
+    #[param(value_type = Option<super::params::SearchSort>)]
     sort: Option<String>,
     /// Whether to count facets (default true).
     #[param(value_type = Option<bool>)]
@@ -79,8 +90,47 @@ fn date(text: &str) -> Result<chrono::NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a date like 2027-03-31"))
 }
 
+/// Filters that only challenges have.
+pub const CHALLENGE_FILTERS: &[&str] = &[
+    "department",
+    "status",
+    "open",
+    "budget_min",
+    "budget_max",
+    "deadline_from",
+    "deadline_to",
+];
+/// Filters that only companies have.
+pub const COMPANY_FILTERS: &[&str] = &["size", "kind", "sme", "region"];
+
+/// The filters a query names.
+fn named(p: &SearchParams) -> [(&'static str, bool); 11] {
+    [
+        ("department", p.department.is_some()),
+        ("status", p.status.is_some()),
+        ("open", p.open.is_some()),
+        ("budget_min", p.budget_min.is_some()),
+        ("budget_max", p.budget_max.is_some()),
+        ("deadline_from", p.deadline_from.is_some()),
+        ("deadline_to", p.deadline_to.is_some()),
+        ("size", p.size.is_some()),
+        ("kind", p.kind.is_some()),
+        ("sme", p.sme.is_some()),
+        ("region", p.region.is_some()),
+    ]
+}
+
 fn read(p: &SearchParams, kind: Kind) -> ApiResult<SearchQuery> {
     let mut r = ParamReader::default();
+    let (misplaced, message) = match kind {
+        Kind::Challenge => (COMPANY_FILTERS, "filters companies, not challenges"),
+        Kind::Company => (CHALLENGE_FILTERS, "filters challenges, not companies"),
+    };
+    for (name, given) in named(p) {
+        if given && misplaced.contains(&name) {
+            r.errors.push(name, message);
+        }
+    }
     let q = r
         .parse("q", p.q.as_deref(), text(10_000))
         .unwrap_or_default();

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::labels;
 use super::public::card_of;
+use super::conflicts::{conflict_between, form_version};
 use super::{FormData, Page, error_page, form_errors, redirect_with_notice, reflect, render, show};
 use crate::domain::companies::{self, CompanyView};
 use crate::domain::matching::{self, MatchQuery};
@@ -163,6 +164,7 @@ fn form_as_typed(form: &FormData) -> ProfileForm {
     let mut cpv = form.all("cpv");
     cpv.extend(std::iter::repeat_n(String::new(), SPARE_CPV_INPUTS));
     ProfileForm {
+        version: form.get("version").into(),
         name: form.get("name").into(),
         kind: form.get("kind").into(),
         size: form.get("size").into(),
@@ -217,6 +219,7 @@ fn form_of(record: &CompanyRecord) -> ProfileForm {
         cpv,
         trl: record.trl.map(|t| t.to_string()).unwrap_or_default(),
         certifications: record.certifications.join(", "),
+        version: String::new(),
         references: record
             .references
             .iter()
@@ -278,6 +281,7 @@ fn editor(
         errors,
         cpv_options: cpv_options(page),
         sector_choices: factoria_frontend::sectors::choices(page.es),
+        conflict: None,
     }
 }
 
@@ -324,9 +328,25 @@ fn refused(page: &Page, company_id: Option<String>, form: &FormData, error: &Err
             StatusCode::UNPROCESSABLE_ENTITY,
             false,
         ),
+        Error::Stale {
+            version, current, ..
+        } => {
+            let mut typed = form_as_typed(form);
+            typed.version = version.to_string();
+            let mut shown = editor(page, company_id, typed, FormErrors::default());
+            shown.conflict = Some(conflict_between(
+                page,
+                *version,
+                current,
+                &record_of(form),
+                labels::company_field,
+            ));
+            render(shown, StatusCode::CONFLICT, false)
+        }
         other => error_page(page, other),
     }
 }
+
 
 async fn create_company(State(state): State<AppState>, page: Page, form: FormData) -> Response {
     if let Err(response) = page.signed_form(&form) {
@@ -356,10 +376,14 @@ async fn profile_page(State(state): State<AppState>, page: Page) -> Response {
         Ok(company) => company,
         Err(response) => return response,
     };
+    let form = ProfileForm {
+        version: company.version.to_string(),
+        ..form_of(&company.record)
+    };
     show(editor(
         &page,
         Some(company.record.id.clone()),
-        form_of(&company.record),
+        form,
         FormErrors::default(),
     ))
 }
@@ -377,7 +401,8 @@ async fn save_profile(State(state): State<AppState>, page: Page, form: FormData)
         Ok((profile, _)) => profile,
         Err(errors) => return refused(&page, id, &form, &Error::Invalid(errors)),
     };
-    match companies::replace(&state.ctx, &page.actor, &company.record.id, profile).await {
+    let expected = form_version(&form);
+    match companies::replace(&state.ctx, &page.actor, &company.record.id, profile, expected).await {
         Ok(_) => {
             reflect(&state, company.key).await;
             redirect_with_notice(

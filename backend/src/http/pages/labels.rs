@@ -66,3 +66,50 @@ pub fn company_kind(page: &Page, kind: &str) -> String {
         Err(_) => kind.to_owned(),
     }
 }
+
+/// The label of a field of the company record, for a conflict.
+pub fn company_field(path: &str) -> Option<(&'static str, &'static str)> {
+    Some(match path {
+        "name" => ("Nombre", "Name"),
+        "kind" => ("Tipo", "Kind"),
+        "size" => ("Tamaño", "Size"),
+        "founded" => ("Año de fundación", "Year founded"),
+        "region" => ("Región", "Region"),
+        "municipality" => ("Municipio", "Municipality"),
+        "website" => ("Web", "Website"),
+        "contact.name" => ("Persona de contacto", "Contact person"),
+        "contact.email" => ("Correo de contacto", "Contact email"),
+        "tax_id" => ("NIF", "Tax id"),
+        "languages" => ("Idiomas", "Languages"),
+        "description" => ("Descripción", "Description"),
+        "capabilities" => ("Capacidades", "Capabilities"),
+        "technologies" => ("Tecnologías", "Technologies"),
+        "sectors" => ("Sectores", "Sectors"),
+        "cpv" => ("Códigos CPV", "CPV codes"),
+        "trl" => ("TRL", "TRL"),
+        "certifications" => ("Certificaciones", "Certifications"),
+        "references" => ("Referencias", "References"),
+        _ => return None,
+    })
+}
+
+/// The label of a field of the challenge record, for a conflict.
+pub fn challenge_field(path: &str) -> Option<(&'static str, &'static str)> {
+    Some(match path {
+        "title" => ("Título", "Title"),
+        "department" => ("Departamento", "Department"),
+        "language" => ("Idioma", "Language"),
+        "summary" => ("Resumen", "Summary"),
+        "description" => ("Problema", "Problem"),
+        "outcomes" => ("Resultados esperados", "Expected outcomes"),
+        "requirements.must" => ("Requisitos obligatorios", "Must-have requirements"),
+        "requirements.should" => ("Requisitos deseables", "Nice-to-have requirements"),
+        "sectors" => ("Sectores", "Sectors"),
+        "cpv" => ("Códigos CPV", "CPV codes"),
+        "trl_min" => ("TRL mínimo", "Minimum TRL"),
+        "budget_eur" => ("Presupuesto (€)", "Budget (€)"),
+        "deadline" => ("Fecha límite", "Deadline"),
+        "required_certifications" => ("Certificaciones exigidas", "Required certifications"),
+        _ => return None,
+    })
+}

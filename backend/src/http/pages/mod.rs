@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod company;
+mod conflicts;
 mod email_links;
 mod labels;
 mod officer;

@@ -15,6 +15,7 @@ use factoria_frontend::pages::officer::{
 use serde_json::{Map, Value, json};
 
 use super::super::company::{number_or_text, put, sectors_of};
+use super::super::conflicts::{conflict_between, form_version};
 use super::super::labels;
 use super::super::{
     FormData, Page, error_page, form_errors, redirect_with_notice, reflect, render, show,
@@ -86,6 +87,7 @@ fn form_as_typed(form: &FormData) -> ChallengeForm {
     let mut cpv = form.all("cpv");
     cpv.extend(std::iter::repeat_n(String::new(), SPARE_CPV_INPUTS));
     ChallengeForm {
+        version: form.get("version").into(),
         title: form.get("title").into(),
         language: form.get("language").into(),
         summary: form.get("summary").into(),
@@ -110,6 +112,7 @@ fn form_of(view: &ChallengeView) -> ChallengeForm {
     cpv.extend(std::iter::repeat_n(String::new(), SPARE_CPV_INPUTS));
     let (sectors, other_sectors) = factoria_frontend::sectors::split(&r.sectors);
     ChallengeForm {
+        version: view.version.to_string(),
         title: r.title.clone(),
         language: r.language.clone().unwrap_or_else(|| "es".into()),
         summary: r.summary.clone().unwrap_or_default(),
@@ -133,6 +136,7 @@ fn form_of(view: &ChallengeView) -> ChallengeForm {
 }
 
 /// Renames of interchange paths to the ids of the form's inputs.
+
 fn challenge_field(path: &str) -> Option<&'static str> {
     match path {
         "requirements_must" => Some("must"),
@@ -214,6 +218,7 @@ fn editor(
             status,
             ChallengeStatus::Awarded | ChallengeStatus::Cancelled
         ),
+        conflict: None,
         transitions: if context.challenge_id.is_some() {
             transitions(page, status)
         } else {
@@ -317,7 +322,9 @@ async fn submit(state: &AppState, page: &Page, form: &FormData, id: Option<&str>
         };
     }
     let saved = match id {
-        Some(id) => challenges::replace(&state.ctx, &page.actor, id, spec).await,
+        Some(id) => {
+            challenges::replace(&state.ctx, &page.actor, id, spec, form_version(form)).await
+        }
         None => challenges::create(&state.ctx, &page.actor, spec).await,
     };
     match saved {
@@ -327,6 +334,21 @@ async fn submit(state: &AppState, page: &Page, form: &FormData, id: Option<&str>
                 &format!("/officer/challenges/{}/edit", view.record.id),
                 &page.t("Reto guardado.", "Challenge saved."),
             )
+        }
+        Err(Error::Stale {
+            version, current, ..
+        }) => {
+            let mut typed = form_as_typed(form);
+            typed.version = version.to_string();
+            let mut shown = editor(page, departments, context, typed, FormErrors::default(), None);
+            shown.conflict = Some(conflict_between(
+                page,
+                version,
+                &current,
+                &record_of(form),
+                labels::challenge_field,
+            ));
+            render(shown, StatusCode::CONFLICT, false)
         }
         Err(error) => refused(departments, context, error),
     }
