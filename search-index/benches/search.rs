@@ -634,6 +634,7 @@ fn search_request(text: &str, vector: &[f32], mode: SearchMode) -> SearchRequest
         limit: 10,
         facets: false,
         highlight: false,
+        no_semantic_floor: false,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::analysis::Lang;
 use crate::documents::{
     ChunkField, Document, EntityKey, EntityVectors, Kind, normalise_certification,
 };
-use crate::vectors::{DIMENSION, VectorMatrix, dot};
+use crate::vectors::{DIMENSION, MIN_BACKGROUND, Spread, VectorMatrix, dot};
 
 /// One document with what is derived from it once, at indexing time.
 #[derive(Debug, Clone)]
@@ -310,6 +310,38 @@ impl Catalog {
             .top_k(query, allowed, k)
             .into_iter()
             .filter_map(|s| store.keys[s.slot].map(|key| (key, s.score)))
+            .collect()
+    }
+
+    /// The `k` nearest, each with its cosine and how far it stands above the cosines of all the
+    /// allowed documents of its language (in standard deviations): a query that means nothing
+    /// in particular is about as close to everything, and nothing stands out. A language with
+    /// too few documents to tell is measured against all the allowed documents.
+    pub fn nearest_standing_out(
+        &self,
+        kind: Kind,
+        which: DocVector,
+        query: &[f32],
+        allowed: &FixedBitSet,
+        k: usize,
+    ) -> Vec<(EntityKey, f32, Option<f32>)> {
+        let store = self.store(kind);
+        let groups: Vec<&FixedBitSet> = store.languages.iter().collect();
+        let (top, spreads) = self
+            .matrix(kind, which)
+            .top_k_with_spread(query, allowed, &groups, k);
+        let pooled = Spread::pooled(&spreads);
+        top.into_iter()
+            .filter_map(|s| {
+                let key = store.keys[s.slot]?;
+                let own = groups
+                    .iter()
+                    .position(|g| g.contains(s.slot))
+                    .map(|g| spreads[g])
+                    .filter(|spread| spread.count >= MIN_BACKGROUND);
+                let z = own.unwrap_or(pooled).standardise(s.score);
+                Some((key, s.score, z))
+            })
             .collect()
     }
 

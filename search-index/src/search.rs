@@ -11,7 +11,7 @@
 //! keeps how far apart two results are, so one clear lexical match is not drowned by many
 //! near-equal vector neighbours. `factoria-bench` and `docs/MATCHING.md` compare both.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
@@ -34,6 +34,14 @@ pub const CANDIDATES: usize = 200;
 /// Vector candidates a text search keeps: beyond this, nearest neighbours of a query with no
 /// good match are noise.
 const VECTOR_CANDIDATES_FOR_SEARCH: usize = 50;
+
+/// How far a document's cosine must stand above the cosines of every document of its language
+/// (in standard deviations) to be a result by meaning alone; documents that match words are
+/// results whatever their cosine. A query that means nothing in particular is about as close to
+/// everything, so nothing passes. Languages with too few documents to tell (see
+/// [`crate::vectors::MIN_BACKGROUND`]) keep every candidate. Chosen on the development set (see docs/MATCHING.md, "Search
+/// floor").
+pub const SEMANTIC_FLOOR: f32 = 3.0;
 
 /// Words of a query that are searched; the rest are dropped with a warning.
 pub const MAX_QUERY_WORDS: usize = 64;
@@ -115,6 +123,8 @@ pub struct SearchRequest {
     pub facets: bool,
     /// Whether to compute highlights for the returned hits.
     pub highlight: bool,
+    /// Keep every vector candidate, however little it stands out (for measuring the floor).
+    pub no_semantic_floor: bool,
 }
 
 /// A passage of a hit with the matched words marked.
@@ -139,6 +149,9 @@ pub struct Hit {
     pub bm25: Option<f32>,
     /// Cosine similarity, when vectors took part.
     pub cosine: Option<f32>,
+    /// How far the cosine stands above those of all documents of its language, in standard
+    /// deviations, when vectors took part.
+    pub standing: Option<f32>,
     /// Passages with the matched words.
     pub highlights: Vec<Highlight>,
 }
@@ -278,6 +291,9 @@ impl SearchIndex {
                         .0
                 }
             };
+            let lexical: Vec<(EntityKey, f32)> =
+                lexical.into_iter().map(|(k, s, _)| (k, s)).collect();
+            let mut standing: HashMap<EntityKey, f32> = HashMap::new();
             let semantic = match (&request.query_vector, request.mode) {
                 (Some(vector), SearchMode::Hybrid | SearchMode::Vector) => {
                     let allowed = catalog.allowed(kind, filters);
@@ -286,19 +302,35 @@ impl SearchIndex {
                     } else {
                         VECTOR_CANDIDATES_FOR_SEARCH.max(request.offset + request.limit)
                     };
-                    catalog.nearest(kind, DocVector::Passage, vector, &allowed, k)
+                    let matched_words: HashSet<EntityKey> =
+                        lexical.iter().map(|(key, _)| *key).collect();
+                    catalog
+                        .nearest_standing_out(kind, DocVector::Passage, vector, &allowed, k)
+                        .into_iter()
+                        .filter(|(key, _, z)| {
+                            request.no_semantic_floor
+                                || matched_words.contains(key)
+                                || z.is_none_or(|z| z >= SEMANTIC_FLOOR)
+                        })
+                        .map(|(key, cosine, z)| {
+                            if let Some(z) = z {
+                                standing.insert(key, z);
+                            }
+                            (key, cosine)
+                        })
+                        .collect()
                 }
                 _ => Vec::new(),
             };
-            let lexical: Vec<(EntityKey, f32)> =
-                lexical.into_iter().map(|(k, s, _)| (k, s)).collect();
             let lang = |key: EntityKey| catalog.get(key).map(|e| e.lang);
             let mut hits: Vec<Hit> = fuse(&lexical, &semantic, request.fusion, &lang)
                 .into_iter()
                 .filter_map(|(key, score, bm25, cosine)| {
-                    catalog
-                        .get(key)
-                        .map(|e| hit(key, &e.doc, score, bm25, cosine))
+                    catalog.get(key).map(|e| {
+                        let mut hit = hit(key, &e.doc, score, bm25, cosine);
+                        hit.standing = standing.get(&key).copied();
+                        hit
+                    })
                 })
                 .collect();
             if request.sort != SortOrder::Relevance {
@@ -410,6 +442,7 @@ fn hit(key: EntityKey, doc: &Document, score: f32, bm25: Option<f32>, cosine: Op
         score,
         bm25,
         cosine,
+        standing: None,
         highlights: Vec::new(),
     }
 }

@@ -203,15 +203,155 @@ impl VectorMatrix {
         tops.into_iter().map(TopK::into_sorted).collect()
     }
 
+    /// The `k` best rows among the allowed ones, with how the scores of each group's allowed
+    /// rows spread (the background a score stands out from), in one pass.
+    pub fn top_k_with_spread(
+        &self,
+        query: &[f32],
+        allowed: &FixedBitSet,
+        groups: &[&FixedBitSet],
+        k: usize,
+    ) -> (Vec<Scored>, Vec<Spread>) {
+        let mut top = TopK::new(k);
+        let mut spreads: Vec<Welford> = groups.iter().map(|_| Welford::default()).collect();
+        if query.len() != self.dim || k == 0 {
+            return (Vec::new(), spreads.iter().map(Welford::spread).collect());
+        }
+        let mut candidates = allowed.clone();
+        candidates.grow(self.present.len());
+        candidates.intersect_with(&self.present);
+        for slot in candidates.ones() {
+            let row = &self.data[slot * self.dim..(slot + 1) * self.dim];
+            let score = dot(query, row);
+            top.push(slot, score);
+            if let Some(group) = groups.iter().position(|g| g.contains(slot)) {
+                spreads[group].add(score);
+            }
+        }
+        (top.into_sorted(), spreads.iter().map(Welford::spread).collect())
+    }
+
     /// Bytes held by the rows.
     pub fn memory_bytes(&self) -> usize {
         self.data.len() * std::mem::size_of::<f32>()
     }
 }
 
+/// How a set of scores spreads: their number, mean and standard deviation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Spread {
+    /// Scores seen.
+    pub count: usize,
+    /// Their mean.
+    pub mean: f32,
+    /// Their standard deviation.
+    pub sd: f32,
+}
+
+/// Fewest scores whose mean and deviation say how much one stands out: with fewer, the
+/// estimates are too rough (and with n scores none can stand more than (n − 1)/√n deviations
+/// above their mean).
+pub const MIN_BACKGROUND: usize = 30;
+
+impl Spread {
+    /// How many standard deviations `score` stands above the mean; `None` with fewer than
+    /// [`MIN_BACKGROUND`] scores, where that cannot be told.
+    pub fn standardise(&self, score: f32) -> Option<f32> {
+        (self.count >= MIN_BACKGROUND && self.sd > 0.0).then(|| (score - self.mean) / self.sd)
+    }
+
+    /// The spread of the union of several sets of scores.
+    pub fn pooled(spreads: &[Spread]) -> Spread {
+        let count: usize = spreads.iter().map(|s| s.count).sum();
+        if count == 0 {
+            return Spread::default();
+        }
+        let mean = spreads
+            .iter()
+            .map(|s| s.count as f64 * f64::from(s.mean))
+            .sum::<f64>()
+            / count as f64;
+        let m2: f64 = spreads
+            .iter()
+            .map(|s| {
+                let within = f64::from(s.sd).powi(2) * s.count.saturating_sub(1) as f64;
+                within + s.count as f64 * (f64::from(s.mean) - mean).powi(2)
+            })
+            .sum();
+        let variance = if count > 1 { m2 / (count - 1) as f64 } else { 0.0 };
+        Spread {
+            count,
+            mean: mean as f32,
+            sd: variance.sqrt() as f32,
+        }
+    }
+}
+
+/// Running mean and variance (Welford), exact in one pass.
+#[derive(Default)]
+struct Welford {
+    count: usize,
+    mean: f64,
+    m2: f64,
+}
+
+impl Welford {
+    fn add(&mut self, value: f32) {
+        self.count += 1;
+        let delta = f64::from(value) - self.mean;
+        self.mean += delta / self.count as f64;
+        self.m2 += delta * (f64::from(value) - self.mean);
+    }
+
+    fn spread(&self) -> Spread {
+        let variance = if self.count > 1 {
+            self.m2 / (self.count - 1) as f64
+        } else {
+            0.0
+        };
+        Spread {
+            count: self.count,
+            mean: self.mean as f32,
+            sd: variance.sqrt() as f32,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spread_of_scores_is_their_mean_and_sample_deviation() {
+        let mut w = Welford::default();
+        for v in [1.0, 2.0, 3.0, 4.0] {
+            w.add(v);
+        }
+        let spread = w.spread();
+        assert_eq!((spread.count, spread.mean), (4, 2.5));
+        assert!((spread.sd - 1.290_994_4).abs() < 1e-5);
+        assert_eq!(spread.standardise(2.5), None, "four scores are too few to tell");
+        let mut w = Welford::default();
+        for i in 0..MIN_BACKGROUND {
+            w.add(if i % 2 == 0 { 1.0 } else { 3.0 });
+        }
+        let z = w.spread().standardise(2.0).unwrap_or(f32::NAN);
+        assert!(z.abs() < 1e-6, "{z}");
+
+        let (mut a, mut b, mut all) = (Welford::default(), Welford::default(), Welford::default());
+        for v in [0.1f32, 0.5, 0.9] {
+            a.add(v);
+            all.add(v);
+        }
+        for v in [2.0f32, 4.0] {
+            b.add(v);
+            all.add(v);
+        }
+        let pooled = Spread::pooled(&[a.spread(), b.spread()]);
+        let direct = all.spread();
+        assert_eq!(pooled.count, direct.count);
+        assert!((pooled.mean - direct.mean).abs() < 1e-5 && (pooled.sd - direct.sd).abs() < 1e-5);
+    }
 
     fn unit(values: &[f32]) -> Vec<f32> {
         let mut v = values.to_vec();

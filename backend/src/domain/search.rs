@@ -165,6 +165,7 @@ pub async fn search(
         limit: query.per_page,
         facets: query.facets,
         highlight: true,
+        no_semantic_floor: false,
     };
     let results = ctx.search.search(request).await?;
     let catalog = ctx.search.index.catalog();

@@ -56,6 +56,8 @@ pub struct Results {
     pub pages: Vec<PageLink>,
     /// Notes on the query.
     pub warnings: Vec<String>,
+    /// When nothing matched: sectors to browse instead (address, name).
+    pub browse: Vec<(String, String)>,
 }
 
 impl Results {

@@ -32,6 +32,47 @@ fn ids(body: &serde_json::Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_that_means_nothing_finds_nothing_and_the_page_says_what_to_try() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let data = factoria_tests::demo_data();
+    let published: Vec<_> = data
+        .challenges
+        .iter()
+        .filter(|c| c["status"] == "published")
+        .cloned()
+        .collect();
+    assert!(published.len() >= 30, "enough challenges for a background");
+    app.import(&[], &published).await;
+
+    let (status, body) = app
+        .get("/api/v1/challenges/search?q=xyzzy%20qwerty%20blorf", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 0, "{body}");
+
+    // A real query still finds what it asks for, and the count is what matched.
+    let title = published[0]["title"].as_str().unwrap_or_default().to_owned();
+    let (_, body) = app
+        .get(&format!("/api/v1/challenges/search?q={}", urlencode(&title)), None)
+        .await;
+    assert_eq!(ids(&body).first(), published[0]["id"].as_str().map(str::to_owned).as_ref());
+    let total = body["total"].as_u64().unwrap_or_default();
+    assert!(total >= 1 && (total as usize) < published.len(), "{total} of {}", published.len());
+
+    let page = app
+        .http
+        .get(app.at("/challenges?q=xyzzy+qwerty+blorf"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(page.contains("Ningún reto coincide con tu búsqueda"), "{page}");
+    assert!(page.contains("/challenges?sector=water"), "sectors to browse instead");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spanish_query_finds_the_english_profile_and_vice_versa() {
     let app = app_with_data().await;
     let (status, body) = app.get("/api/v1/companies/search?q=monitorizaci%C3%B3n%20ac%C3%BAstica%20de%20fugas%20en%20tuber%C3%ADas&mode=vector", None).await;

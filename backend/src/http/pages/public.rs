@@ -211,6 +211,14 @@ async fn search(
         cards,
         pages,
         warnings: response.warnings.clone(),
+        browse: if response.items.is_empty() {
+            factoria_frontend::sectors::choices(page.es)
+                .into_iter()
+                .map(|(key, name)| (format!("/challenges?sector={}", url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>()), name))
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     if query.partial.is_some() {
         return show(ResultsFragment { results });
