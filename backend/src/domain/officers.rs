@@ -8,14 +8,15 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::challenges::{self, ChallengeView};
+use super::interests::{self, InterestView};
 use super::introductions::{self, IntroductionView};
 use super::matching::{self, MatchPage, MatchQuery};
 use super::{Actor, Error, Result};
 use crate::context::Context;
-use crate::db::entities::{
+use crate::db::entities::{interest, 
     challenge, company, department, introduction, match_feedback, shortlist,
 };
-use crate::types::{ChallengeStatus, IntroductionStage};
+use crate::types::{ChallengeStatus, InterestKind, IntroductionStage};
 
 /// The officer (or administrator) acting, or why not.
 fn officer(actor: &Actor) -> Result<&super::actor::UserActor> {
@@ -54,6 +55,8 @@ pub struct DeskRow {
     pub deadline: Option<NaiveDate>,
     /// Introductions sent for it.
     pub introductions: usize,
+    /// Companies that declared interest in it.
+    pub interested: usize,
 }
 
 /// The officer's departments and their challenges, most recently changed first (every
@@ -67,13 +70,19 @@ pub async fn desk(ctx: &Context, actor: &Actor) -> Result<(Vec<String>, Vec<Desk
     let rows = select.all(&ctx.db).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let intros = introduction::Entity::find()
-        .filter(introduction::Column::ChallengeId.is_in(ids))
+        .filter(introduction::Column::ChallengeId.is_in(ids.clone()))
+        .all(&ctx.db)
+        .await?;
+    let interests = interest::Entity::find()
+        .filter(interest::Column::ChallengeId.is_in(ids))
+        .filter(interest::Column::Kind.eq(InterestKind::Interest))
         .all(&ctx.db)
         .await?;
     let desk = rows
         .into_iter()
         .map(|r| DeskRow {
             introductions: intros.iter().filter(|i| i.challenge_id == r.id).count(),
+            interested: interests.iter().filter(|i| i.challenge_id == r.id).count(),
             status: r.status,
             deadline: r.deadline,
             id: r.external_id,
@@ -134,6 +143,8 @@ pub struct OfficerMatches {
     pub judged: HashMap<String, bool>,
     /// The stage of each company's introduction, by company id.
     pub introduced: HashMap<String, IntroductionStage>,
+    /// Companies that declared interest, first come first.
+    pub interested: Vec<InterestView>,
 }
 
 /// Matches of a challenge with the officer's shortlist, judgements and introductions.
@@ -175,7 +186,13 @@ pub async fn matches(
         .into_iter()
         .map(|i| (i.company, i.stage))
         .collect();
+    let interested = interests::for_challenge(ctx, actor, id)
+        .await?
+        .into_iter()
+        .filter(|i| i.kind == InterestKind::Interest)
+        .collect();
     Ok(OfficerMatches {
+        interested,
         challenge: challenges::view(&ctx.db, &row).await?,
         results,
         shortlisted: shortlisted_ids

@@ -21,6 +21,8 @@ pub struct OfficerRow {
     pub deadline: String,
     /// Introductions made.
     pub introductions: usize,
+    /// Companies that declared interest.
+    pub interested: usize,
 }
 
 /// The officer's challenges.
@@ -214,6 +216,23 @@ pub struct Matches {
     pub total: usize,
     /// Matches.
     pub cards: Vec<MatchCard>,
+    /// Companies that declared interest, first come first.
+    pub interested: Vec<Interested>,
+}
+
+/// A company that declared interest in a challenge.
+#[derive(Debug, Clone)]
+pub struct Interested {
+    /// Its interchange id.
+    pub company_id: String,
+    /// Its name.
+    pub name: String,
+    /// When, in words.
+    pub date: String,
+    /// What it wrote.
+    pub note: Option<String>,
+    /// Its card is on this page (with the explanation).
+    pub listed: bool,
 }
 
 /// An introduction on the board.

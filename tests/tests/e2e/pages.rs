@@ -289,6 +289,38 @@ async fn a_save_over_another_officers_change_is_refused_and_shows_it() {
     assert!(shown.contains("Resumen de Pablo."), "nothing of Laura's was saved");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_interest_reaches_the_officers_of_the_department() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.import(&[company_es()], &[challenge("ch-fugas", "published")]).await;
+    let founder = app
+        .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
+        .await;
+    let (status, body) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/challenges/ch-fugas/interests",
+            &json!({"kind": "interest", "note": "Tenemos correladores en 12 municipios."}),
+            Some(&founder),
+        )
+        .await;
+    assert!(status == 200 || status == 201, "{status}: {body}");
+    app.user_with_password("laura@canal.example", "Laura", PASSWORD, false, None, Some(DEPARTMENT))
+        .await;
+    let (officer, _) = sign_in(&app, "laura@canal.example").await;
+
+    let (_, _, desk) = page(&app, "/officer", Some(&officer)).await;
+    assert!(desk.contains("Interés declarado"), "the desk counts interest");
+    assert!(desk.contains("<td>1</td><td>0</td>"), "one interest, no introduction yet: {desk}");
+
+    let (status, _, matches) =
+        page(&app, "/officer/challenges/ch-fugas/matches", Some(&officer)).await;
+    assert_eq!(status, 200);
+    assert!(matches.contains("Empresas que han declarado interés (1)"), "{matches}");
+    assert!(matches.contains("href=\"#match-co-test-es\""), "links to its explained match");
+    assert!(matches.contains("«Tenemos correladores en 12 municipios.»"));
+}
+
 /// Node, the browser tests' packages and Chromium, as `scripts/ensure-test-tools.sh` installs
 /// them.
 fn browser_tools() -> std::path::PathBuf {

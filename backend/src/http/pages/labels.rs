@@ -4,6 +4,29 @@ use super::Page;
 use crate::types::{ChallengeStatus, CompanyKind, IntroductionStage};
 
 /// A challenge status in words.
+/// A date as people write it: «21 de diciembre de 2026», "21 December 2026".
+pub fn date(page: &Page, date: chrono::NaiveDate) -> String {
+    long_date(page.es, date)
+}
+
+fn long_date(es: bool, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const ES: [&str; 12] = [
+        "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+        "octubre", "noviembre", "diciembre",
+    ];
+    const EN: [&str; 12] = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December",
+    ];
+    let month = date.month0() as usize;
+    if es {
+        format!("{} de {} de {}", date.day(), ES[month], date.year())
+    } else {
+        format!("{} {} {}", date.day(), EN[month], date.year())
+    }
+}
+
 pub fn status(page: &Page, status: ChallengeStatus) -> String {
     match status {
         ChallengeStatus::Draft => page.t("Borrador", "Draft"),
@@ -112,4 +135,14 @@ pub fn challenge_field(path: &str) -> Option<(&'static str, &'static str)> {
         "required_certifications" => ("Certificaciones exigidas", "Required certifications"),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn month_names_follow_each_language() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 21).unwrap_or_default();
+        assert_eq!(super::long_date(true, date), "21 de diciembre de 2026");
+        assert_eq!(super::long_date(false, date), "21 December 2026");
+    }
 }

@@ -22,6 +22,7 @@ pub(super) async fn home(State(state): State<AppState>, page: Page) -> Response 
         .into_iter()
         .map(|r| OfficerRow {
             introductions: r.introductions,
+            interested: r.interested,
             draft: r.status == ChallengeStatus::Draft,
             status: labels::status(&page, r.status),
             deadline: r

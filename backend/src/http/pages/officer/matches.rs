@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use factoria_frontend::pages::officer::{ConstraintLine, CoverageLine, MatchCard, Matches};
+use factoria_frontend::pages::officer::{ConstraintLine, CoverageLine, Interested, MatchCard, Matches};
 
 use super::super::labels;
 use super::super::{FormData, Page, error_page, redirect_with_notice, show};
@@ -63,11 +63,12 @@ pub(super) async fn matches(
         shortlisted,
         judged,
         introduced,
+        interested,
     } = match officers::matches(&state.ctx, &page.actor, &id, &query).await {
         Ok(found) => found,
         Err(error) => return error_page(&page, &error),
     };
-    let cards = results
+    let cards: Vec<MatchCard> = results
         .items
         .into_iter()
         .filter(|item| !shortlist_only || shortlisted.contains(&item.company.id))
@@ -139,6 +140,16 @@ pub(super) async fn matches(
         region,
         shortlist_only,
         total: results.total,
+        interested: interested
+            .into_iter()
+            .map(|i| Interested {
+                listed: cards.iter().any(|c| c.company_id == i.company),
+                company_id: i.company,
+                name: i.company_name,
+                date: labels::date(&page, i.created_at.date_naive()),
+                note: i.note,
+            })
+            .collect(),
         cards,
     })
 }
