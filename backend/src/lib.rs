@@ -19,6 +19,7 @@ pub mod http;
 pub mod indexing;
 pub mod jobs;
 pub mod links;
+pub mod metrics;
 pub mod mailer;
 pub mod progress;
 pub mod types;

@@ -36,6 +36,7 @@ struct FileConfig {
     workers: Option<usize>,
     trusted_proxies: Option<u64>,
     search_rate_per_minute: Option<u64>,
+    metrics_token: Option<String>,
     #[serde(default)]
     mail: FileMail,
 }
@@ -219,6 +220,10 @@ pub(super) fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
         120,
         0..=1_000_000,
     ) as u32;
+    let metrics_token = env("METRICS_TOKEN").or(file.metrics_token.clone());
+    if metrics_token.as_ref().is_some_and(|t| t.len() < 24) {
+        l.problem("FACTORIA_METRICS_TOKEN must be at least 24 characters (it guards /metrics from anyone but the loopback)");
+    }
     if !l.problems.is_empty() {
         return Err(ConfigError(l.problems));
     }
@@ -243,6 +248,7 @@ pub(super) fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
         workers,
         trusted_proxies,
         search_rate_per_minute,
+        metrics_token: metrics_token.map(|t| Secret(t.into_bytes())),
         job_lease,
         job_retry_base,
     })

@@ -121,6 +121,8 @@ pub struct Config {
     pub trusted_proxies: usize,
     /// Searches (and other requests that embed text) a client may make per minute; 0: no limit.
     pub search_rate_per_minute: u32,
+    /// Bearer token that opens `/metrics` to clients other than the loopback; none: loopback only.
+    pub metrics_token: Option<Secret>,
     /// How long a claimed job is reserved for its worker before another may take it.
     pub job_lease: Duration,
     /// First retry delay of a failed job; it doubles with each attempt, up to an hour.
@@ -135,6 +137,13 @@ impl Secret {
     /// The bytes.
     pub fn expose(&self) -> &[u8] {
         &self.0
+    }
+
+    /// Whether `candidate` is this secret. Their digests are compared, so the time taken says
+    /// nothing about how much of a guess was right.
+    pub fn matches(&self, candidate: &[u8]) -> bool {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&self.0) == Sha256::digest(candidate)
     }
 
     /// A secret from bytes (tests and tools; the server reads it from its configuration).

@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod introductions;
 pub mod matching;
 pub mod officers;
+pub mod operations;
 pub mod privacy;
 pub mod records;
 pub mod search;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+mod operations;
 pub mod idempotency;
 mod openapi;
 pub mod pages;
@@ -43,6 +44,8 @@ pub fn router(ctx: Context) -> Router {
         limits: ratelimit::RateLimits::new(ctx.config.search_rate_per_minute),
         ctx,
     };
+    // Installed before the first request, so that every request is counted.
+    crate::metrics::handle();
     let api = api::routes().route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         idempotency::honour,
@@ -51,9 +54,10 @@ pub fn router(ctx: Context) -> Router {
         .nest("/api/v1", api)
         .merge(openapi::routes())
         .merge(pages::routes())
-        .route("/healthz", axum::routing::get(health))
+        .merge(operations::routes())
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(operations::observe))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::api_errors_as_json))
         .layer(axum::middleware::from_fn(move |request, next| security::headers(secure, request, next)))
@@ -67,22 +71,6 @@ pub fn router(ctx: Context) -> Router {
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    // A probe answers within a second, whatever the database does.
-    let db_ok = state.ctx.database_responds(Duration::from_secs(1)).await;
-    let status = if db_ok {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::SERVICE_UNAVAILABLE
-    };
-    let stats = state.ctx.search.index.stats();
-    (
-        status,
-        axum::Json(
-            serde_json::json!({"database": db_ok, "index_position": stats.position, "companies": stats.companies, "challenges": stats.challenges}),
-        ),
-    )
-}
 
 async fn not_found() -> error::ApiError {
     error::ApiError(crate::domain::Error::NotFound("page"))

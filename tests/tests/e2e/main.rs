@@ -10,6 +10,7 @@ mod contract;
 mod email;
 mod fixtures;
 mod matching;
+mod operations;
 mod pages;
 mod processes;
 mod search;
