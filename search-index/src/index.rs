@@ -11,6 +11,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use crate::analysis;
 use crate::catalog::Catalog;
+use crate::matching::calibration::Calibration;
 use crate::documents::{Document, EntityKey, EntityVectors, Kind};
 use crate::error::{Error, Result};
 use crate::schema::{Fields, SCHEMA_VERSION};
@@ -55,6 +56,8 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter<TantivyDocument>>,
     pub(crate) reader: IndexReader,
     catalog: RwLock<Catalog>,
+    /// The cosine calibration and the catalog generation it was estimated at.
+    calibration: Mutex<Option<(u64, std::sync::Arc<Calibration>)>>,
     position: AtomicI64,
     dir: Option<PathBuf>,
 }
@@ -106,6 +109,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             reader,
             catalog: RwLock::default(),
+            calibration: Mutex::default(),
             position: AtomicI64::new(position),
             dir,
         })
@@ -127,6 +131,25 @@ impl SearchIndex {
         self.catalog
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The calibration of cosines for the catalog as it is (see
+    /// [`crate::matching::calibration`]), estimated again after the catalog changed.
+    pub fn calibration(&self, catalog: &Catalog) -> std::sync::Arc<Calibration> {
+        let mut cached = self
+            .calibration
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &*cached {
+            Some((generation, calibration)) if *generation == catalog.generation() => {
+                calibration.clone()
+            }
+            _ => {
+                let calibration = std::sync::Arc::new(Calibration::estimate(catalog));
+                *cached = Some((catalog.generation(), calibration.clone()));
+                calibration
+            }
+        }
     }
 
     fn catalog_mut(&self) -> RwLockWriteGuard<'_, Catalog> {

@@ -20,7 +20,8 @@ const SHARED_TERMS: usize = 6;
 /// What in the profile covers a requirement.
 #[derive(Debug, Clone, Serialize)]
 pub struct CoveredBy {
-    /// `capability`, `description` or `profile` (the whole profile).
+    /// `capability`, `description`, `profile` (the whole profile), or `certification` and
+    /// `trl` when the requirement names one the company holds.
     pub field: &'static str,
     /// Position of the capability.
     pub position: usize,
@@ -41,7 +42,9 @@ pub struct RequirementCoverage {
     pub covered_by: Option<CoveredBy>,
     /// Cosine of requirement and that part.
     pub similarity: Option<f32>,
-    /// Band of the cosine.
+    /// That cosine as a standard score against its language pair: the scale of the bands.
+    pub standard: Option<f32>,
+    /// Band of the calibrated cosine.
     pub strength: Strength,
 }
 
@@ -125,8 +128,18 @@ pub(super) fn explain(
                 _ => ("should", probe.doc.should.get(r.position)),
             };
             let similarity = r.best.map(|(_, _, s)| s);
-            let strength = similarity.map_or(Strength::None, Strength::of);
-            let covered_by = r.best.filter(|_| strength > Strength::None).map(
+            let strength = r.strength();
+            let held = r.met_by.as_ref().map(|held| CoveredBy {
+                field: if held.starts_with("TRL") {
+                    "trl"
+                } else {
+                    "certification"
+                },
+                position: 0,
+                text: held.clone(),
+            });
+            let covered_by = held.or_else(|| {
+                r.best.filter(|_| strength > Strength::None).map(
                 |(field, position, _)| match field {
                     ChunkField::Capability => CoveredBy {
                         field: "capability",
@@ -144,13 +157,15 @@ pub(super) fn explain(
                         text: excerpt(&c.description, 160),
                     },
                 },
-            );
+            )
+            });
             RequirementCoverage {
                 kind,
                 position: r.position,
                 requirement: text.cloned().unwrap_or_default(),
                 covered_by,
                 similarity,
+                standard: r.standard,
                 strength,
             }
         })
@@ -215,13 +230,28 @@ pub(super) fn explain(
         });
     }
     if !probe.doc.cpv.is_empty() {
-        let detail = match &f.cpv_shared {
-            Some(prefix) => t(
+        let detail = match (&f.cpv_shared, f.cpv_depth) {
+            (Some(prefix), 2) => t(
                 lang,
-                format!("Comparte el código CPV {prefix}"),
-                format!("Shares CPV code {prefix}"),
+                format!("Comparte solo la división CPV {prefix}"),
+                format!("Shares only the CPV division {prefix}"),
             ),
-            None => t(
+            (Some(prefix), 3) => t(
+                lang,
+                format!("Comparte el grupo CPV {prefix}"),
+                format!("Shares the CPV group {prefix}"),
+            ),
+            (Some(prefix), 4) => t(
+                lang,
+                format!("Comparte la clase CPV {prefix}"),
+                format!("Shares the CPV class {prefix}"),
+            ),
+            (Some(prefix), _) => t(
+                lang,
+                format!("Comparte la categoría CPV {prefix}"),
+                format!("Shares the CPV category {prefix}"),
+            ),
+            (None, _) => t(
                 lang,
                 "Ningún código CPV en común".into(),
                 "No CPV code in common".into(),
@@ -229,7 +259,8 @@ pub(super) fn explain(
         };
         constraints.push(ConstraintCheck {
             constraint: "cpv",
-            met: f.cpv_shared.is_some(),
+            // A division alone (two digits) is a whole industry: not agreement.
+            met: f.cpv_depth >= 3,
             detail,
         });
     }
@@ -353,7 +384,7 @@ fn summary(
         }
         parts.push(part);
     } else {
-        let close = f.document.is_some_and(|d| d >= PARTIAL);
+        let close = f.document_standard.is_some_and(|d| d >= PARTIAL);
         parts.push(match (lang, close) {
             (Lang::Es, true) => "Su perfil se ajusta a la descripción del reto".to_owned(),
             (Lang::Es, false) => "Su perfil se relaciona en parte con el reto".to_owned(),

@@ -32,8 +32,11 @@ pub struct MatchParams {
     /// Favour start-ups and SMEs.
     #[param(value_type = Option<bool>)]
     favour_smes: Option<String>,
-    /// `filter` (default) drops companies lacking a required certification; `demote` ranks them last.
+    /// `demote` (default) ranks companies lacking a required certification below the certified ones of similar relevance; `filter` drops them.
     certifications: Option<String>,
+    /// Recommendations: also the challenges the company covers less than partly (by default they are only counted, in `weaker`).
+    #[param(value_type = Option<bool>)]
+    weaker: Option<String>,
     /// Language of explanations: es or en (default: yours).
     lang: Option<String>,
     /// Page, from 1.
@@ -64,6 +67,7 @@ fn read(p: &MatchParams) -> ApiResult<MatchQuery> {
             "en" => Ok(Lang::En),
             other => Err(format!("`{other}` is not es or en")),
         }),
+        include_weaker: r.flag("weaker", p.weaker.as_deref()),
         page: r.number("page", p.page.as_deref(), 1..=50).unwrap_or(1) as usize,
         per_page: r
             .number("per_page", p.per_page.as_deref(), 1..=50)
