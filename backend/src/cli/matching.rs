@@ -185,6 +185,7 @@ pub async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
                             "company": m.company_id,
                             "same_language": m.features.same_language,
                             "signals": named,
+                            "requirements": m.features.requirements.iter().map(|r| (r.field == factoria_search::ChunkField::Must, r.standard)).collect::<Vec<_>>(),
                         })
                     )?;
                 }

@@ -94,22 +94,26 @@ pub struct Weights {
 }
 
 impl Default for Weights {
+    /// Fitted on the development set by `scripts/tune_matching.py --fix
+    /// trl_gap=0.1,missing_certification=2` (the certification penalty chosen among 0.5–3 by
+    /// the held-out figure; a TRL under the minimum costs at least a little whatever a set's
+    /// labels say), rounded; `docs/MATCHING.md` has the cross-validated figures.
     fn default() -> Self {
         Self {
             document: 1.0,
             coverage: 0.5,
-            document_level: 0.0,
-            coverage_level: 0.0,
-            must_share: 0.0,
-            bm25: 0.2,
+            document_level: 0.2,
+            coverage_level: 0.13,
+            must_share: 0.15,
+            bm25: 0.67,
             cpv_division: 0.0,
-            cpv_group: 0.15,
-            cpv_class: 0.1,
-            sector: 0.75,
+            cpv_group: 0.82,
+            cpv_class: 0.72,
+            sector: 1.94,
             trl_below: 0.0,
-            trl_gap: 0.25,
-            trl_unknown: 0.1,
-            missing_certification: 3.0,
+            trl_gap: 0.1,
+            trl_unknown: 0.07,
+            missing_certification: 2.0,
             sme_bonus: 0.3,
             region_bonus: 0.3,
         }
@@ -197,12 +201,16 @@ pub enum Strength {
     Strong,
 }
 
-/// Standard score at or above which a requirement counts as strongly covered.
-pub const STRONG: f32 = 2.5;
-/// Standard score at or above which a requirement counts as partly covered.
-pub const PARTIAL: f32 = 1.5;
-/// Standard score at or above which something related is there.
-pub const WEAK: f32 = 0.75;
+// The bands are percentiles of the cosines of random requirement–profile pairs of the same
+// two languages (standard scores of a normal distribution): what a requirement's best part of
+// a profile beats.
+
+/// Strongly covered: better than 99% of random pairs.
+pub const STRONG: f32 = 2.33;
+/// Partly covered: better than 90% of random pairs.
+pub const PARTIAL: f32 = 1.28;
+/// Something related: better than 75% of random pairs.
+pub const WEAK: f32 = 0.67;
 
 impl Strength {
     /// The band of a calibrated cosine.
