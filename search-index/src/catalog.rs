@@ -241,6 +241,16 @@ impl Catalog {
         }
     }
 
+    /// Documents held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Changes applied so far: equal generations mean the same documents.
     pub fn generation(&self) -> u64 {
         self.generation

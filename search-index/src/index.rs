@@ -133,15 +133,20 @@ impl SearchIndex {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The calibration of cosines for the catalog as it is (see
-    /// [`crate::matching::calibration`]), estimated again after the catalog changed.
+    /// The calibration of cosines for the catalog (see [`crate::matching::calibration`]),
+    /// estimated again once the catalog has changed by more than a twentieth of its size (at
+    /// least 16 changes): a few edits do not move the distributions, and re-estimating on every
+    /// one would put the estimate on the path of the next query.
     pub fn calibration(&self, catalog: &Catalog) -> std::sync::Arc<Calibration> {
         let mut cached = self
             .calibration
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tolerance = (catalog.len() as u64 / 20).max(16);
         match &*cached {
-            Some((generation, calibration)) if *generation == catalog.generation() => {
+            Some((generation, calibration))
+                if catalog.generation().abs_diff(*generation) <= tolerance =>
+            {
                 calibration.clone()
             }
             _ => {

@@ -27,9 +27,10 @@
 //! requirement bands of explanations read the same calibrated scale.
 //!
 //! **Certifications.** A required certification the company lacks demotes it by default
-//! ([`CertificationRule::Demote`]): the penalty is larger than the spread of relevance among
-//! the candidates, so it stays below the certified companies of similar relevance but is still
-//! listed ("worth a conversation"). Officers can filter such companies out instead.
+//! ([`CertificationRule::Demote`]): the penalty (3, about three standard deviations of
+//! need–profile similarity among the candidates, chosen by cross-validation) keeps it below
+//! the certified companies of similar relevance, but it is still listed ("worth a
+//! conversation"). Officers can filter such companies out instead.
 //!
 //! The weights were chosen by cross-validation that holds out whole challenges
 //! (`scripts/tune_matching.py`, see `docs/MATCHING.md`); nothing in them names a sector, a word
@@ -95,25 +96,25 @@ pub struct Weights {
 
 impl Default for Weights {
     /// Fitted on the development set by `scripts/tune_matching.py --fix
-    /// trl_gap=0.1,missing_certification=2` (the certification penalty chosen among 0.5–3 by
+    /// trl_gap=0.1,missing_certification=3` (the certification penalty chosen among 1–5 by
     /// the held-out figure; a TRL under the minimum costs at least a little whatever a set's
     /// labels say), rounded; `docs/MATCHING.md` has the cross-validated figures.
     fn default() -> Self {
         Self {
             document: 1.0,
-            coverage: 0.5,
-            document_level: 0.2,
-            coverage_level: 0.13,
-            must_share: 0.15,
-            bm25: 0.67,
+            coverage: 0.47,
+            document_level: 0.27,
+            coverage_level: 0.2,
+            must_share: 0.4,
+            bm25: 0.84,
             cpv_division: 0.0,
-            cpv_group: 0.82,
-            cpv_class: 0.72,
-            sector: 1.94,
+            cpv_group: 0.76,
+            cpv_class: 0.69,
+            sector: 2.04,
             trl_below: 0.0,
             trl_gap: 0.1,
-            trl_unknown: 0.07,
-            missing_certification: 2.0,
+            trl_unknown: 0.09,
+            missing_certification: 3.0,
             sme_bonus: 0.3,
             region_bonus: 0.3,
         }

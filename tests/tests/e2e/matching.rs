@@ -105,6 +105,12 @@ async fn a_spanish_challenge_is_matched_with_english_and_spanish_suppliers_with_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_required_certification_demotes_by_default_and_filters_on_request() {
     let (app, officer) = app().await;
+    // The English leak specialist's twin, without the certification: the same relevance.
+    let mut twin = fixtures::company_en();
+    twin["id"] = json!("co-test-uncertified");
+    twin["name"] = json!("HydroListen Iberia Ltd");
+    twin["certifications"] = json!([]);
+    app.import(&[twin], &[]).await;
     let (_, filtered) = app
         .get(
             "/api/v1/challenges/ch-ens/matches?certifications=filter",
@@ -113,8 +119,8 @@ async fn a_missing_required_certification_demotes_by_default_and_filters_on_requ
         .await;
     let order = ranked(&filtered);
     assert!(
-        !order.contains(&"co-test-es"),
-        "co-test-es lacks ENS-media: {order:?}"
+        !order.contains(&"co-test-es") && !order.contains(&"co-test-uncertified"),
+        "both lack ENS-media: {order:?}"
     );
     assert!(order.contains(&"co-test-en"));
 
@@ -123,20 +129,22 @@ async fn a_missing_required_certification_demotes_by_default_and_filters_on_requ
         .await;
     let order = ranked(&demoted);
     let position = |id: &str| order.iter().position(|c| *c == id);
-    let spanish =
-        position("co-test-es").unwrap_or_else(|| panic!("demoted, not removed: {order:?}"));
-    // The uncertified leak specialist stays below both certified leak specialists (one of them
-    // under the TRL minimum), but above the certified-nothing ticket seller of another trade.
-    for certified in ["co-test-en", "co-test-lowtrl"] {
-        assert!(
-            position(certified).is_some_and(|p| p < spanish),
-            "{certified} holds ENS-media and fits as well: {order:?}"
-        );
-    }
+    let uncertified = position("co-test-uncertified")
+        .unwrap_or_else(|| panic!("demoted, not removed: {order:?}"));
     assert!(
-        position("co-test-other").is_none_or(|p| p > spanish),
+        position("co-test-en").is_some_and(|p| p < uncertified),
+        "the certified twin ranks above the uncertified one: {order:?}"
+    );
+    assert!(
+        position("co-test-lowtrl").is_some_and(|p| p < uncertified),
+        "a certified leak specialist under the TRL minimum still ranks above an uncertified twin: {order:?}"
+    );
+    assert!(
+        position("co-test-other").is_none_or(|p| p > uncertified),
         "a relevant uncertified supplier stays above an irrelevant one: {order:?}"
     );
+    let spanish =
+        position("co-test-es").unwrap_or_else(|| panic!("demoted, not removed: {order:?}"));
     let item = &demoted["items"][spanish];
     let summary = item["explanation"]["summary"].as_str().unwrap_or_default();
     assert!(
