@@ -31,7 +31,7 @@ ME5_MODEL_DIR=${ME5_MODEL_DIR:-$ASSETS/models/multilingual-e5-small} "$VENV/bin/
 echo
 echo "== weights chosen by cross-validation over challenges =="
 "$TARGET/debug/factoria" match --all --format features > "$WORK/features.jsonl"
-python3 scripts/tune_matching.py "$WORK/features.jsonl" "$DATA/qrels.tsv"
+"$VENV/bin/python" scripts/tune_matching.py "$WORK/features.jsonl" "$DATA/qrels.tsv" --fix trl_gap=0.1,missing_certification=3
 echo
 echo "== explanations (in each challenge's language) =="
 "$TARGET/debug/factoria" match --all --top 50 --format json > "$WORK/matches.jsonl"
