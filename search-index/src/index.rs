@@ -11,9 +11,9 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use crate::analysis;
 use crate::catalog::Catalog;
-use crate::matching::calibration::Calibration;
 use crate::documents::{Document, EntityKey, EntityVectors, Kind};
 use crate::error::{Error, Result};
+use crate::matching::calibration::Calibration;
 use crate::schema::{Fields, SCHEMA_VERSION};
 
 /// Memory the single indexing thread may use before flushing a segment.

@@ -217,7 +217,9 @@ pub async fn run_recommend(ctx: &Context, args: &RecommendArgs) -> anyhow::Resul
         }
         (None, false) => bail!("name a company with --company ID, or use --all"),
     };
-    let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
     let options = MatchOptions {
         filters: Filters {
             statuses: vec!["published".into()],

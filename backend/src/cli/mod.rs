@@ -14,12 +14,12 @@ use crate::app::{self, App, IndexLocation};
 use crate::config::{Config, Overrides};
 use crate::context::Context;
 use crate::db::entities::challenge;
-use matching::{MatchArgs, RecommendArgs};
 use crate::domain::accounts;
 use crate::domain::actor::Scope;
 use crate::domain::bulk;
 use crate::indexing;
 use crate::types::Email;
+use matching::{MatchArgs, RecommendArgs};
 
 /// Factoría: challenges of the administration, profiles of companies, matched.
 #[derive(Debug, Parser)]

@@ -22,7 +22,8 @@ const SAMPLE_COMPANIES: usize = 160;
 const MIN_PAIRS: usize = 200;
 
 /// Parts of a profile a requirement is compared with.
-pub(crate) const COVERING_FIELDS: [ChunkField; 2] = [ChunkField::Capability, ChunkField::Description];
+pub(crate) const COVERING_FIELDS: [ChunkField; 2] =
+    [ChunkField::Capability, ChunkField::Description];
 
 /// Mean and spread of one kind of cosine.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,8 +83,14 @@ impl Default for Calibration {
     fn default() -> Self {
         let m = |mean: f32, spread: f32| Moments { mean, spread };
         Self {
-            document: [[m(0.821, 0.019), m(0.789, 0.020)], [m(0.795, 0.021), m(0.798, 0.021)]],
-            requirement: [[m(0.828, 0.018), m(0.818, 0.020)], [m(0.806, 0.016), m(0.810, 0.017)]],
+            document: [
+                [m(0.821, 0.019), m(0.789, 0.020)],
+                [m(0.795, 0.021), m(0.798, 0.021)],
+            ],
+            requirement: [
+                [m(0.828, 0.018), m(0.818, 0.020)],
+                [m(0.806, 0.016), m(0.810, 0.017)],
+            ],
         }
     }
 }
@@ -207,7 +214,10 @@ mod tests {
         let calibration = Calibration::default();
         let same = calibration.standard(Measure::Requirement, Lang::Es, Lang::Es, 0.860);
         let cross = calibration.standard(Measure::Requirement, Lang::Es, Lang::En, 0.850);
-        assert!(cross > same, "the cross-lingual cosine is lower but further above its mean");
+        assert!(
+            cross > same,
+            "the cross-lingual cosine is lower but further above its mean"
+        );
     }
 
     #[test]

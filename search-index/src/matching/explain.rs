@@ -139,25 +139,25 @@ pub(super) fn explain(
                 text: held.clone(),
             });
             let covered_by = held.or_else(|| {
-                r.best.filter(|_| strength > Strength::None).map(
-                |(field, position, _)| match field {
-                    ChunkField::Capability => CoveredBy {
-                        field: "capability",
-                        position,
-                        text: c.capabilities.get(position).cloned().unwrap_or_default(),
-                    },
-                    ChunkField::Description => CoveredBy {
-                        field: "description",
-                        position: 0,
-                        text: excerpt(&c.description, 160),
-                    },
-                    _ => CoveredBy {
-                        field: "profile",
-                        position: 0,
-                        text: excerpt(&c.description, 160),
-                    },
-                },
-            )
+                r.best
+                    .filter(|_| strength > Strength::None)
+                    .map(|(field, position, _)| match field {
+                        ChunkField::Capability => CoveredBy {
+                            field: "capability",
+                            position,
+                            text: c.capabilities.get(position).cloned().unwrap_or_default(),
+                        },
+                        ChunkField::Description => CoveredBy {
+                            field: "description",
+                            position: 0,
+                            text: excerpt(&c.description, 160),
+                        },
+                        _ => CoveredBy {
+                            field: "profile",
+                            position: 0,
+                            text: excerpt(&c.description, 160),
+                        },
+                    })
             });
             RequirementCoverage {
                 kind,

@@ -178,7 +178,12 @@ impl RequirementScore {
 
 /// What the company holds that a requirement names: one of its certifications, or its TRL when
 /// the requirement is about the TRL and the company reaches the challenge's minimum.
-fn named_and_held(requirement: &str, probe: &Probe<'_>, company: &Entry, trl: Option<u8>) -> Option<String> {
+fn named_and_held(
+    requirement: &str,
+    probe: &Probe<'_>,
+    company: &Entry,
+    trl: Option<u8>,
+) -> Option<String> {
     let normalised = normalise_certification(requirement);
     let Document::Company(c) = &company.doc else {
         return None;
@@ -369,7 +374,11 @@ pub fn signals(pool: &[Features]) -> Vec<[f32; score::SIGNALS.len()]> {
                 f.document_standard.unwrap_or(0.0),
                 f.coverage.unwrap_or(0.0),
                 f.must_share,
-                if best_bm25 > 0.0 { f.bm25 / best_bm25 } else { 0.0 },
+                if best_bm25 > 0.0 {
+                    f.bm25 / best_bm25
+                } else {
+                    0.0
+                },
                 flag(f.cpv_depth >= 2),
                 flag(f.cpv_depth >= 3),
                 flag(f.cpv_depth >= 4),

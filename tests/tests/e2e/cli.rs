@@ -129,7 +129,14 @@ fn import_is_idempotent_and_export_reproduces_it() {
         dir.path(),
         &[],
         &[
-            "recommend", "--all", "--top", "2", "--format", "tsv", "--as-of", "2000-01-01",
+            "recommend",
+            "--all",
+            "--top",
+            "2",
+            "--format",
+            "tsv",
+            "--as-of",
+            "2000-01-01",
         ],
     );
     assert_eq!(code, 0, "{stderr}");
@@ -137,17 +144,31 @@ fn import_is_idempotent_and_export_reproduces_it() {
     let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
     assert!(!lines.is_empty(), "some company covers some challenge");
     for fields in &lines {
-        assert_eq!(fields.len(), 4, "company_id, challenge_id, rank, score: {fields:?}");
+        assert_eq!(
+            fields.len(),
+            4,
+            "company_id, challenge_id, rank, score: {fields:?}"
+        );
         assert!(company_ids.contains(fields[0]) && challenge_ids.contains(fields[1]));
         assert!(["1", "2"].contains(&fields[2]) && fields[3].parse::<f64>().is_ok());
     }
     let (code, stdout, stderr) = run_cli(
         dir.path(),
         &[],
-        &["recommend", "--all", "--format", "tsv", "--as-of", "2999-01-01"],
+        &[
+            "recommend",
+            "--all",
+            "--format",
+            "tsv",
+            "--as-of",
+            "2999-01-01",
+        ],
     );
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.is_empty(), "every deadline has passed by then: {stdout}");
+    assert!(
+        stdout.is_empty(),
+        "every deadline has passed by then: {stdout}"
+    );
     let (code, _, stderr) = run_cli(dir.path(), &[], &["match", "--all", "--lang", "fr"]);
     assert_ne!(code, 0);
     assert!(stderr.contains("--lang"), "{stderr}");

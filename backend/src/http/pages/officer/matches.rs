@@ -3,8 +3,8 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use factoria_search::matching::CertificationRule;
 use factoria_frontend::pages::officer::{ConstraintLine, CoverageLine, MatchCard, Matches};
+use factoria_search::matching::CertificationRule;
 
 use super::super::labels;
 use super::super::{FormData, Page, error_page, redirect_with_notice, show};
