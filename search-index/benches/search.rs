@@ -811,6 +811,7 @@ fn main() {
             explain: true,
             lang: Lang::Es,
             focus: None,
+            include_weaker: false,
         };
         let matches = measure(100, |i| {
             let (doc, vectors) = &corpus.challenges[i % corpus.challenges.len()];
@@ -896,6 +897,7 @@ fn main() {
         explain: true,
         lang: Lang::Es,
         focus: None,
+        include_weaker: false,
     };
     let recommendations = measure(200, |i| {
         let key = EntityKey::company((i % 1_000) as i64 + 1);

@@ -126,6 +126,8 @@ pub struct Catalog {
     entries: HashMap<EntityKey, Entry>,
     companies: KindStore,
     challenges: KindStore,
+    /// Bumped by every change: what is derived from the whole catalog is current while it holds.
+    generation: u64,
 }
 
 impl Default for Catalog {
@@ -134,6 +136,7 @@ impl Default for Catalog {
             entries: HashMap::new(),
             companies: KindStore::new(),
             challenges: KindStore::new(),
+            generation: 0,
         }
     }
 }
@@ -164,6 +167,7 @@ impl Catalog {
 
     /// Adds or replaces a document and its vectors.
     pub fn upsert(&mut self, doc: Document, vectors: &EntityVectors) {
+        self.generation += 1;
         let key = doc.key();
         let slot = match self.entries.get(&key) {
             Some(existing) => existing.slot,
@@ -226,6 +230,7 @@ impl Catalog {
 
     /// Removes a document; its slot is reused.
     pub fn remove(&mut self, key: EntityKey) {
+        self.generation += 1;
         if let Some(entry) = self.entries.remove(&key) {
             let store = self.store_mut(key.kind);
             store.passage.clear(entry.slot);
@@ -234,6 +239,21 @@ impl Catalog {
             store.keys[entry.slot] = None;
             store.free.push(entry.slot);
         }
+    }
+
+    /// Documents held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Changes applied so far: equal generations mean the same documents.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The entry of `key`.

@@ -13,6 +13,7 @@ use crate::analysis;
 use crate::catalog::Catalog;
 use crate::documents::{Document, EntityKey, EntityVectors, Kind};
 use crate::error::{Error, Result};
+use crate::matching::calibration::Calibration;
 use crate::schema::{Fields, SCHEMA_VERSION};
 
 /// Memory the single indexing thread may use before flushing a segment.
@@ -55,6 +56,8 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter<TantivyDocument>>,
     pub(crate) reader: IndexReader,
     catalog: RwLock<Catalog>,
+    /// The cosine calibration and the catalog generation it was estimated at.
+    calibration: Mutex<Option<(u64, std::sync::Arc<Calibration>)>>,
     position: AtomicI64,
     dir: Option<PathBuf>,
 }
@@ -106,6 +109,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             reader,
             catalog: RwLock::default(),
+            calibration: Mutex::default(),
             position: AtomicI64::new(position),
             dir,
         })
@@ -127,6 +131,30 @@ impl SearchIndex {
         self.catalog
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The calibration of cosines for the catalog (see [`crate::matching::calibration`]),
+    /// estimated again once the catalog has changed by more than a twentieth of its size (at
+    /// least 16 changes): a few edits do not move the distributions, and re-estimating on every
+    /// one would put the estimate on the path of the next query.
+    pub fn calibration(&self, catalog: &Catalog) -> std::sync::Arc<Calibration> {
+        let mut cached = self
+            .calibration
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tolerance = (catalog.len() as u64 / 20).max(16);
+        match &*cached {
+            Some((generation, calibration))
+                if catalog.generation().abs_diff(*generation) <= tolerance =>
+            {
+                calibration.clone()
+            }
+            _ => {
+                let calibration = std::sync::Arc::new(Calibration::estimate(catalog));
+                *cached = Some((catalog.generation(), calibration.clone()));
+                calibration
+            }
+        }
     }
 
     fn catalog_mut(&self) -> RwLockWriteGuard<'_, Catalog> {

@@ -37,6 +37,8 @@ pub struct MatchQuery {
     pub per_page: usize,
     /// Language of explanations; the viewer's by default.
     pub lang: Option<Lang>,
+    /// Recommendations: also the challenges the company covers less than partly.
+    pub include_weaker: bool,
 }
 
 impl Default for MatchQuery {
@@ -47,10 +49,11 @@ impl Default for MatchQuery {
             certifications: Vec::new(),
             regions: Vec::new(),
             favour_smes: false,
-            certification_rule: CertificationRule::Filter,
+            certification_rule: CertificationRule::Demote,
             page: 1,
             per_page: 20,
             lang: None,
+            include_weaker: false,
         }
     }
 }
@@ -115,8 +118,11 @@ pub struct MatchItem {
 /// A page of matches.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MatchPage {
-    /// Candidates scored.
+    /// Candidates scored (for recommendations: those the company covers at least partly,
+    /// unless weaker ones were asked for).
     pub total: usize,
+    /// Recommendations left out because the company covers them less than partly.
+    pub weaker: usize,
     /// 1-based page.
     pub page: usize,
     /// Items per page.
@@ -139,6 +145,7 @@ fn options(query: &MatchQuery, actor: &Actor, filters: Filters) -> MatchOptions 
         explain: true,
         lang: query.lang.unwrap_or_else(|| actor.lang()),
         focus: None,
+        include_weaker: query.include_weaker,
     }
 }
 
@@ -202,6 +209,7 @@ fn page(
         .collect();
     MatchPage {
         total: results.total,
+        weaker: results.weaker,
         page: query.page,
         per_page: query.per_page,
         items,
@@ -323,6 +331,7 @@ pub async fn recommendations(
     let Some(results) = results else {
         return Ok(MatchPage {
             total: 0,
+            weaker: 0,
             page: query.page,
             per_page: query.per_page,
             items: Vec::new(),

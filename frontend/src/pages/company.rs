@@ -97,6 +97,10 @@ pub struct ForYou {
     pub cards: Vec<ChallengeCard>,
     /// The profile has no description of capabilities yet.
     pub profile_incomplete: bool,
+    /// Open challenges left out because the company covers them less than partly.
+    pub weaker: usize,
+    /// Those challenges are shown too.
+    pub showing_weaker: bool,
 }
 
 /// Challenges the company follows or is interested in.

@@ -208,6 +208,8 @@ pub struct Matches {
     pub sme: bool,
     /// Filter: certified only.
     pub certified: bool,
+    /// Companies lacking a required certification are left out (instead of ranked lower).
+    pub required_only: bool,
     /// Filter: region.
     pub region: String,
     /// Show only the shortlist.

@@ -37,6 +37,10 @@ pub enum CoverField {
     Description,
     /// The profile as a whole.
     Profile,
+    /// A certification the requirement names and the company holds.
+    Certification,
+    /// The TRL the requirement names, which the company reaches.
+    Trl,
 }
 
 /// A constraint checked between a challenge and a company (for the API's document).
@@ -60,7 +64,8 @@ pub enum ConstraintKind {
 /// What in the profile covers a requirement.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CoveredBy {
-    /// Which part of the profile.
+    /// Which part of the profile: a capability, the description, the profile as a whole, or
+    /// the certification or TRL the requirement names and the company holds.
     #[schema(value_type = CoverField)]
     pub field: &'static str,
     /// Position of the capability.
@@ -83,7 +88,9 @@ pub struct RequirementCoverage {
     pub covered_by: Option<CoveredBy>,
     /// Cosine of requirement and that part.
     pub similarity: Option<f32>,
-    /// Band of the cosine.
+    /// That cosine as a standard score against its language pair: the scale of the bands.
+    pub standard: Option<f32>,
+    /// Band of the calibrated cosine.
     pub strength: Strength,
 }
 
@@ -168,32 +175,44 @@ pub(super) fn explain(
                 _ => ("should", probe.doc.should.get(r.position)),
             };
             let similarity = r.best.map(|(_, _, s)| s);
-            let strength = similarity.map_or(Strength::None, Strength::of);
-            let covered_by = r.best.filter(|_| strength > Strength::None).map(
-                |(field, position, _)| match field {
-                    ChunkField::Capability => CoveredBy {
-                        field: "capability",
-                        position,
-                        text: c.capabilities.get(position).cloned().unwrap_or_default(),
-                    },
-                    ChunkField::Description => CoveredBy {
-                        field: "description",
-                        position: 0,
-                        text: excerpt(&c.description, 160),
-                    },
-                    _ => CoveredBy {
-                        field: "profile",
-                        position: 0,
-                        text: excerpt(&c.description, 160),
-                    },
+            let strength = r.strength();
+            let held = r.met_by.as_ref().map(|held| CoveredBy {
+                field: if held.starts_with("TRL") {
+                    "trl"
+                } else {
+                    "certification"
                 },
-            );
+                position: 0,
+                text: held.clone(),
+            });
+            let covered_by = held.or_else(|| {
+                r.best
+                    .filter(|_| strength > Strength::None)
+                    .map(|(field, position, _)| match field {
+                        ChunkField::Capability => CoveredBy {
+                            field: "capability",
+                            position,
+                            text: c.capabilities.get(position).cloned().unwrap_or_default(),
+                        },
+                        ChunkField::Description => CoveredBy {
+                            field: "description",
+                            position: 0,
+                            text: excerpt(&c.description, 160),
+                        },
+                        _ => CoveredBy {
+                            field: "profile",
+                            position: 0,
+                            text: excerpt(&c.description, 160),
+                        },
+                    })
+            });
             RequirementCoverage {
                 kind,
                 position: r.position,
                 requirement: text.cloned().unwrap_or_default(),
                 covered_by,
                 similarity,
+                standard: r.standard,
                 strength,
             }
         })
@@ -258,13 +277,28 @@ pub(super) fn explain(
         });
     }
     if !probe.doc.cpv.is_empty() {
-        let detail = match &f.cpv_shared {
-            Some(prefix) => t(
+        let detail = match (&f.cpv_shared, f.cpv_depth) {
+            (Some(prefix), 2) => t(
                 lang,
-                format!("Comparte el código CPV {prefix}"),
-                format!("Shares CPV code {prefix}"),
+                format!("Comparte solo la división CPV {prefix}"),
+                format!("Shares only the CPV division {prefix}"),
             ),
-            None => t(
+            (Some(prefix), 3) => t(
+                lang,
+                format!("Comparte el grupo CPV {prefix}"),
+                format!("Shares the CPV group {prefix}"),
+            ),
+            (Some(prefix), 4) => t(
+                lang,
+                format!("Comparte la clase CPV {prefix}"),
+                format!("Shares the CPV class {prefix}"),
+            ),
+            (Some(prefix), _) => t(
+                lang,
+                format!("Comparte la categoría CPV {prefix}"),
+                format!("Shares the CPV category {prefix}"),
+            ),
+            (None, _) => t(
                 lang,
                 "Ningún código CPV en común".into(),
                 "No CPV code in common".into(),
@@ -272,7 +306,8 @@ pub(super) fn explain(
         };
         constraints.push(ConstraintCheck {
             constraint: "cpv",
-            met: f.cpv_shared.is_some(),
+            // A division alone (two digits) is a whole industry: not agreement.
+            met: f.cpv_depth >= 3,
             detail,
         });
     }
@@ -396,7 +431,7 @@ fn summary(
         }
         parts.push(part);
     } else {
-        let close = f.document.is_some_and(|d| d >= PARTIAL);
+        let close = f.document_standard.is_some_and(|d| d >= PARTIAL);
         parts.push(match (lang, close) {
             (Lang::Es, true) => "Su perfil se ajusta a la descripción del reto".to_owned(),
             (Lang::Es, false) => "Su perfil se relaciona en parte con el reto".to_owned(),

@@ -5,6 +5,7 @@
 //! the rules of [`score`]. Challenge → companies serves officers; company → challenges serves
 //! start-ups, with the same features, since a pair is the same pair whichever side asks.
 
+pub mod calibration;
 mod explain;
 pub mod score;
 
@@ -25,6 +26,8 @@ use crate::error::Result;
 use crate::filters::Filters;
 use crate::index::SearchIndex;
 use crate::vectors::dot;
+
+use calibration::{Calibration, Measure};
 
 pub use explain::{
     ConstraintCheck, ConstraintKind, CoverField, CoveredBy, Explanation, RequirementCoverage,
@@ -122,12 +125,16 @@ impl<'a> Probe<'a> {
 pub struct Features {
     /// Cosine of challenge (query) and profile (passage).
     pub document: Option<f32>,
-    /// Weighted mean over requirements of the best cosine to a chunk.
+    /// That cosine as a standard score against its language pair (see [`calibration`]).
+    pub document_standard: Option<f32>,
+    /// Weighted mean over requirements of their standard scores (must-haves count double).
     pub coverage: Option<f32>,
+    /// Share of must-haves covered at least partly (1 when there are none).
+    pub must_share: f32,
     /// BM25 of the distinctive words.
     pub bm25: f32,
-    /// CPV overlap, 0–1.
-    pub cpv: f32,
+    /// Depth of the deepest CPV prefix both share: 0, or 2 (division) to 5 (category or code).
+    pub cpv_depth: u8,
     /// The CPV prefix shared, when any.
     pub cpv_shared: Option<String>,
     /// A sector both name.
@@ -142,7 +149,7 @@ pub struct Features {
     pub sme: bool,
     /// Company in the preferred region.
     pub region_match: bool,
-    /// Both texts are written in the same language (cosines are compared within this group).
+    /// Both texts are written in the same language.
     pub same_language: bool,
     /// Per requirement, the best chunk and its cosine.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -159,9 +166,48 @@ pub struct RequirementScore {
     /// Best chunk and its cosine, as `[field, position, cosine]`.
     #[schema(value_type = Option<Vec<Object>>)]
     pub best: Option<(ChunkField, usize, f32)>,
+    /// The cosine as a standard score against its language pair, raised to the strong band
+    /// when the company holds what the requirement names.
+    pub standard: Option<f32>,
+    /// A certification or TRL the requirement names and the company holds.
+    pub met_by: Option<String>,
 }
 
-const COVERING_FIELDS: [ChunkField; 2] = [ChunkField::Capability, ChunkField::Description];
+impl RequirementScore {
+    /// Band of the requirement on the calibrated scale.
+    pub fn strength(&self) -> Strength {
+        self.standard.map_or(Strength::None, Strength::of)
+    }
+}
+
+/// What the company holds that a requirement names: one of its certifications, or its TRL when
+/// the requirement is about the TRL and the company reaches the challenge's minimum.
+fn named_and_held(
+    requirement: &str,
+    probe: &Probe<'_>,
+    company: &Entry,
+    trl: Option<u8>,
+) -> Option<String> {
+    let normalised = normalise_certification(requirement);
+    let Document::Company(c) = &company.doc else {
+        return None;
+    };
+    if let Some(held) = c
+        .certifications
+        .iter()
+        .zip(&company.certifications)
+        .find(|(_, n)| n.chars().count() >= 4 && normalised.contains(n.as_str()))
+    {
+        return Some(held.0.clone());
+    }
+    let names_trl = requirement
+        .split(|ch: char| !ch.is_alphanumeric())
+        .any(|w| w.eq_ignore_ascii_case("trl"));
+    match (names_trl, probe.doc.trl_min, trl) {
+        (true, Some(min), Some(trl)) if trl >= min => Some(format!("TRL {trl}")),
+        _ => None,
+    }
+}
 
 fn features(
     probe: &Probe<'_>,
@@ -169,6 +215,7 @@ fn features(
     company_passage: Option<&[f32]>,
     bm25: f32,
     config: &MatchConfig,
+    calibration: &Calibration,
 ) -> Features {
     let Document::Company(c) = &company.doc else {
         return Features::empty();
@@ -177,34 +224,49 @@ fn features(
         .query_vector
         .zip(company_passage)
         .map(|(q, p)| dot(q, p));
+    let document_standard =
+        document.map(|d| calibration.standard(Measure::Document, probe.lang, company.lang, d));
     let mut requirements = Vec::new();
     let (mut weighted, mut weight) = (0.0f32, 0.0f32);
-    for (field, list, w) in [
-        (ChunkField::Must, &probe.must, 2.0f32),
-        (ChunkField::Should, &probe.should, 1.0),
+    let mut musts_covered = 0;
+    for (field, list, texts, w) in [
+        (ChunkField::Must, &probe.must, &probe.doc.must, 2.0f32),
+        (ChunkField::Should, &probe.should, &probe.doc.should, 1.0),
     ] {
         for (position, vector) in list {
-            let best = vector.and_then(|v| {
-                let chunk = company.best_chunk(v, &COVERING_FIELDS);
-                let whole = company_passage.map(|p| (ChunkField::DocPassage, 0, dot(v, p)));
-                match (chunk, whole) {
-                    (Some(a), Some(b)) => Some(if b.2 > a.2 { b } else { a }),
-                    (a, b) => a.or(b),
-                }
+            let best = vector.and_then(|v| calibration::best_part(v, company, company_passage));
+            let met_by = texts
+                .get(*position)
+                .and_then(|text| named_and_held(text, probe, company, c.trl));
+            let mut standard = best.map(|(_, _, cosine)| {
+                calibration.standard(Measure::Requirement, probe.lang, company.lang, cosine)
             });
-            if let Some((_, _, similarity)) = best {
-                weighted += w * similarity;
+            if met_by.is_some() {
+                standard = Some(standard.unwrap_or(score::STRONG).max(score::STRONG));
+            }
+            if let Some(z) = standard {
+                weighted += w * z;
                 weight += w;
+                if field == ChunkField::Must && Strength::of(z).covers() {
+                    musts_covered += 1;
+                }
             }
             requirements.push(RequirementScore {
                 field,
                 position: *position,
                 best,
+                standard,
+                met_by,
             });
         }
     }
     let coverage = (weight > 0.0).then(|| weighted / weight);
-    let (cpv, cpv_shared) = score::cpv_overlap(&probe.doc.cpv, &c.cpv);
+    let must_share = if probe.must.is_empty() {
+        1.0
+    } else {
+        musts_covered as f32 / probe.must.len() as f32
+    };
+    let (cpv_depth, cpv_shared) = score::cpv_overlap(&probe.doc.cpv, &c.cpv);
     let probe_sectors: Vec<String> = probe
         .doc
         .sectors
@@ -228,9 +290,11 @@ fn features(
     });
     Features {
         document,
+        document_standard,
         coverage,
+        must_share,
         bm25,
-        cpv,
+        cpv_depth,
         cpv_shared,
         sector_shared,
         trl_gap,
@@ -244,12 +308,33 @@ fn features(
 }
 
 impl Features {
+    /// Whether the company covers the challenge at least partly: a must-have covered at least
+    /// partly; for a challenge without must-haves, any requirement, or a profile close to the
+    /// need. What a company is shown by default among its recommendations.
+    pub fn covers_partly(&self) -> bool {
+        let musts: Vec<&RequirementScore> = self
+            .requirements
+            .iter()
+            .filter(|r| r.field == ChunkField::Must)
+            .collect();
+        if musts.is_empty() {
+            self.requirements.iter().any(|r| r.strength().covers())
+                || self
+                    .document_standard
+                    .is_some_and(|d| Strength::of(d).covers())
+        } else {
+            musts.iter().any(|r| r.strength().covers())
+        }
+    }
+
     fn empty() -> Self {
         Self {
             document: None,
+            document_standard: None,
             coverage: None,
+            must_share: 0.0,
             bm25: 0.0,
-            cpv: 0.0,
+            cpv_depth: 0,
             cpv_shared: None,
             sector_shared: None,
             trl_gap: 0,
@@ -263,78 +348,67 @@ impl Features {
     }
 }
 
-/// Smallest language group whose own mean and spread are trusted.
-const MIN_GROUP: usize = 8;
-
-/// Standard scores of `values`, computed separately within each language group (`same[i]`):
-/// the cross-lingual offset of e5 cosines cancels out. Missing values score 0 (the mean).
-fn standardise_by_language(values: &[Option<f32>], same: &[bool]) -> Vec<f32> {
-    let stats = |keep: &dyn Fn(usize) -> bool| {
-        let present: Vec<f32> = values
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| keep(*i))
-            .filter_map(|(_, v)| *v)
-            .collect();
-        let n = present.len() as f32;
-        let mean = present.iter().sum::<f32>() / n.max(1.0);
-        let spread = (present.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n.max(1.0)).sqrt();
-        (
-            present.len(),
-            mean,
-            if spread > 1e-6 { spread } else { 1.0 },
-        )
-    };
-    let pooled = stats(&|_| true);
-    let groups = [true, false].map(|g| {
-        let group = stats(&|i| same[i] == g);
-        if group.0 >= MIN_GROUP { group } else { pooled }
-    });
+/// Standard scores of `values` among the pool (missing values score 0, the mean): every query
+/// on the same spread, whatever its cosines.
+fn standardise(values: &[Option<f32>]) -> Vec<f32> {
+    let present: Vec<f32> = values.iter().filter_map(|v| *v).collect();
+    let n = present.len() as f32;
+    let mean = present.iter().sum::<f32>() / n.max(1.0);
+    let spread = (present.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n.max(1.0)).sqrt();
+    let spread = if spread > 1e-6 { spread } else { 1.0 };
     values
         .iter()
-        .zip(same)
-        .map(|(value, same)| {
-            let (_, mean, spread) = groups[usize::from(!*same)];
-            value.map_or(0.0, |v| (v - mean) / spread)
+        .map(|v| v.map_or(0.0, |v| (v - mean) / spread))
+        .collect()
+}
+
+/// The signals of every pair of the pool, in the order of [`score::SIGNALS`], each oriented so
+/// that a positive weight rewards a better pair.
+pub fn signals(pool: &[Features]) -> Vec<[f32; score::SIGNALS.len()]> {
+    let document = standardise(&pool.iter().map(|f| f.document_standard).collect::<Vec<_>>());
+    let coverage = standardise(&pool.iter().map(|f| f.coverage).collect::<Vec<_>>());
+    let best_bm25 = pool.iter().map(|f| f.bm25).fold(0.0f32, f32::max);
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    pool.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            [
+                document[i],
+                coverage[i],
+                f.document_standard.unwrap_or(0.0),
+                f.coverage.unwrap_or(0.0),
+                f.must_share,
+                if best_bm25 > 0.0 {
+                    f.bm25 / best_bm25
+                } else {
+                    0.0
+                },
+                flag(f.cpv_depth >= 2),
+                flag(f.cpv_depth >= 3),
+                flag(f.cpv_depth >= 4),
+                flag(f.sector_shared.is_some()),
+                -flag(f.trl_gap > 0),
+                -f32::from(f.trl_gap),
+                -flag(f.trl_unknown),
+                -(f.missing_certifications.len() as f32),
+            ]
         })
         .collect()
 }
 
 /// Scores every pair of the pool with [`score`]'s rules; returns the scores in pool order.
 fn score_pool(pool: &[Features], config: &MatchConfig) -> Vec<f32> {
-    let w = &config.weights;
-    let same: Vec<bool> = pool.iter().map(|f| f.same_language).collect();
-    let document =
-        standardise_by_language(&pool.iter().map(|f| f.document).collect::<Vec<_>>(), &same);
-    let coverage =
-        standardise_by_language(&pool.iter().map(|f| f.coverage).collect::<Vec<_>>(), &same);
-    let best_bm25 = pool.iter().map(|f| f.bm25).fold(0.0f32, f32::max);
-    pool.iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let mut score = w.document * document[i]
-                + w.coverage * coverage[i]
-                + if best_bm25 > 0.0 {
-                    w.bm25 * f.bm25 / best_bm25
-                } else {
-                    0.0
-                }
-                + w.cpv * f.cpv
-                + if f.sector_shared.is_some() {
-                    w.sector
-                } else {
-                    0.0
-                }
-                - w.trl_gap * f32::from(f.trl_gap)
-                - if f.trl_unknown { w.trl_unknown } else { 0.0 };
-            if config.certification_rule == CertificationRule::Demote {
-                score -= w.missing_certification * f.missing_certifications.len() as f32;
-            }
+    let w = config.weights.signal_weights(config.certification_rule);
+    signals(pool)
+        .iter()
+        .zip(pool)
+        .map(|(x, f)| {
+            let mut score: f32 = x.iter().zip(&w).map(|(x, w)| x * w).sum();
             if config.favour_smes && f.sme {
-                score += w.sme_bonus;
+                score += config.weights.sme_bonus;
             }
             if f.region_match {
-                score += w.region_bonus;
+                score += config.weights.region_bonus;
             }
             score
         })
@@ -359,6 +433,9 @@ pub struct MatchOptions {
     /// Return only the match of this company (ranked among the candidates, which it joins):
     /// how an introduction explains one pair.
     pub focus: Option<EntityKey>,
+    /// Recommendations: also the challenges the company covers less than partly ("show weaker
+    /// matches"); by default they are left out and only counted.
+    pub include_weaker: bool,
 }
 
 impl Default for MatchOptions {
@@ -371,6 +448,7 @@ impl Default for MatchOptions {
             explain: true,
             lang: Lang::Es,
             focus: None,
+            include_weaker: false,
         }
     }
 }
@@ -403,8 +481,11 @@ pub struct Match {
 /// A page of matches.
 #[derive(Debug, Clone, Serialize)]
 pub struct MatchResults {
-    /// Candidates that passed the filters and were scored.
+    /// Candidates that passed the filters and were scored (and, for recommendations, that the
+    /// company covers at least partly unless weaker ones were asked for).
     pub total: usize,
+    /// Recommendations left out because the company covers them less than partly.
+    pub weaker: usize,
     /// The page.
     pub matches: Vec<Match>,
 }
@@ -491,6 +572,7 @@ impl SearchIndex {
         options: &MatchOptions,
     ) -> Result<MatchResults> {
         let searcher = self.reader.searcher();
+        let calibration = self.calibration(catalog);
         let mut filters = options.filters.clone();
         if options.config.certification_rule == CertificationRule::Filter {
             filters
@@ -532,6 +614,7 @@ impl SearchIndex {
                     catalog.doc_vector(entry.doc.key(), DocVector::Passage),
                     *bm25,
                     &options.config,
+                    &calibration,
                 )
             })
             .collect();
@@ -587,6 +670,7 @@ impl SearchIndex {
             .collect();
         Ok(MatchResults {
             total: candidates.len(),
+            weaker: 0,
             matches,
         })
     }
@@ -618,6 +702,7 @@ impl SearchIndex {
         let Some(company_entry) = catalog.get(company) else {
             return Ok(None);
         };
+        let calibration = self.calibration(&catalog);
         let company_passage = catalog.doc_vector(company, DocVector::Passage);
         let rule = options.config.certification_rule;
         let passes = options.filters.predicate();
@@ -670,6 +755,7 @@ impl SearchIndex {
                     company_passage,
                     *bm25,
                     &options.config,
+                    &calibration,
                 )
             })
             .collect();
@@ -684,6 +770,11 @@ impl SearchIndex {
                     .cmp(&probes[b].0.doc.external_id)
             })
         });
+        let before = order.len();
+        if !options.include_weaker {
+            order.retain(|&i| scored[i].covers_partly());
+        }
+        let weaker = before - order.len();
         let page: Vec<(usize, usize)> = order
             .iter()
             .copied()
@@ -720,7 +811,8 @@ impl SearchIndex {
             })
             .collect();
         Ok(Some(MatchResults {
-            total: probes.len(),
+            total: order.len(),
+            weaker,
             matches,
         }))
     }
@@ -733,6 +825,7 @@ impl SearchIndex {
     pub fn preview(&self, probe: &Probe<'_>, config: &MatchConfig) -> Result<Preview> {
         let searcher = self.reader.searcher();
         let catalog = self.catalog();
+        let calibration = self.calibration(&catalog);
         let mut filters = Filters::default();
         if config.certification_rule == CertificationRule::Filter {
             filters.certifications = probe.doc.required_certifications.clone();
@@ -775,10 +868,11 @@ impl SearchIndex {
                 catalog.doc_vector(*key, DocVector::Passage),
                 0.0,
                 config,
+                &calibration,
             );
             let mut must_covered = 0;
             for (i, requirement) in f.requirements.iter().enumerate() {
-                let Some((_, _, similarity)) = requirement.best else {
+                let Some(similarity) = requirement.standard else {
                     continue;
                 };
                 if Strength::of(similarity).covers() {

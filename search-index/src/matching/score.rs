@@ -1,46 +1,88 @@
 //! Every weight and rule of the matching score, in one place.
 //!
-//! A match between a challenge and a company is scored from features of the pair:
+//! A match between a challenge and a company is scored from signals of the pair, each oriented
+//! so that a positive weight rewards the better pair ([`SIGNALS`], computed by
+//! [`super::signals`]):
 //!
-//! | feature | what it measures | scale |
-//! |---|---|---|
-//! | `document` | cosine of the challenge's need (title, summary, must-haves, as an e5 query) and the whole profile (as a passage) | standard score among the candidates written in the same language group |
-//! | `coverage` | for each requirement, the best cosine to a capability, the description or the profile; must-haves count double | standard score, as `document` |
-//! | `bm25` | BM25 of the challenge's most distinctive words in the profile | over the best candidate, 0–1 |
-//! | `cpv` | deepest shared CPV level: full code or category 1, class 0.75, group 0.5, division 0.25 | 0–1 |
-//! | `sector` | whether a sector is shared | 0 or 1 |
+//! | signal | what it measures |
+//! |---|---|
+//! | `document` | cosine of the challenge's need (an e5 query) and the profile (a passage), calibrated, as a standard score among the candidates |
+//! | `coverage` | per requirement, the best calibrated cosine to a capability, the description or the profile; must-haves count double; standard score among the candidates |
+//! | `document_level`, `coverage_level` | the same two, calibrated but not standardised among the candidates: how good the pair is, not only how it compares |
+//! | `must_share` | share of must-haves covered at least partly |
+//! | `bm25` | BM25 of the challenge's most distinctive words in the profile, over the best candidate |
+//! | `cpv_division`, `cpv_group`, `cpv_class` | a CPV prefix of 2, 3, 4 or more digits shared (cumulative) |
+//! | `sector` | a sector shared |
+//! | `trl_below`, `trl_gap` | the company's TRL is below the challenge's minimum; by how many levels |
+//! | `trl_unknown` | the challenge sets a minimum TRL and the company states none |
+//! | `missing_certification` | required certifications the company lacks (under [`CertificationRule::Demote`]) |
 //!
-//! `score = Σ weight × feature − trl_gap × levels missing − trl_unknown − missing certifications
-//! (when demoting) + SME and region bonuses (when asked)`.
+//! `score = Σ weight × signal (+ SME and region bonuses when asked)`.
 //!
-//! **Language groups.** e5 gives a Spanish text and an English one that say the same thing a
-//! lower cosine than two Spanish texts (on the development set, 0.79 against 0.81 on average),
-//! so raw cosines would rank every cross-lingual supplier too low. Similarities are therefore
-//! turned into standard scores separately among the candidates written in the challenge's
-//! language and among the others; a group too small to estimate its spread uses the whole pool.
-//! Candidates are retrieved per language group too, for the same reason.
+//! **Calibration.** e5 gives a Spanish text and an English one that say the same thing a
+//! lower cosine than two Spanish texts. Every cosine is read as a standard score against the
+//! cosines of its kind between challenges and companies of the same two languages, estimated on
+//! a sample of the corpus ([`super::calibration`]): a cross-lingual supplier is neither buried
+//! nor favoured, whatever the language mix of the corpus or of one query's candidates. The
+//! requirement bands of explanations read the same calibrated scale.
 //!
-//! A required certification the company lacks removes the pair by default
-//! ([`CertificationRule::Filter`]); the rule can demote instead. The weights were chosen on the
-//! development set by cross-validated grid search over few, general signals (see
-//! `docs/MATCHING.md`); nothing in them names a sector, a word or an item of that set.
+//! **Certifications.** A required certification the company lacks demotes it by default
+//! ([`CertificationRule::Demote`]): the penalty (3, about three standard deviations of
+//! need–profile similarity among the candidates, chosen by cross-validation) keeps it below
+//! the certified companies of similar relevance, but it is still listed ("worth a
+//! conversation"). Officers can filter such companies out instead.
+//!
+//! The weights were chosen by cross-validation that holds out whole challenges
+//! (`scripts/tune_matching.py`, see `docs/MATCHING.md`); nothing in them names a sector, a word
+//! or an item of any evaluation set.
 
 use serde::{Deserialize, Serialize};
 
-/// Weights of the features and penalties.
+/// Names of the signals, in the order [`super::signals`] returns them.
+pub const SIGNALS: [&str; 14] = [
+    "document",
+    "coverage",
+    "document_level",
+    "coverage_level",
+    "must_share",
+    "bm25",
+    "cpv_division",
+    "cpv_group",
+    "cpv_class",
+    "sector",
+    "trl_below",
+    "trl_gap",
+    "trl_unknown",
+    "missing_certification",
+];
+
+/// Weights of the signals, and the optional bonuses.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Weights {
-    /// Whole-document similarity.
+    /// Need–profile similarity among the candidates.
     pub document: f32,
-    /// Requirement coverage.
+    /// Requirement coverage among the candidates.
     pub coverage: f32,
+    /// Need–profile similarity, calibrated only.
+    pub document_level: f32,
+    /// Requirement coverage, calibrated only.
+    pub coverage_level: f32,
+    /// Share of must-haves covered.
+    pub must_share: f32,
     /// Shared distinctive words.
     pub bm25: f32,
-    /// CPV overlap.
-    pub cpv: f32,
-    /// Shared sector.
+    /// A CPV division (2 digits) shared.
+    pub cpv_division: f32,
+    /// A CPV group (3 digits) shared, on top of the division.
+    pub cpv_group: f32,
+    /// A CPV class (4 digits or more) shared, on top of the group.
+    pub cpv_class: f32,
+    /// A sector shared.
     pub sector: f32,
-    /// Penalty per TRL level below the challenge's minimum.
+    /// Penalty for a TRL below the challenge's minimum.
+    pub trl_below: f32,
+    /// Penalty per TRL level below the minimum.
     pub trl_gap: f32,
     /// Penalty when the challenge sets a minimum TRL and the company states none.
     pub trl_unknown: f32,
@@ -53,15 +95,25 @@ pub struct Weights {
 }
 
 impl Default for Weights {
+    /// Fitted on the development set by `scripts/tune_matching.py --fix
+    /// trl_gap=0.1,missing_certification=3` (the certification penalty chosen among 1–5 by
+    /// the held-out figure; a TRL under the minimum costs at least a little whatever a set's
+    /// labels say), rounded; `docs/MATCHING.md` has the cross-validated figures.
     fn default() -> Self {
         Self {
             document: 1.0,
-            coverage: 0.5,
-            bm25: 0.2,
-            cpv: 0.25,
-            sector: 0.75,
-            trl_gap: 0.25,
-            trl_unknown: 0.1,
+            coverage: 0.47,
+            document_level: 0.27,
+            coverage_level: 0.2,
+            must_share: 0.4,
+            bm25: 0.84,
+            cpv_division: 0.0,
+            cpv_group: 0.76,
+            cpv_class: 0.69,
+            sector: 2.04,
+            trl_below: 0.0,
+            trl_gap: 0.1,
+            trl_unknown: 0.09,
             missing_certification: 3.0,
             sme_bonus: 0.3,
             region_bonus: 0.3,
@@ -69,14 +121,40 @@ impl Default for Weights {
     }
 }
 
+impl Weights {
+    /// The weights in the order of [`SIGNALS`]; missing certifications weigh nothing when they
+    /// filter instead (no such pair is scored).
+    pub fn signal_weights(&self, rule: CertificationRule) -> [f32; SIGNALS.len()] {
+        [
+            self.document,
+            self.coverage,
+            self.document_level,
+            self.coverage_level,
+            self.must_share,
+            self.bm25,
+            self.cpv_division,
+            self.cpv_group,
+            self.cpv_class,
+            self.sector,
+            self.trl_below,
+            self.trl_gap,
+            self.trl_unknown,
+            match rule {
+                CertificationRule::Demote => self.missing_certification,
+                CertificationRule::Filter => 0.0,
+            },
+        ]
+    }
+}
+
 /// What happens to a company that lacks a certification the challenge requires.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CertificationRule {
-    /// It is not a match.
-    #[default]
+    /// It is not a match (an officer's choice).
     Filter,
-    /// It stays, below those that hold it.
+    /// It stays, below the certified companies of similar relevance.
+    #[default]
     Demote,
 }
 
@@ -99,7 +177,7 @@ impl Default for MatchConfig {
     fn default() -> Self {
         Self {
             weights: Weights::default(),
-            certification_rule: CertificationRule::Filter,
+            certification_rule: CertificationRule::Demote,
             favour_smes: false,
             preferred_region: None,
             candidates: 300,
@@ -107,9 +185,10 @@ impl Default for MatchConfig {
     }
 }
 
-/// How well a requirement is covered, from the cosine of the requirement (as a query) and its
-/// best chunk (as a passage). e5 squeezes cosines into 0.75–0.95, so the bands are narrow;
-/// they were read off the development set's labelled pairs.
+/// How well a requirement is covered, from the calibrated cosine of the requirement (as a
+/// query) and its best part of the profile (as a passage): a standard score against the
+/// cosines of requirements and profiles of the same two languages, so a requirement met in the
+/// other language reads as met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Strength {
@@ -123,21 +202,25 @@ pub enum Strength {
     Strong,
 }
 
-/// Cosine at or above which a requirement counts as strongly covered.
-pub const STRONG: f32 = 0.875;
-/// Cosine at or above which a requirement counts as partly covered.
-pub const PARTIAL: f32 = 0.845;
-/// Cosine at or above which something related is there.
-pub const WEAK: f32 = 0.82;
+// The bands are percentiles of the cosines of random requirement–profile pairs of the same
+// two languages (standard scores of a normal distribution): what a requirement's best part of
+// a profile beats.
+
+/// Strongly covered: better than 99% of random pairs.
+pub const STRONG: f32 = 2.33;
+/// Partly covered: better than 90% of random pairs.
+pub const PARTIAL: f32 = 1.28;
+/// Something related: better than 75% of random pairs.
+pub const WEAK: f32 = 0.67;
 
 impl Strength {
-    /// The band of a cosine.
-    pub fn of(cosine: f32) -> Strength {
-        if cosine >= STRONG {
+    /// The band of a calibrated cosine.
+    pub fn of(standard: f32) -> Strength {
+        if standard >= STRONG {
             Strength::Strong
-        } else if cosine >= PARTIAL {
+        } else if standard >= PARTIAL {
             Strength::Partial
-        } else if cosine >= WEAK {
+        } else if standard >= WEAK {
             Strength::Weak
         } else {
             Strength::None
@@ -150,25 +233,23 @@ impl Strength {
     }
 }
 
-/// Deepest shared level of two lists of CPV codes: 1 for the same category or code, 0.75 for the
-/// class, 0.5 for the group, 0.25 for the division; with the shared prefix.
-pub fn cpv_overlap(a: &[String], b: &[String]) -> (f32, Option<String>) {
-    let mut best = (0.0, None);
+/// Deepest shared level of two lists of CPV codes: the number of significant digits both
+/// share (0, or 2 for the division, 3 the group, 4 the class, 5 and more the category or the
+/// code), with the shared prefix.
+pub fn cpv_overlap(a: &[String], b: &[String]) -> (u8, Option<String>) {
+    let mut best = (0u8, None);
     for x in a {
         for y in b {
             let shared = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
             // A code's trailing zeros are not digits it shares: "72000000" and "72300000" share
             // the division only.
             let depth = shared.min(significant_len(x)).min(significant_len(y));
-            let score = match depth {
-                0 | 1 => 0.0,
-                2 => 0.25,
-                3 => 0.5,
-                4 => 0.75,
-                _ => 1.0,
-            };
-            if score > best.0 {
-                best = (score, Some(x[..depth.min(x.len())].to_owned()));
+            if depth < 2 {
+                continue;
+            }
+            let depth = depth.min(8) as u8;
+            if depth > best.0 {
+                best = (depth, Some(x[..usize::from(depth).min(x.len())].to_owned()));
             }
         }
     }
@@ -191,35 +272,35 @@ mod tests {
     fn cpv_overlap_follows_the_hierarchy() {
         assert_eq!(
             cpv_overlap(&codes(&["72316000"]), &codes(&["72316000"])).0,
-            1.0
+            5
         );
         assert_eq!(
             cpv_overlap(&codes(&["72316000"]), &codes(&["72310000"])).0,
-            0.75
+            4
         );
         assert_eq!(
             cpv_overlap(&codes(&["72316000"]), &codes(&["72322000"])).0,
-            0.5
+            3
         );
         assert_eq!(
             cpv_overlap(&codes(&["72316000"]), &codes(&["72000000"])).0,
-            0.25
+            2
         );
         assert_eq!(
             cpv_overlap(&codes(&["72000000"]), &codes(&["72300000"])).0,
-            0.25
+            2
         );
         assert_eq!(
             cpv_overlap(&codes(&["72316000"]), &codes(&["48000000"])).0,
-            0.0
+            0
         );
     }
 
     #[test]
     fn strength_bands_are_ordered() {
-        assert_eq!(Strength::of(0.9), Strength::Strong);
+        assert_eq!(Strength::of(3.0), Strength::Strong);
         assert_eq!(Strength::of(PARTIAL), Strength::Partial);
-        assert_eq!(Strength::of(0.5), Strength::None);
+        assert_eq!(Strength::of(0.2), Strength::None);
         assert!(Strength::Partial.covers() && !Strength::Weak.covers());
     }
 }

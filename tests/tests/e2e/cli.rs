@@ -102,15 +102,8 @@ fn import_is_idempotent_and_export_reproduces_it() {
     for challenge in &challenges {
         let id = challenge["id"].as_str().unwrap_or_default();
         let ranks: Vec<&str> = lines.iter().filter(|f| f[0] == id).map(|f| f[2]).collect();
-        // Companies lacking a required certification are filtered: fewer than three may remain.
-        let expected = if challenge["required_certifications"]
-            .as_array()
-            .is_some_and(Vec::is_empty)
-        {
-            3
-        } else {
-            ranks.len()
-        };
+        // Companies lacking a required certification are demoted, not removed: three each.
+        let expected = 3.min(companies.len());
         assert_eq!(ranks.len(), expected, "{id}: {ranks:?}");
         assert!(
             ranks
@@ -130,6 +123,55 @@ fn import_is_idempotent_and_export_reproduces_it() {
         assert!(fields[0].starts_with("ch-") && company_ids.contains(fields[1]));
         assert!(["1", "2", "3"].contains(&fields[2]) && fields[3].parse::<f64>().is_ok());
     }
+
+    // The other direction: company_id, challenge_id, rank, score; the deadlines replayed.
+    let (code, stdout, stderr) = run_cli(
+        dir.path(),
+        &[],
+        &[
+            "recommend",
+            "--all",
+            "--top",
+            "2",
+            "--format",
+            "tsv",
+            "--as-of",
+            "2000-01-01",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let challenge_ids: HashSet<&str> = challenges.iter().filter_map(|c| c["id"].as_str()).collect();
+    let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
+    assert!(!lines.is_empty(), "some company covers some challenge");
+    for fields in &lines {
+        assert_eq!(
+            fields.len(),
+            4,
+            "company_id, challenge_id, rank, score: {fields:?}"
+        );
+        assert!(company_ids.contains(fields[0]) && challenge_ids.contains(fields[1]));
+        assert!(["1", "2"].contains(&fields[2]) && fields[3].parse::<f64>().is_ok());
+    }
+    let (code, stdout, stderr) = run_cli(
+        dir.path(),
+        &[],
+        &[
+            "recommend",
+            "--all",
+            "--format",
+            "tsv",
+            "--as-of",
+            "2999-01-01",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "every deadline has passed by then: {stdout}"
+    );
+    let (code, _, stderr) = run_cli(dir.path(), &[], &["match", "--all", "--lang", "fr"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--lang"), "{stderr}");
 }
 
 #[test]

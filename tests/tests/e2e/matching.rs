@@ -103,36 +103,48 @@ async fn a_spanish_challenge_is_matched_with_english_and_spanish_suppliers_with_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_required_certification_filters_or_demotes() {
+async fn a_missing_required_certification_demotes_by_default_and_filters_on_request() {
     let (app, officer) = app().await;
+    // The English leak specialist's twin, without the certification: the same relevance.
+    let mut twin = fixtures::company_en();
+    twin["id"] = json!("co-test-uncertified");
+    twin["name"] = json!("HydroListen Iberia Ltd");
+    twin["certifications"] = json!([]);
+    app.import(&[twin], &[]).await;
     let (_, filtered) = app
-        .get("/api/v1/challenges/ch-ens/matches", Some(&officer))
+        .get(
+            "/api/v1/challenges/ch-ens/matches?certifications=filter",
+            Some(&officer),
+        )
         .await;
     let order = ranked(&filtered);
     assert!(
-        !order.contains(&"co-test-es"),
-        "co-test-es lacks ENS-media: {order:?}"
+        !order.contains(&"co-test-es") && !order.contains(&"co-test-uncertified"),
+        "both lack ENS-media: {order:?}"
     );
     assert!(order.contains(&"co-test-en"));
 
     let (_, demoted) = app
-        .get(
-            "/api/v1/challenges/ch-ens/matches?certifications=demote&lang=es",
-            Some(&officer),
-        )
+        .get("/api/v1/challenges/ch-ens/matches?lang=es", Some(&officer))
         .await;
     let order = ranked(&demoted);
-    let spanish = order
-        .iter()
-        .position(|c| *c == "co-test-es")
+    let position = |id: &str| order.iter().position(|c| *c == id);
+    let uncertified = position("co-test-uncertified")
         .unwrap_or_else(|| panic!("demoted, not removed: {order:?}"));
     assert!(
-        spanish
-            > order
-                .iter()
-                .position(|c| *c == "co-test-en")
-                .unwrap_or(usize::MAX)
+        position("co-test-en").is_some_and(|p| p < uncertified),
+        "the certified twin ranks above the uncertified one: {order:?}"
     );
+    assert!(
+        position("co-test-lowtrl").is_some_and(|p| p < uncertified),
+        "a certified leak specialist under the TRL minimum still ranks above an uncertified twin: {order:?}"
+    );
+    assert!(
+        position("co-test-other").is_none_or(|p| p > uncertified),
+        "a relevant uncertified supplier stays above an irrelevant one: {order:?}"
+    );
+    let spanish =
+        position("co-test-es").unwrap_or_else(|| panic!("demoted, not removed: {order:?}"));
     let item = &demoted["items"][spanish];
     let summary = item["explanation"]["summary"].as_str().unwrap_or_default();
     assert!(
@@ -147,6 +159,71 @@ async fn a_missing_required_certification_filters_or_demotes() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(constraint["met"], false);
+}
+
+fn item_of<'a>(page: &'a Value, company: &str) -> &'a Value {
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["company"]["id"] == company)
+        .unwrap_or_else(|| panic!("{company} is not listed: {page}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requirement_met_in_the_other_language_or_by_a_held_certification_reads_as_covered() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut challenge = fixtures::challenge_requiring("ch-ens-named", "ENS-media");
+    challenge["requirements"]["must"] = json!([
+        "Detección acústica de fugas en tuberías",
+        "Certificación ENS-media del Esquema Nacional de Seguridad"
+    ]);
+    app.import(
+        &[
+            fixtures::company_es(),
+            fixtures::company_en(),
+            fixtures::company_other(),
+        ],
+        &[challenge],
+    )
+    .await;
+    let officer = app
+        .user_token("officer@canal.example", false, None, Some(DEPARTMENT))
+        .await;
+    let (status, page) = app
+        .get(
+            "/api/v1/challenges/ch-ens-named/matches?lang=en",
+            Some(&officer),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let english = item_of(&page, "co-test-en");
+    let requirements = &english["explanation"]["requirements"];
+    let acoustic = &requirements[0];
+    assert!(
+        matches!(acoustic["strength"].as_str(), Some("partial" | "strong")),
+        "the Spanish requirement is met by the English leak capability: {acoustic}"
+    );
+    let certification = &requirements[1];
+    assert_eq!(certification["strength"], "strong", "{certification}");
+    assert_eq!(
+        certification["covered_by"]["field"], "certification",
+        "{certification}"
+    );
+    assert_eq!(certification["covered_by"]["text"], "ENS-media");
+    let summary = english["explanation"]["summary"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        summary.starts_with("Covers 2 of 2 must-have requirements"),
+        "{summary}"
+    );
+    // The company lacking the certification: the requirement naming it is not met by it.
+    let spanish = item_of(&page, "co-test-es");
+    assert_ne!(
+        spanish["explanation"]["requirements"][1]["covered_by"]["field"],
+        "certification"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,10 +295,28 @@ async fn companies_get_open_challenges_with_reasons_and_only_members_see_them() 
         matches!(challenges.first().copied(), Some("ch-water" | "ch-ens")),
         "{challenges:?}"
     );
+    assert!(
+        !challenges.contains(&"ch-museum"),
+        "a leak monitor covers nothing of museum ticketing: not shown by default: {challenges:?}"
+    );
+    assert!(page["weaker"].as_u64().unwrap_or(0) >= 1, "{page}");
+    let (status, all) = app
+        .get(
+            "/api/v1/companies/co-test-en/recommendations?weaker=1",
+            Some(&member),
+        )
+        .await;
+    assert_eq!(status, 200, "{all}");
+    let everything: Vec<&str> = all["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["challenge"]["id"].as_str())
+        .collect();
     assert_eq!(
-        challenges.last().copied(),
+        everything.last().copied(),
         Some("ch-museum"),
-        "{challenges:?}"
+        "behind \"show weaker matches\", last: {everything:?}"
     );
     assert!(
         !challenges.contains(&"ch-draft"),

@@ -135,11 +135,16 @@ async fn pages_send_visitors_to_sign_in_and_refuse_other_roles() {
         403,
         "nor another department's matches"
     );
-    assert_eq!(
-        page(&app, "/officer/challenges/ch-fugas/matches", Some(&officer))
-            .await
-            .0,
-        200
+    let (status, _, body) = page(
+        &app,
+        "/officer/challenges/ch-fugas/matches?required_certifications=1",
+        Some(&officer),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("name=\"required_certifications\" value=\"1\" checked"),
+        "the hard certification filter is the officer's choice, kept in the form"
     );
     assert_eq!(
         page(&app, "/officer/challenges/ch-nadie/edit", Some(&officer))

@@ -135,6 +135,7 @@ fn not_for(id: &str) -> &'static [&'static str] {
         "search_challenges" => super::search::COMPANY_FILTERS,
         "search_companies" => super::search::CHALLENGE_FILTERS,
         "recommend_challenges" => super::matching::COMPANY_FILTERS,
+        "match_companies" => super::matching::RECOMMENDATION_ONLY,
         _ => &[],
     }
 }

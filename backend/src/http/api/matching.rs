@@ -34,9 +34,14 @@ pub struct MatchParams {
     /// Favour start-ups and SMEs.
     #[param(value_type = Option<bool>)]
     favour_smes: Option<String>,
-    /// What to do with companies lacking a required certification.
+    /// `demote` (default) ranks companies lacking a required certification below the certified
+    /// ones of similar relevance; `filter` drops them.
     #[param(value_type = Option<super::params::CertificationRule>)]
     certifications: Option<String>,
+    /// Recommendations: also the challenges the company covers less than partly (by default
+    /// they are only counted, in `weaker`).
+    #[param(value_type = Option<bool>)]
+    weaker: Option<String>,
     /// Language of explanations (default: yours).
     #[param(value_type = Option<super::params::Lang>)]
     lang: Option<String>,
@@ -47,6 +52,9 @@ pub struct MatchParams {
     #[param(value_type = Option<u64>, minimum = 1, maximum = 50)]
     per_page: Option<String>,
 }
+
+/// Parameters only recommendations take.
+pub const RECOMMENDATION_ONLY: &[&str] = &["weaker"];
 
 /// Parameters that choose among companies, which recommendations (challenges for one company)
 /// do not take.
@@ -75,6 +83,11 @@ fn read(p: &MatchParams, for_companies: bool) -> ApiResult<MatchQuery> {
             r.errors
                 .push(*name, "chooses among companies; recommendations rank challenges");
         }
+    } else if p.weaker.is_some() {
+        r.errors.push(
+            "weaker",
+            "only recommendations hold weaker matches back; matches list every company",
+        );
     }
     let query = MatchQuery {
         sme_only: r.flag("sme", p.sme.as_deref()),
@@ -94,6 +107,7 @@ fn read(p: &MatchParams, for_companies: bool) -> ApiResult<MatchQuery> {
             "en" => Ok(Lang::En),
             other => Err(format!("`{other}` is not es or en")),
         }),
+        include_weaker: r.flag("weaker", p.weaker.as_deref()),
         page: r.number("page", p.page.as_deref(), 1..=50).unwrap_or(1) as usize,
         per_page: r
             .number("per_page", p.per_page.as_deref(), 1..=50)

@@ -4,7 +4,7 @@
 //! API and the importer, so a form and a JSON body are checked by one set of rules.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -414,7 +414,18 @@ async fn save_profile(State(state): State<AppState>, page: Page, form: FormData)
     }
 }
 
-async fn for_you(State(state): State<AppState>, page: Page) -> Response {
+/// `?weaker=1` on "Challenges for you": also the challenges the company covers less than partly.
+#[derive(Debug, serde::Deserialize)]
+struct ForYouQuery {
+    weaker: Option<String>,
+}
+
+async fn for_you(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<ForYouQuery>,
+) -> Response {
+    let showing_weaker = matches!(q.weaker.as_deref(), Some("1" | "true" | "yes"));
     let company = match require_company(&state, &page).await {
         Ok(company) => company,
         Err(response) => return response,
@@ -422,6 +433,7 @@ async fn for_you(State(state): State<AppState>, page: Page) -> Response {
     let query = MatchQuery {
         per_page: 20,
         lang: Some(page.lang()),
+        include_weaker: showing_weaker,
         ..MatchQuery::default()
     };
     let results = match matching::recommendations(
@@ -474,6 +486,8 @@ async fn for_you(State(state): State<AppState>, page: Page) -> Response {
         company: company.record.name,
         cards,
         profile_incomplete,
+        weaker: results.weaker,
+        showing_weaker,
     })
 }
 

@@ -3,7 +3,10 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use factoria_frontend::pages::officer::{ConstraintLine, CoverageLine, Interested, MatchCard, Matches};
+use factoria_frontend::pages::officer::{
+    ConstraintLine, CoverageLine, Interested, MatchCard, Matches,
+};
+use factoria_search::matching::CertificationRule;
 
 use super::super::labels;
 use super::super::{FormData, Page, error_page, redirect_with_notice, show};
@@ -22,6 +25,7 @@ const MATCHES_SHOWN: usize = 20;
 pub(super) struct MatchFilters {
     sme: Option<String>,
     certified: Option<String>,
+    required_certifications: Option<String>,
     shortlist: Option<String>,
     region: Option<String>,
 }
@@ -44,10 +48,16 @@ pub(super) async fn matches(
         flag(&filters.certified),
         flag(&filters.shortlist),
     );
+    let required_only = flag(&filters.required_certifications);
     let region = filters.region.clone().unwrap_or_default().trim().to_owned();
     let query = MatchQuery {
         sme_only: sme,
         certified,
+        certification_rule: if required_only {
+            CertificationRule::Filter
+        } else {
+            CertificationRule::Demote
+        },
         regions: if region.is_empty() {
             Vec::new()
         } else {
@@ -137,6 +147,7 @@ pub(super) async fn matches(
         published: challenge.record.status == ChallengeStatus::Published,
         sme,
         certified,
+        required_only,
         region,
         shortlist_only,
         total: results.total,

@@ -1,13 +1,13 @@
 //! The `factoria` command line: serve, migrate, import, export, match, reindex, demo, admin.
 
-use std::io::Write;
+mod matching;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use factoria_search::matching::{CertificationRule, MatchOptions};
-use factoria_search::{EntityKey, Lang};
+use clap::{Args, Parser, Subcommand};
+use factoria_search::EntityKey;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::app::{self, App, IndexLocation};
@@ -19,6 +19,7 @@ use crate::domain::actor::Scope;
 use crate::domain::bulk;
 use crate::indexing;
 use crate::types::Email;
+use matching::{MatchArgs, RecommendArgs};
 
 /// Factoría: challenges of the administration, profiles of companies, matched.
 #[derive(Debug, Parser)]
@@ -64,6 +65,9 @@ enum Command {
     },
     /// Rank companies for challenges, without a running server.
     Match(MatchArgs),
+    /// Rank open challenges for companies (what each company is recommended), without a
+    /// running server.
+    Recommend(RecommendArgs),
     /// Rebuild the search index from the database, embedding what changed.
     Reindex,
     /// Create a fresh demo database with generated data and serve it.
@@ -102,34 +106,6 @@ struct ImportArgs {
     /// Import nothing unless every line is valid.
     #[arg(long)]
     strict: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Json,
-    Tsv,
-}
-
-#[derive(Debug, Args)]
-struct MatchArgs {
-    /// Interchange id of one challenge.
-    #[arg(long, conflicts_with = "all")]
-    challenge: Option<String>,
-    /// Every challenge.
-    #[arg(long)]
-    all: bool,
-    /// Companies per challenge.
-    #[arg(long, default_value_t = 10)]
-    top: usize,
-    /// json (with explanations) or tsv (challenge_id, company_id, rank, score).
-    #[arg(long, value_enum, default_value = "json")]
-    format: Format,
-    /// What a missing required certification does: filter (default) or demote.
-    #[arg(long, default_value = "filter")]
-    certifications: String,
-    /// Language of explanations.
-    #[arg(long, default_value = "es")]
-    lang: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,11 +240,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("exported {c} companies and {h} challenges");
         }
         Command::Match(args) => {
-            let config = load_config(&cli, None, None)?;
-            let ctx = app::context(config, None, IndexLocation::Memory).await?;
-            crate::embedding::embed_pending(&ctx).await?;
-            indexing::catch_up(&ctx.db, &ctx.search).await?;
-            run_match(&ctx, args).await?;
+            let ctx = searching_context(load_config(&cli, None, None)?).await?;
+            matching::run_match(&ctx, args).await?;
+        }
+        Command::Recommend(args) => {
+            let ctx = searching_context(load_config(&cli, None, None)?).await?;
+            matching::run_recommend(&ctx, args).await?;
         }
         Command::Reindex => {
             let config = load_config(&cli, None, None)?;
@@ -391,72 +368,20 @@ fn count_lines(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
-async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
-    let rule = match args.certifications.as_str() {
-        "filter" => CertificationRule::Filter,
-        "demote" => CertificationRule::Demote,
-        other => bail!("--certifications: `{other}` is neither filter nor demote"),
-    };
-    let challenges: Vec<challenge::Model> = match (&args.challenge, args.all) {
-        (Some(id), _) => {
-            let row = challenge::Entity::find()
-                .filter(challenge::Column::ExternalId.eq(id.as_str()))
-                .one(&ctx.db)
-                .await?;
-            vec![row.with_context(|| format!("no challenge has id {id}"))?]
+/// A context whose index is current: the on-disk index when it can be opened (it replays only
+/// the changes since its last commit), else one built in memory (a server holds the on-disk
+/// index's writer lock); pending embeddings are computed first.
+async fn searching_context(config: Config) -> anyhow::Result<Context> {
+    let ctx = match app::context(config.clone(), None, IndexLocation::Disk).await {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            tracing::info!(error = %format!("{error:#}"), "on-disk index unavailable; building one in memory");
+            app::context(config, None, IndexLocation::Memory).await?
         }
-        (None, true) => {
-            use sea_orm::QueryOrder;
-            challenge::Entity::find()
-                .order_by_asc(challenge::Column::Id)
-                .all(&ctx.db)
-                .await?
-        }
-        (None, false) => bail!("name a challenge with --challenge ID, or use --all"),
     };
-    let mut options = MatchOptions {
-        limit: args.top,
-        explain: matches!(args.format, Format::Json),
-        lang: Lang::from_code(&args.lang),
-        ..Default::default()
-    };
-    options.config.certification_rule = rule;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    for row in &challenges {
-        let options = options.clone();
-        let key = EntityKey::challenge(row.id);
-        let results = ctx
-            .search
-            .with_index(move |index| index.match_indexed_challenge(key, &options))
-            .await?;
-        let Some(results) = results else {
-            eprintln!("warning: challenge {} is not indexed", row.external_id);
-            continue;
-        };
-        match args.format {
-            Format::Tsv => {
-                for m in &results.matches {
-                    writeln!(
-                        out,
-                        "{}\t{}\t{}\t{:.6}",
-                        m.challenge_id, m.company_id, m.rank, m.score
-                    )?;
-                }
-            }
-            Format::Json => {
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string(
-                        &serde_json::json!({"challenge": row.external_id, "total": results.total, "matches": results.matches})
-                    )?
-                )?;
-            }
-        }
-    }
-    out.flush()?;
-    Ok(())
+    crate::embedding::embed_pending(&ctx).await?;
+    indexing::catch_up(&ctx.db, &ctx.search).await?;
+    Ok(ctx)
 }
 
 async fn reindex(config: Config) -> anyhow::Result<()> {
