@@ -1,4 +1,5 @@
-//! The `factoria` command line: serve, migrate, import, export, match, reindex, demo, admin.
+//! The `factoria` command line: serve, migrate, import, export, match, suggest-cpv, reindex, demo,
+//! admin.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -75,6 +76,8 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Suggest CPV codes for challenges of an interchange file, ignoring the codes they carry.
+    SuggestCpv(SuggestCpvArgs),
     /// Download the embedding model and ONNX Runtime (done automatically on first use).
     FetchModel,
     /// Write officers' feedback on matches as relevance labels (challenge, company, grade) for
@@ -127,6 +130,27 @@ struct MatchArgs {
     /// Language of explanations.
     #[arg(long, default_value = "es")]
     lang: String,
+}
+
+#[derive(Debug, Args)]
+struct SuggestCpvArgs {
+    /// challenges.jsonl in the interchange format.
+    #[arg(long)]
+    challenges: PathBuf,
+    /// Codes per challenge.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=20))]
+    top: u16,
+    /// tsv: `challenge_id, rank, code` lines.
+    #[arg(long, value_enum, default_value = "tsv")]
+    format: SuggestFormat,
+    /// Weights other than the defaults, like `words=2,branch=0.5` (for scripts/eval-cpv.sh).
+    #[arg(long, hide = true)]
+    params: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SuggestFormat {
+    Tsv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,6 +304,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| PathBuf::from("data").join("demo"));
             let config = load_config(&cli, Some(bind.clone()), Some(data_dir))?;
             crate::demo::run(config, !no_serve).await?;
+        }
+        Command::SuggestCpv(args) => {
+            let config = load_config(&cli, None, None)?;
+            return suggest_cpv(&config, args).await;
         }
         Command::FetchModel => {
             let config = load_config(&cli, None, None)?;
@@ -449,6 +477,39 @@ async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+async fn suggest_cpv(config: &Config, args: &SuggestCpvArgs) -> anyhow::Result<ExitCode> {
+    use crate::domain::cpv::{Params, Suggester, suggest_for_file};
+    let params = match &args.params {
+        Some(text) => Params::parse(text).map_err(|e| anyhow::anyhow!("--params: {e}"))?,
+        None => Params::default(),
+    };
+    let dir = config.assets_dir.clone();
+    let embedder = tokio::task::spawn_blocking(move || indexing::start_embedder(&dir)).await??;
+    let suggester = Suggester::load(embedder, &config.assets_dir).await?;
+    let (suggestions, faults) =
+        suggest_for_file(&suggester, &args.challenges, usize::from(args.top), params).await?;
+    for fault in &faults {
+        eprintln!("error: {fault}");
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        SuggestFormat::Tsv => {
+            for (id, codes) in &suggestions {
+                for (rank, code) in codes.iter().enumerate() {
+                    writeln!(out, "{id}\t{}\t{code}", rank + 1)?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if faults.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 async fn reindex(config: Config) -> anyhow::Result<()> {

@@ -14,9 +14,9 @@ use factoria_frontend::pages::{ChallengeCard, euros};
 use factoria_search::{Document, Kind};
 use serde_json::{Map, Value, json};
 
-use super::labels;
 use super::public::card_of;
 use super::{FormData, Page, error_page, form_errors, redirect_with_notice, reflect, render, show};
+use super::{cpv_form, labels};
 use crate::domain::companies::{self, CompanyView};
 use crate::domain::matching::{self, MatchQuery};
 use crate::domain::records::{CompanyProfile, CompanyRecord};
@@ -246,13 +246,7 @@ fn profile_field(path: &str) -> Option<&'static str> {
 }
 
 fn cpv_options(page: &Page) -> Vec<CpvOption> {
-    factoria_frontend::cpv::CPV_NAMES
-        .iter()
-        .map(|(code, es, en)| CpvOption {
-            code: (*code).to_owned(),
-            name: page.t(es, en),
-        })
-        .collect()
+    factoria_frontend::cpv::options(page.es)
 }
 
 fn editor(
@@ -277,6 +271,7 @@ fn editor(
         form,
         errors,
         cpv_options: cpv_options(page),
+        cpv_suggestions: None,
         sector_choices: factoria_frontend::sectors::choices(page.es),
     }
 }
@@ -332,6 +327,9 @@ async fn create_company(State(state): State<AppState>, page: Page, form: FormDat
     if let Err(response) = page.signed_form(&form) {
         return response;
     }
+    if let Some(response) = suggest_cpv(&state, &page, None, &form).await {
+        return response;
+    }
     let profile = match CompanyProfile::parse(&record_of(&form), UnknownFields::Reject) {
         Ok((profile, _)) => profile,
         Err(errors) => return refused(&page, None, &form, &Error::Invalid(errors)),
@@ -349,6 +347,38 @@ async fn create_company(State(state): State<AppState>, page: Page, form: FormDat
         }
         Err(error) => refused(&page, None, &form, &error),
     }
+}
+
+/// The form again with CPV codes suggested from its text, when it asks for them.
+async fn suggest_cpv(
+    state: &AppState,
+    page: &Page,
+    company_id: Option<String>,
+    form: &FormData,
+) -> Option<Response> {
+    let accepted = match cpv_form::intent(form) {
+        cpv_form::Intent::Other => return None,
+        cpv_form::Intent::Suggest => None,
+        cpv_form::Intent::Accept(code) => Some(code),
+    };
+    let mut typed = form_as_typed(form);
+    typed.cpv = cpv_form::inputs(form, accepted.as_deref(), SPARE_CPV_INPUTS);
+    let text = ["description", "capabilities", "technologies", "references"]
+        .iter()
+        .map(|f| form.get(f))
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(".\n");
+    Some(
+        match cpv_form::suggestions(state, page, &text, &typed.cpv).await {
+            Ok(found) => {
+                let mut view = editor(page, company_id, typed, FormErrors::default());
+                view.cpv_suggestions = Some(found);
+                show(view)
+            }
+            Err(error) => error_page(page, &error),
+        },
+    )
 }
 
 async fn profile_page(State(state): State<AppState>, page: Page) -> Response {
@@ -373,6 +403,9 @@ async fn save_profile(State(state): State<AppState>, page: Page, form: FormData)
         return response;
     }
     let id = Some(company.record.id.clone());
+    if let Some(response) = suggest_cpv(&state, &page, id.clone(), &form).await {
+        return response;
+    }
     let profile = match CompanyProfile::parse(&record_of(&form), UnknownFields::Reject) {
         Ok((profile, _)) => profile,
         Err(errors) => return refused(&page, id, &form, &Error::Invalid(errors)),

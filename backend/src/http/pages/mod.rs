@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod company;
+mod cpv_form;
 mod email_links;
 mod labels;
 mod officer;
