@@ -590,3 +590,87 @@ pub async fn suggest_for_file(
     }
     Ok((out, faults))
 }
+
+/// How deep two lists of codes agree, in words for an explanation: `same group: 723 Data
+/// services` (`mismo grupo: 723 Servicios relacionados con datos`), at the deepest level any
+/// pair of codes shares, with the label of that level's code; `None` when they share no
+/// division.
+pub fn agreement(a: &[String], b: &[String], lang: Lang) -> Option<String> {
+    let significant = |c: &str| c.trim_end_matches('0').len().max(2);
+    let mut best: Option<(usize, &str, bool)> = None;
+    for x in a {
+        for y in b {
+            let shared = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
+            let depth = shared.min(significant(x)).min(significant(y));
+            let same = x == y;
+            if depth >= 2 && best.is_none_or(|(d, _, s)| (depth, same) > (d, s)) {
+                best = Some((depth, &x[..depth], same));
+            }
+        }
+    }
+    let (depth, prefix, same) = best?;
+    // The code of that level, or the nearest one above it the vocabulary has.
+    let code = (2..=depth)
+        .rev()
+        .find_map(|n| vocabulary::lookup(&format!("{:0<8}", &prefix[..n])))?;
+    let vlang = vocabulary_lang(lang);
+    let shown = code.significant();
+    Some(match (same, lang) {
+        (true, Lang::Es) => format!("mismo código: {} {}", code.code, code.es),
+        (true, Lang::En) => format!("same code: {} {}", code.code, code.en),
+        (false, Lang::Es) => {
+            // Of the level names only «grupo» is masculine.
+            let same = if code.level() == vocabulary::Level::Group {
+                "mismo"
+            } else {
+                "misma"
+            };
+            format!("{same} {}: {shown} {}", code.level().name(vlang), code.es)
+        }
+        (false, Lang::En) => format!("same {}: {shown} {}", code.level().name(vlang), code.en),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn agreement_is_named_at_its_depth_with_the_label_in_the_language() {
+        let a = codes(&["72316000", "48000000"]);
+        assert_eq!(
+            agreement(&a, &codes(&["72322000"]), Lang::En).as_deref(),
+            Some("same group: 723 Data services")
+        );
+        assert_eq!(
+            agreement(&a, &codes(&["72322000"]), Lang::Es).as_deref(),
+            Some("mismo grupo: 723 Servicios relacionados con datos")
+        );
+        assert_eq!(
+            agreement(&a, &codes(&["72310000"]), Lang::Es).as_deref(),
+            Some("misma clase: 7231 Servicios de tratamiento de datos")
+        );
+        assert_eq!(
+            agreement(&a, &codes(&["72316000"]), Lang::En)
+                .map(|s| s.starts_with("same code: 72316000")),
+            Some(true)
+        );
+        assert_eq!(agreement(&a, &codes(&["45000000"]), Lang::En), None);
+    }
+
+    #[test]
+    fn params_read_by_name() {
+        assert_eq!(
+            Params::parse("words=1, branch=0.25"),
+            Ok(Params {
+                words: 1.0,
+                branch: 0.25
+            })
+        );
+        assert!(Params::parse("speed=3").is_err());
+    }
+}

@@ -6,6 +6,7 @@ mod api;
 mod attacks;
 mod cli;
 mod concurrency;
+mod cpv;
 mod email;
 mod fixtures;
 mod matching;
