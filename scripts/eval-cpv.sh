@@ -23,22 +23,39 @@ for words in 0 0.5 1 2 4; do
       --params "words=$words,branch=$branch" > "$WORK/grid-words=$words,branch=$branch.tsv"
   done
 done
-python3 - "$DATA/challenges.jsonl" "$WORK" <<'PY'
+# The companies too, as a check on texts the weights were not chosen on: each profile read as a
+# challenge (name as title, description, capabilities as must-haves).
+python3 - "$DATA/companies.jsonl" "$WORK/companies-as-challenges.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for line in open(sys.argv[1], encoding="utf-8"):
+        if line.strip():
+            c = json.loads(line)
+            out.write(json.dumps({"id": c["id"], "title": c["name"], "description": c["description"],
+                                  "requirements": {"must": c.get("capabilities") or [], "should": []},
+                                  "cpv": c.get("cpv") or []}, ensure_ascii=False) + "\n")
+PY
+target/debug/factoria suggest-cpv --challenges "$WORK/companies-as-challenges.jsonl" --top 5 > "$WORK/companies.tsv"
+python3 - "$DATA/challenges.jsonl" "$WORK" "$WORK/companies-as-challenges.jsonl" <<'PY'
 import glob, json, os, sys
 
-challenges, work = sys.argv[1], sys.argv[2]
+challenges, work, companies = sys.argv[1], sys.argv[2], sys.argv[3]
 LEVELS = {"division": 2, "group": 3, "class": 4}
 
 def significant(code):
     return code.rstrip("0") if len(code.rstrip("0")) >= 2 else code[:2]
 
-labels = {}
-for line in open(challenges, encoding="utf-8"):
-    if line.strip():
-        c = json.loads(line)
-        codes = [x.split("-")[0] for x in c.get("cpv") or []]
-        if codes:
-            labels[c["id"]] = codes
+def read_labels(path):
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        if line.strip():
+            c = json.loads(line)
+            codes = [x.split("-")[0] for x in c.get("cpv") or []]
+            if codes:
+                out[c["id"]] = codes
+    return out
+
+labels = read_labels(challenges)
 ids = sorted(labels)
 
 def read(path):
@@ -93,6 +110,11 @@ for k in range(folds):
 print("5-fold cross-validation (weights chosen on the other folds), held-out share in the top 5:")
 for level, vals in pooled.items():
     print(f"  {level:8s} {sum(vals) / len(vals):.3f}  (n={len(vals)})")
+company_labels = read_labels(companies)
+labels.update(company_labels)
+print(f"companies read as challenges (weights not chosen on them), default weights, n={len(company_labels)}:")
+for level, (v, n) in shares(read(os.path.join(work, "companies.tsv")), sorted(company_labels)).items():
+    print(f"  {level:8s} {v:.3f}  (n={n})")
 print("in-sample grid (mean of the three shares):")
 for p in sorted(grid, key=lambda p: -objective(grid[p], ids))[:5]:
     s = shares(grid[p], ids)
