@@ -313,6 +313,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config(&cli, None, None)?;
             let dir = config.assets_dir.clone();
             tokio::task::spawn_blocking(move || crate::assets::fetch(&dir)).await??;
+            // The CPV labels' vectors too, so the first suggestion does not wait for them.
+            let dir = config.assets_dir.clone();
+            let embedder =
+                tokio::task::spawn_blocking(move || indexing::start_embedder(&dir)).await??;
+            crate::domain::cpv::Suggester::load(embedder, &config.assets_dir).await?;
             eprintln!("model ready in {}", config.assets_dir.display());
         }
         Command::FeedbackQrels { output } => {

@@ -501,12 +501,17 @@ fn surface_words(lang: Lang, text: &str) -> HashMap<String, String> {
 
 static SUGGESTER: OnceCell<Arc<Suggester>> = OnceCell::const_new();
 
-/// The process's suggester, loaded on first use.
+/// The process's suggester, loaded on first use (`factoria fetch-model` prepares its vectors).
+/// The load runs as a task of its own: the first one embeds every label (minutes), longer than
+/// a request may wait, and a request that gives up must not cancel it.
 pub async fn suggester(ctx: &Context) -> Result<Arc<Suggester>> {
     let suggester = SUGGESTER
         .get_or_try_init(|| async {
-            Suggester::load(ctx.search.embedder.clone(), &ctx.config.assets_dir)
-                .await
+            let embedder = ctx.search.embedder.clone();
+            let assets_dir = ctx.config.assets_dir.clone();
+            let load = tokio::spawn(async move { Suggester::load(embedder, &assets_dir).await });
+            load.await
+                .map_err(|e| anyhow::anyhow!("loading the CPV suggester stopped: {e}"))?
                 .map(Arc::new)
         })
         .await?;
