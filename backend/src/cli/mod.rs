@@ -1,12 +1,14 @@
-//! The `factoria` command line: serve, migrate, import, export, match, reindex, demo, admin.
+//! The `factoria` command line: serve, migrate, import, export, match, suggest-cpv, reindex, demo,
+//! admin.
 
 mod matching;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use factoria_search::EntityKey;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -79,6 +81,8 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Suggest CPV codes for challenges of an interchange file, ignoring the codes they carry.
+    SuggestCpv(SuggestCpvArgs),
     /// Download the embedding model and ONNX Runtime (done automatically on first use).
     FetchModel,
     /// Print the API's OpenAPI 3.1 document (the one served at /api/openapi.json), for client
@@ -106,6 +110,27 @@ struct ImportArgs {
     /// Import nothing unless every line is valid.
     #[arg(long)]
     strict: bool,
+}
+
+#[derive(Debug, Args)]
+struct SuggestCpvArgs {
+    /// challenges.jsonl in the interchange format.
+    #[arg(long)]
+    challenges: PathBuf,
+    /// Codes per challenge.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=20))]
+    top: u16,
+    /// tsv: `challenge_id, rank, code` lines.
+    #[arg(long, value_enum, default_value = "tsv")]
+    format: SuggestFormat,
+    /// Weights other than the defaults, like `words=2,branch=0.5` (for scripts/eval-cpv.sh).
+    #[arg(long, hide = true)]
+    params: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SuggestFormat {
+    Tsv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,10 +291,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let document = crate::http::api::contract::document(&config.public_url);
             println!("{}", serde_json::to_string_pretty(&document)?);
         }
+        Command::SuggestCpv(args) => {
+            let config = load_config(&cli, None, None)?;
+            return suggest_cpv(&config, args).await;
+        }
         Command::FetchModel => {
             let config = load_config(&cli, None, None)?;
             let dir = config.assets_dir.clone();
             tokio::task::spawn_blocking(move || crate::assets::fetch(&dir)).await??;
+            // The CPV labels' vectors too, so the first suggestion does not wait for them.
+            let dir = config.assets_dir.clone();
+            let embedder =
+                tokio::task::spawn_blocking(move || indexing::start_embedder(&dir)).await??;
+            crate::domain::cpv::Suggester::load(embedder, &config.assets_dir).await?;
             eprintln!("model ready in {}", config.assets_dir.display());
         }
         Command::FeedbackQrels { output } => {
@@ -382,6 +416,39 @@ async fn searching_context(config: Config) -> anyhow::Result<Context> {
     crate::embedding::embed_pending(&ctx).await?;
     indexing::catch_up(&ctx.db, &ctx.search).await?;
     Ok(ctx)
+}
+
+async fn suggest_cpv(config: &Config, args: &SuggestCpvArgs) -> anyhow::Result<ExitCode> {
+    use crate::domain::cpv::{Params, Suggester, suggest_for_file};
+    let params = match &args.params {
+        Some(text) => Params::parse(text).map_err(|e| anyhow::anyhow!("--params: {e}"))?,
+        None => Params::default(),
+    };
+    let dir = config.assets_dir.clone();
+    let embedder = tokio::task::spawn_blocking(move || indexing::start_embedder(&dir)).await??;
+    let suggester = Suggester::load(embedder, &config.assets_dir).await?;
+    let (suggestions, faults) =
+        suggest_for_file(&suggester, &args.challenges, usize::from(args.top), params).await?;
+    for fault in &faults {
+        eprintln!("error: {fault}");
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        SuggestFormat::Tsv => {
+            for (id, codes) in &suggestions {
+                for (rank, code) in codes.iter().enumerate() {
+                    writeln!(out, "{id}\t{}\t{code}", rank + 1)?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if faults.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 async fn reindex(config: Config) -> anyhow::Result<()> {

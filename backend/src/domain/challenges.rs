@@ -131,7 +131,7 @@ pub fn spec_from_row(row: &challenge::Model) -> Result<ChallengeSpec> {
         sectors: list("sectors", &row.sectors)?,
         cpv: list("cpv", &row.cpv)?
             .iter()
-            .map(|c| Cpv::parse(c))
+            .map(|c| Cpv::parse_digits(c))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| bad("CPV code", e))?,
         trl_min: row

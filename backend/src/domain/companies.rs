@@ -157,7 +157,7 @@ pub fn profile_from_row(row: &company::Model) -> Result<CompanyProfile> {
         sectors: parse_list("sectors", &row.sectors)?,
         cpv: parse_list("cpv", &row.cpv)?
             .iter()
-            .map(|c| Cpv::parse(c))
+            .map(|c| Cpv::parse_digits(c))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| bad("CPV code", e))?,
         trl: row

@@ -189,6 +189,7 @@ fn page(
     ctx: &Context,
     results: factoria_search::matching::MatchResults,
     query: &MatchQuery,
+    lang: Lang,
     challenges: &dyn Fn(&Match) -> Option<ChallengeDoc>,
 ) -> MatchPage {
     let catalog = ctx.search.index.catalog();
@@ -197,13 +198,18 @@ fn page(
         .iter()
         .filter_map(|m| {
             let challenge = challenges(m)?;
+            let company = catalog.get(m.company).map(|e| &e.doc);
+            let mut explanation = m.explanation.clone();
+            if let (Some(explanation), Some(Document::Company(c))) = (&mut explanation, company) {
+                label_cpv_agreement(explanation, &challenge.cpv, &c.cpv, lang);
+            }
             Some(MatchItem {
                 rank: m.rank,
                 score: m.score,
-                company: company_summary(catalog.get(m.company).map(|e| &e.doc), m),
+                company: company_summary(company, m),
                 challenge: challenge_summary(&challenge),
                 features: m.features.clone(),
-                explanation: m.explanation.clone(),
+                explanation,
             })
         })
         .collect();
@@ -213,6 +219,28 @@ fn page(
         page: query.page,
         per_page: query.per_page,
         items,
+    }
+}
+
+/// Names the CPV agreement at its real depth with its label in the viewer's language ("same
+/// group: 723 Data services").
+fn label_cpv_agreement(
+    explanation: &mut factoria_search::matching::Explanation,
+    challenge: &[String],
+    company: &[String],
+    lang: Lang,
+) {
+    let Some(words) = super::cpv::agreement(challenge, company, lang) else {
+        return;
+    };
+    for check in &mut explanation.constraints {
+        if check.constraint == "cpv" && check.met {
+            let mut chars = words.chars();
+            check.detail = chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+        }
     }
 }
 
@@ -252,6 +280,7 @@ pub async fn for_challenge(
         ..Filters::default()
     };
     let mut options = options(query, actor, filters);
+    let lang = options.lang;
     // "Certified": at least one certification; applied after retrieval, on the catalog.
     let certified = query.certified;
     if certified {
@@ -271,7 +300,7 @@ pub async fn for_challenge(
     } else {
         results
     };
-    Ok(page(ctx, results, query, &|_| Some(doc.clone())))
+    Ok(page(ctx, results, query, lang, &|_| Some(doc.clone())))
 }
 
 fn keep_certified(
@@ -323,6 +352,7 @@ pub async fn recommendations(
         ..Filters::default()
     };
     let options = options(query, actor, filters);
+    let lang = options.lang;
     let key = EntityKey::company(row.id);
     let results = ctx
         .search
@@ -347,7 +377,7 @@ pub async fn recommendations(
         Some(Document::Challenge(c)) => Some(c),
         _ => None,
     };
-    Ok(page(ctx, results, query, &catalog_challenge))
+    Ok(page(ctx, results, query, lang, &catalog_challenge))
 }
 
 /// Every vector of a document, computed now (at query priority).

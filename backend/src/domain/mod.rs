@@ -11,6 +11,7 @@ pub mod auth;
 pub mod bulk;
 pub mod challenges;
 pub mod companies;
+pub mod cpv;
 pub mod interests;
 pub mod idempotency;
 pub mod introductions;

@@ -7,40 +7,38 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cpv([u8; 8]);
 
-/// The 45 divisions of CPV 2008: every valid code starts with one of them.
-const DIVISIONS: [&str; 45] = [
-    "03", "09", "14", "15", "16", "18", "19", "22", "24", "30", "31", "32", "33", "34", "35", "37",
-    "38", "39", "41", "42", "43", "44", "45", "48", "50", "51", "55", "60", "63", "64", "65", "66",
-    "70", "71", "72", "73", "75", "76", "77", "79", "80", "85", "90", "92", "98",
-];
-
 impl Cpv {
-    /// Parses `72316000`; a trailing check digit (`72316000-8`) is accepted and dropped.
+    /// Parses a code of the CPV 2008 vocabulary, `72316000`; a trailing check digit
+    /// (`72316000-8`) is accepted and dropped, as OCDS advises. A code of eight digits that
+    /// the vocabulary does not have is refused, naming it.
     pub fn parse(input: &str) -> Result<Self, String> {
+        let code = Self::parse_digits(input)?;
+        if factoria_vocabulary::lookup(code.as_str()).is_none() {
+            return Err(format!(
+                "`{}` is not a code of the CPV 2008 vocabulary",
+                input.trim()
+            ));
+        }
+        Ok(code)
+    }
+
+    /// Parses eight digits (with or without a check digit) without asking the vocabulary: for
+    /// codes read back from the database, stored before the vocabulary was checked.
+    pub fn parse_digits(input: &str) -> Result<Self, String> {
         let trimmed = input.trim();
-        let digits = match trimmed.split_once('-') {
-            Some((code, check))
-                if check.len() == 1 && check.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                code
-            }
-            _ => trimmed,
-        };
-        let bytes = digits.as_bytes();
-        if bytes.len() != 8 || !bytes.iter().all(u8::is_ascii_digit) {
+        let Some(digits) = factoria_vocabulary::digits(trimmed) else {
             return Err(format!(
                 "`{trimmed}` is not a CPV code: it needs 8 digits, like 72316000"
             ));
-        }
-        if !DIVISIONS.contains(&&digits[..2]) {
-            return Err(format!(
-                "`{trimmed}` is not a CPV code: no CPV division starts with {}",
-                &digits[..2]
-            ));
-        }
+        };
         let mut code = [0u8; 8];
-        code.copy_from_slice(bytes);
+        code.copy_from_slice(digits.as_bytes());
         Ok(Self(code))
+    }
+
+    /// The vocabulary's entry for this code, when it has one.
+    pub fn entry(&self) -> Option<&'static factoria_vocabulary::Code> {
+        factoria_vocabulary::lookup(self.as_str())
     }
 
     /// The eight digits.
@@ -96,10 +94,13 @@ mod tests {
     }
 
     #[test]
-    fn rejects_wrong_length_letters_and_unknown_divisions() {
+    fn rejects_wrong_length_letters_and_codes_outside_the_vocabulary() {
         assert!(Cpv::parse("7231600").is_err());
         assert!(Cpv::parse("7231600A").is_err());
         assert!(Cpv::parse("01000000").is_err());
+        let unknown = Cpv::parse("72316999").err().unwrap_or_default();
+        assert!(unknown.contains("72316999"), "{unknown}");
+        assert!(Cpv::parse_digits("72316999").is_ok());
     }
 
     proptest::proptest! {
@@ -112,9 +113,10 @@ mod tests {
         }
 
         #[test]
-        fn every_code_of_a_division_round_trips(division in proptest::sample::select(DIVISIONS.to_vec()), rest in 0u32..1_000_000) {
-            let text = format!("{division}{rest:06}");
-            proptest::prop_assert_eq!(Cpv::parse(&text).map(|c| c.to_string()), Ok(text));
+        fn every_code_of_the_vocabulary_round_trips(i in 0usize..9454) {
+            let text = factoria_vocabulary::all()[i].code.to_owned();
+            proptest::prop_assert_eq!(Cpv::parse(&text).map(|c| c.to_string()), Ok(text.clone()));
+            proptest::prop_assert_eq!(Cpv::parse(&format!("{text}-7")).map(|c| c.to_string()), Ok(text));
         }
     }
 

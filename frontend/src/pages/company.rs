@@ -12,6 +12,25 @@ pub struct CpvOption {
     pub code: String,
     /// Name in the page language.
     pub name: String,
+    /// The labels of the codes above it, broadest first, joined by ` › ` (empty for a division).
+    pub path: String,
+    /// Its level (division, group, class, category…) in the page language.
+    pub level: String,
+}
+
+/// A CPV code suggested from the text of the form, to accept with one click.
+#[derive(Debug, Clone)]
+pub struct CpvSuggestionView {
+    /// Eight digits.
+    pub code: String,
+    /// Label in the page language.
+    pub label: String,
+    /// The labels above it, joined by ` › `.
+    pub path: String,
+    /// Words of the text that led to it, joined by commas.
+    pub words: String,
+    /// Already among the form's codes.
+    pub chosen: bool,
 }
 
 /// Values of the profile form, as typed.
@@ -79,6 +98,8 @@ pub struct Profile {
     pub errors: FormErrors,
     /// CPV picker options.
     pub cpv_options: Vec<CpvOption>,
+    /// CPV codes suggested from the text, when asked for (empty: none found).
+    pub cpv_suggestions: Option<Vec<CpvSuggestionView>>,
     /// The listed sectors: key and name in the page language.
     pub sector_choices: Vec<(String, String)>,
     /// Someone else saved the profile while this form was open.

@@ -133,6 +133,8 @@ pub struct ChallengeEditor {
     pub award_candidates: Vec<(String, String)>,
     /// CPV picker options.
     pub cpv_options: Vec<CpvOption>,
+    /// CPV codes suggested from the text, when asked for (empty: none found).
+    pub cpv_suggestions: Option<Vec<super::company::CpvSuggestionView>>,
     /// The listed sectors: key and name in the page language.
     pub sector_choices: Vec<(String, String)>,
     /// The challenge can still be edited.

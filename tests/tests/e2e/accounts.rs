@@ -312,6 +312,18 @@ on_both!(
                 Some(json!({"stage": "meeting"})),
                 [404, 404, 404, 409, 404, 409],
             ),
+            (
+                Method::GET,
+                "/api/v1/cpv",
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::POST,
+                "/api/v1/cpv/suggestions",
+                Some(json!({"text": ""})),
+                [200, 200, 200, 200, 200, 200],
+            ),
             // Last: creating a company makes the creator its member, which would change the rows above.
             (
                 Method::POST,

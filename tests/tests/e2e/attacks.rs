@@ -375,7 +375,7 @@ on_both!(
         );
 
         // Every operation that changes something is in the list above (the sign-in flows take
-        // no token, and the preview only reads).
+        // no token, and the preview and CPV suggestions only read).
         let (_, doc) = app.get("/api/openapi.json", None).await;
         let listed: Vec<String> = writes
             .iter()
@@ -390,7 +390,9 @@ on_both!(
                 .map(|(m, _)| m.as_str())
             {
                 let key = format!("{method} {path}");
-                let reads = method == "get" || path == "/api/v1/challenges/preview";
+                let reads = method == "get"
+                    || path == "/api/v1/challenges/preview"
+                    || path == "/api/v1/cpv/suggestions";
                 if !reads && !path.starts_with("/api/v1/auth/") && !listed.contains(&key) {
                     missing.push(key);
                 }

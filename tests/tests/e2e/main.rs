@@ -7,6 +7,7 @@ mod attacks;
 mod cli;
 mod concurrency;
 mod contract;
+mod cpv;
 mod email;
 mod fixtures;
 mod matching;

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 
 use crate::fixtures::{challenge, challenge_en, company_es, company_other};
 
-const PASSWORD: &str = "una contraseña de prueba";
+pub(crate) const PASSWORD: &str = "una contraseña de prueba";
 const DEPARTMENT: &str = "Canal de Isabel II";
 
 /// Signs in through the API; returns the cookie pair and the CSRF token of the session.
-async fn sign_in(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> (String, String) {
     let response = app
         .http
         .post(app.at("/api/v1/auth/login"))
@@ -54,7 +54,7 @@ async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, 
     (status, location, response.text().await.unwrap_or_default())
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     path: &str,
     cookie: &str,

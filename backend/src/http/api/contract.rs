@@ -64,6 +64,8 @@ use Access::{Optional, Public, Signed};
 
 /// Every operation of `/api/v1`.
 pub const OPERATIONS: &[Operation] = &[
+    op("get", "/api/v1/cpv", "browse_cpv", Optional),
+    op("post", "/api/v1/cpv/suggestions", "suggest_cpv", Optional),
     op("get", "/api/v1/companies", "list_companies", Optional),
     op("post", "/api/v1/companies", "create_company", Signed).idempotent().versioned(),
     op("get", "/api/v1/companies/search", "search_companies", Optional),

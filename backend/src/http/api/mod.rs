@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bodies;
 pub mod challenges;
 pub mod companies;
+pub mod cpv;
 pub mod introductions;
 pub mod matching;
 pub mod params;
@@ -41,6 +42,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         challenges::list, challenges::get_one, challenges::create, challenges::replace, challenges::patch, challenges::change_status,
         challenges::interests, challenges::declare_interest, challenges::withdraw_interest,
         search::challenges, search::companies,
+        cpv::browse, cpv::suggest,
         matching::matches, matching::recommendations, matching::preview, matching::feedback,
         auth::sign_up, auth::verify, auth::log_in, auth::log_out, auth::request_link, auth::complete_link,
         auth::request_reset, auth::complete_reset, auth::complete_invitation,
@@ -50,7 +52,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         introductions::subscriptions, introductions::set_subscription,
     ),
     components(schemas(
-        ErrorBody, FieldError, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
+        ErrorBody, FieldError, crate::domain::cpv::CpvEntry, crate::domain::cpv::CpvSuggestion, cpv::SuggestionRequest, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
         RequirementsRecord, InterestView, CompanyKind, SizeClass, ChallengeStatus, InterestKind,
         challenges::StatusChange, challenges::InterestRequest, search::SearchResponse, search::SearchItem,
         search::FacetOut, search::FacetValueOut, search::HighlightOut,
@@ -75,6 +77,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         (name = "companies", description = "Company profiles"),
         (name = "challenges", description = "Challenges and their life cycle"),
         (name = "search", description = "Hybrid search"),
+        (name = "cpv", description = "The CPV 2008 vocabulary and CPV codes suggested for a text"),
         (name = "matching", description = "Matches, recommendations, supply preview and feedback"),
         (name = "accounts", description = "Sign-up, sign-in, API tokens and personal data"),
         (name = "admin", description = "Officers, roles, sessions and moderation"),
@@ -114,6 +117,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/companies", get(companies::list).post(companies::create))
         .route("/companies/search", get(search::companies))
+        .route("/cpv", get(cpv::browse))
+        .route("/cpv/suggestions", post(cpv::suggest))
         .route(
             "/companies/{id}/recommendations",
             get(matching::recommendations),

@@ -4,24 +4,20 @@
 //! API and the importer, so a form and a JSON body are checked by one set of rules.
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use factoria_frontend::layout::FormErrors;
-use factoria_frontend::pages::company::{CpvOption, Following, ForYou, Profile, ProfileForm};
-use factoria_frontend::pages::{ChallengeCard, euros};
-use factoria_search::{Document, Kind};
+use factoria_frontend::pages::company::{CpvOption, Profile, ProfileForm};
 use serde_json::{Map, Value, json};
 
-use super::labels;
-use super::public::card_of;
 use super::conflicts::{conflict_between, form_version};
 use super::{FormData, Page, error_page, form_errors, redirect_with_notice, reflect, render, show};
+use super::{cpv_form, labels};
 use crate::domain::companies::{self, CompanyView};
-use crate::domain::matching::{self, MatchQuery};
 use crate::domain::records::{CompanyProfile, CompanyRecord};
-use crate::domain::{Error, interests};
+use crate::domain::Error;
 use crate::http::AppState;
 use crate::types::validation::UnknownFields;
 
@@ -249,13 +245,7 @@ fn profile_field(path: &str) -> Option<&'static str> {
 }
 
 fn cpv_options(page: &Page) -> Vec<CpvOption> {
-    factoria_frontend::cpv::CPV_NAMES
-        .iter()
-        .map(|(code, es, en)| CpvOption {
-            code: (*code).to_owned(),
-            name: page.t(es, en),
-        })
-        .collect()
+    factoria_frontend::cpv::options(page.es)
 }
 
 fn editor(
@@ -280,6 +270,7 @@ fn editor(
         form,
         errors,
         cpv_options: cpv_options(page),
+        cpv_suggestions: None,
         sector_choices: factoria_frontend::sectors::choices(page.es),
         conflict: None,
     }
@@ -287,7 +278,7 @@ fn editor(
 
 /// A signed-in user's company, or the response to give instead: the sign-in page for a
 /// visitor, the new-company form for someone without one.
-async fn require_company(state: &AppState, page: &Page) -> Result<CompanyView, Response> {
+pub(super) async fn require_company(state: &AppState, page: &Page) -> Result<CompanyView, Response> {
     page.user()?;
     match companies::of_member(&state.ctx, &page.actor).await {
         Ok(Some(company)) => Ok(company),
@@ -352,6 +343,9 @@ async fn create_company(State(state): State<AppState>, page: Page, form: FormDat
     if let Err(response) = page.signed_form(&form) {
         return response;
     }
+    if let Some(response) = suggest_cpv(&state, &page, None, &form).await {
+        return response;
+    }
     let profile = match CompanyProfile::parse(&record_of(&form), UnknownFields::Reject) {
         Ok((profile, _)) => profile,
         Err(errors) => return refused(&page, None, &form, &Error::Invalid(errors)),
@@ -369,6 +363,38 @@ async fn create_company(State(state): State<AppState>, page: Page, form: FormDat
         }
         Err(error) => refused(&page, None, &form, &error),
     }
+}
+
+/// The form again with CPV codes suggested from its text, when it asks for them.
+async fn suggest_cpv(
+    state: &AppState,
+    page: &Page,
+    company_id: Option<String>,
+    form: &FormData,
+) -> Option<Response> {
+    let accepted = match cpv_form::intent(form) {
+        cpv_form::Intent::Other => return None,
+        cpv_form::Intent::Suggest => None,
+        cpv_form::Intent::Accept(code) => Some(code),
+    };
+    let mut typed = form_as_typed(form);
+    typed.cpv = cpv_form::inputs(form, accepted.as_deref(), SPARE_CPV_INPUTS);
+    let text = ["description", "capabilities", "technologies", "references"]
+        .iter()
+        .map(|f| form.get(f))
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(".\n");
+    Some(
+        match cpv_form::suggestions(state, page, &text, &typed.cpv).await {
+            Ok(found) => {
+                let mut view = editor(page, company_id, typed, FormErrors::default());
+                view.cpv_suggestions = Some(found);
+                show(view)
+            }
+            Err(error) => error_page(page, &error),
+        },
+    )
 }
 
 async fn profile_page(State(state): State<AppState>, page: Page) -> Response {
@@ -397,6 +423,9 @@ async fn save_profile(State(state): State<AppState>, page: Page, form: FormData)
         return response;
     }
     let id = Some(company.record.id.clone());
+    if let Some(response) = suggest_cpv(&state, &page, id.clone(), &form).await {
+        return response;
+    }
     let profile = match CompanyProfile::parse(&record_of(&form), UnknownFields::Reject) {
         Ok((profile, _)) => profile,
         Err(errors) => return refused(&page, id, &form, &Error::Invalid(errors)),
@@ -414,107 +443,10 @@ async fn save_profile(State(state): State<AppState>, page: Page, form: FormData)
     }
 }
 
-/// `?weaker=1` on "Challenges for you": also the challenges the company covers less than partly.
-#[derive(Debug, serde::Deserialize)]
-struct ForYouQuery {
-    weaker: Option<String>,
-}
-
-async fn for_you(
-    State(state): State<AppState>,
-    page: Page,
-    Query(q): Query<ForYouQuery>,
-) -> Response {
-    let showing_weaker = matches!(q.weaker.as_deref(), Some("1" | "true" | "yes"));
-    let company = match require_company(&state, &page).await {
-        Ok(company) => company,
-        Err(response) => return response,
-    };
-    let query = MatchQuery {
-        per_page: 20,
-        lang: Some(page.lang()),
-        include_weaker: showing_weaker,
-        ..MatchQuery::default()
-    };
-    let results = match matching::recommendations(
-        &state.ctx,
-        &page.actor,
-        &company.record.id,
-        &query,
-    )
-    .await
-    {
-        Ok(results) => results,
-        Err(error) => return error_page(&page, &error),
-    };
-    let cards: Vec<ChallengeCard> = {
-        let catalog = state.ctx.search.index.catalog();
-        let by_id: std::collections::HashMap<&str, &factoria_search::ChallengeDoc> = catalog
-            .iter(Kind::Challenge)
-            .filter_map(|e| match &e.doc {
-                Document::Challenge(c) => Some((c.external_id.as_str(), c)),
-                Document::Company(_) => None,
-            })
-            .collect();
-        results
-            .items
-            .iter()
-            .map(|item| {
-                let mut card = match by_id.get(item.challenge.id.as_str()) {
-                    Some(doc) => card_of(&page, doc),
-                    None => ChallengeCard {
-                        id: item.challenge.id.clone(),
-                        title: item.challenge.title.clone(),
-                        department: item.challenge.department.clone(),
-                        deadline: item
-                            .challenge
-                            .deadline
-                            .map(|d| d.format("%d/%m/%Y").to_string()),
-                        budget: item.challenge.budget_eur.map(euros),
-                        status: labels::status_text(&page, &item.challenge.status),
-                        ..ChallengeCard::default()
-                    },
-                };
-                card.reason = item.explanation.as_ref().map(|e| e.summary.clone());
-                card
-            })
-            .collect()
-    };
-    let profile_incomplete = company.record.capabilities.is_empty();
-    show(ForYou {
-        frame: page.frame("Retos para ti", "Challenges for you"),
-        company: company.record.name,
-        cards,
-        profile_incomplete,
-        weaker: results.weaker,
-        showing_weaker,
-    })
-}
-
-async fn following(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(response) = require_company(&state, &page).await {
-        return response;
-    }
-    let (following, interested) = match interests::followed(&state.ctx, &page.actor).await {
-        Ok((following, interested)) => (
-            following.iter().map(|c| card_of(&page, c)).collect(),
-            interested.iter().map(|c| card_of(&page, c)).collect(),
-        ),
-        Err(error) => return error_page(&page, &error),
-    };
-    show(Following {
-        frame: page.frame("Retos que seguís", "Challenges you follow"),
-        following,
-        interested,
-    })
-}
-
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/company/new", get(new_company).post(create_company))
         .route("/company/profile", get(profile_page).post(save_profile))
-        .route("/for-you", get(for_you))
-        .route("/following", get(following))
 }
 
 #[cfg(test)]

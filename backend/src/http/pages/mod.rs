@@ -6,10 +6,12 @@ mod account;
 mod admin;
 mod company;
 mod conflicts;
+mod cpv_form;
 mod email_links;
 mod labels;
 mod officer;
 mod public;
+mod startup;
 
 use askama::Template;
 use axum::Router;
@@ -409,6 +411,7 @@ pub fn routes() -> Router<AppState> {
         .merge(public::routes())
         .merge(account::routes())
         .merge(company::routes())
+        .merge(startup::routes())
         .merge(officer::routes())
         .merge(admin::routes())
 }

@@ -81,11 +81,7 @@ struct SearchForm {
 
 fn facet_label(page: &Page, field: &str, value: &str) -> String {
     match field {
-        "cpv_division" => factoria_frontend::cpv::CPV_NAMES
-            .iter()
-            .find(|(code, _, _)| code.starts_with(value) && code[2..].chars().all(|c| c == '0'))
-            .map(|(code, es, en)| format!("{} {}", &code[..2], if page.es { es } else { en }))
-            .unwrap_or_else(|| value.to_owned()),
+        "cpv_division" => factoria_frontend::cpv::division_label(value, page.es),
         "sector" => factoria_frontend::sectors::name(value, page.es),
         "trl" => format!("TRL {value}"),
         "status" => labels::status_text(page, value),

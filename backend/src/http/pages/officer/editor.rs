@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use factoria_frontend::layout::FormErrors;
-use factoria_frontend::pages::company::CpvOption;
 use factoria_frontend::pages::officer::{
     ChallengeEditor, ChallengeForm, PreviewView, SupplyLine, Transition,
 };
@@ -16,10 +15,10 @@ use serde_json::{Map, Value, json};
 
 use super::super::company::{number_or_text, put, sectors_of};
 use super::super::conflicts::{conflict_between, form_version};
-use super::super::labels;
 use super::super::{
     FormData, Page, error_page, form_errors, redirect_with_notice, reflect, render, show,
 };
+use super::super::{cpv_form, labels};
 use super::officer_form;
 use crate::domain::challenges::{self, ChallengeView};
 use crate::domain::records::ChallengeSpec;
@@ -231,14 +230,26 @@ fn editor(
         departments,
         award_candidates: context.award_candidates,
         sector_choices: factoria_frontend::sectors::choices(page.es),
-        cpv_options: factoria_frontend::cpv::CPV_NAMES
-            .iter()
-            .map(|(code, es, en)| CpvOption {
-                code: (*code).to_owned(),
-                name: page.t(es, en),
-            })
-            .collect(),
+        cpv_options: factoria_frontend::cpv::options(page.es),
+        cpv_suggestions: None,
     }
+}
+
+/// The text CPV codes are suggested from: what the form says of the need.
+fn text_of(form: &FormData) -> String {
+    [
+        "title",
+        "summary",
+        "description",
+        "outcomes",
+        "must",
+        "should",
+    ]
+    .iter()
+    .map(|f| form.get(f))
+    .filter(|t| !t.is_empty())
+    .collect::<Vec<_>>()
+    .join(".\n")
 }
 
 pub(super) async fn new_challenge(State(state): State<AppState>, page: Page) -> Response {
@@ -273,6 +284,30 @@ async fn submit(state: &AppState, page: &Page, form: &FormData, id: Option<&str>
         Ok(editor) => (editor.departments.clone(), EditorState::of(&editor)),
         Err(error) => return error_page(page, &error),
     };
+    let accepted = match cpv_form::intent(form) {
+        cpv_form::Intent::Other => None,
+        cpv_form::Intent::Suggest => Some(None),
+        cpv_form::Intent::Accept(code) => Some(Some(code)),
+    };
+    if let Some(accepted) = accepted {
+        let mut typed = form_as_typed(form);
+        typed.cpv = cpv_form::inputs(form, accepted.as_deref(), SPARE_CPV_INPUTS);
+        return match cpv_form::suggestions(state, page, &text_of(form), &typed.cpv).await {
+            Ok(found) => {
+                let mut view = editor(
+                    page,
+                    departments,
+                    context,
+                    typed,
+                    FormErrors::default(),
+                    None,
+                );
+                view.cpv_suggestions = Some(found);
+                show(view)
+            }
+            Err(error) => error_page(page, &error),
+        };
+    }
     let refused = |departments: Vec<String>, context: EditorState, error: Error| match error {
         Error::Invalid(errors) => render(
             editor(
