@@ -29,7 +29,9 @@ pub enum Error {
     },
     /// Another write changed the record between this write's read and its save (409 when
     /// retrying does not help).
-    #[error("the record was changed by someone else while it was being saved; read it again and retry")]
+    #[error(
+        "the record was changed by someone else while it was being saved; read it again and retry"
+    )]
     Raced,
     /// The request is malformed in a way that is not about one field (400).
     #[error("{0}")]

@@ -19,8 +19,8 @@ pub mod http;
 pub mod indexing;
 pub mod jobs;
 pub mod links;
-pub mod metrics;
 pub mod mailer;
+pub mod metrics;
 pub mod progress;
 pub mod types;
 

@@ -64,10 +64,22 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(IdempotencyKeys::Table)
                     // Who sent the key (a hash of their credentials) and the key itself.
-                    .col(ColumnDef::new(IdempotencyKeys::Scope).string_len(64).not_null())
-                    .col(ColumnDef::new(IdempotencyKeys::IdempotencyKey).string_len(255).not_null())
+                    .col(
+                        ColumnDef::new(IdempotencyKeys::Scope)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(IdempotencyKeys::IdempotencyKey)
+                            .string_len(255)
+                            .not_null(),
+                    )
                     // Hash of method, path and body: the same key with another request is refused.
-                    .col(ColumnDef::new(IdempotencyKeys::RequestHash).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(IdempotencyKeys::RequestHash)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     // Null while the first request is still being answered.
                     .col(ColumnDef::new(IdempotencyKeys::Status).small_integer())
                     .col(ColumnDef::new(IdempotencyKeys::ResponseBody).text())

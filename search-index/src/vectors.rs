@@ -228,7 +228,10 @@ impl VectorMatrix {
                 spreads[group].add(score);
             }
         }
-        (top.into_sorted(), spreads.iter().map(Welford::spread).collect())
+        (
+            top.into_sorted(),
+            spreads.iter().map(Welford::spread).collect(),
+        )
     }
 
     /// Bytes held by the rows.
@@ -278,7 +281,11 @@ impl Spread {
                 within + s.count as f64 * (f64::from(s.mean) - mean).powi(2)
             })
             .sum();
-        let variance = if count > 1 { m2 / (count - 1) as f64 } else { 0.0 };
+        let variance = if count > 1 {
+            m2 / (count - 1) as f64
+        } else {
+            0.0
+        };
         Spread {
             count,
             mean: mean as f32,
@@ -330,7 +337,11 @@ mod tests {
         let spread = w.spread();
         assert_eq!((spread.count, spread.mean), (4, 2.5));
         assert!((spread.sd - 1.290_994_4).abs() < 1e-5);
-        assert_eq!(spread.standardise(2.5), None, "four scores are too few to tell");
+        assert_eq!(
+            spread.standardise(2.5),
+            None,
+            "four scores are too few to tell"
+        );
         let mut w = Welford::default();
         for i in 0..MIN_BACKGROUND {
             w.add(if i % 2 == 0 { 1.0 } else { 3.0 });

@@ -52,7 +52,11 @@ async fn standings(app: &TestApp, text: &str) -> HashMap<String, (f32, bool)> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let dir = PathBuf::from(std::env::args().nth(1).expect("the evaluation set's folder"));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("the evaluation set's folder"),
+    );
     let companies = lines(&dir.join("companies.jsonl"));
     let challenges = lines(&dir.join("challenges.jsonl"));
     let mut relevant: HashMap<String, HashSet<String>> = HashMap::new();

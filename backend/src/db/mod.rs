@@ -82,7 +82,11 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement
 /// Locks a row of `table` until the end of the caller's write transaction, so that what is
 /// read next is what the write changes. PostgreSQL locks the row (`FOR UPDATE`); SQLite's
 /// write transactions ([`begin_write`]) already hold the whole database.
-pub async fn lock_row<C: ConnectionTrait>(conn: &C, table: &'static str, id: i64) -> Result<(), DbErr> {
+pub async fn lock_row<C: ConnectionTrait>(
+    conn: &C,
+    table: &'static str,
+    id: i64,
+) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     if backend == DbBackend::Postgres {
         conn.execute_raw(statement(

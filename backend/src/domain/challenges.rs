@@ -9,7 +9,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::records::{Change, ChallengeRecord, ChallengeSpec, merge_patch, new_external_id};
+use super::records::{ChallengeRecord, ChallengeSpec, Change, merge_patch, new_external_id};
 use super::{Actor, Error, Page, Paging, Result};
 use crate::context::Context;
 use crate::db::entities::{challenge, company, department};
@@ -531,7 +531,11 @@ async fn change(
         .ok_or(Error::NotFound("challenge"))?;
     if let Some(expected) = expected.filter(|v| *v != row.version) {
         drop(tx);
-        return Err(Error::stale(expected, row.version, &view(&ctx.db, &row).await?));
+        return Err(Error::stale(
+            expected,
+            row.version,
+            &view(&ctx.db, &row).await?,
+        ));
     }
     let mut spec = match change {
         Change::Replace(spec) => spec,

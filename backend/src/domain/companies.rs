@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::records::{
-    Change, CompanyProfile, CompanyRecord, Contact, Reference, Upserted, merge_patch, new_external_id,
-    parse_external_id,
+    Change, CompanyProfile, CompanyRecord, Contact, Reference, Upserted, merge_patch,
+    new_external_id, parse_external_id,
 };
 use super::{Actor, Error, Page, Paging, Result};
 use crate::context::Context;
@@ -556,7 +556,9 @@ fn check_manages(actor: &Actor, row: &company::Model) -> Result<()> {
     } else if matches!(actor, Actor::Anonymous) {
         Err(Error::Unauthenticated)
     } else {
-        Err(Error::forbidden("only members of this company may change it"))
+        Err(Error::forbidden(
+            "only members of this company may change it",
+        ))
     }
 }
 

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use crate::db::{self, entities::idempotency_key, statement};
 use crate::context::Context;
+use crate::db::{self, entities::idempotency_key, statement};
 use crate::error::Result;
 
 /// How long a key and its answer are kept.

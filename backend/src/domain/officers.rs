@@ -13,8 +13,8 @@ use super::introductions::{self, IntroductionView};
 use super::matching::{self, MatchPage, MatchQuery};
 use super::{Actor, Error, Result};
 use crate::context::Context;
-use crate::db::entities::{interest, 
-    challenge, company, department, introduction, match_feedback, shortlist,
+use crate::db::entities::{
+    challenge, company, department, interest, introduction, match_feedback, shortlist,
 };
 use crate::types::{ChallengeStatus, InterestKind, IntroductionStage};
 

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use super::api::contract;
 use super::error::ApiError;
-use crate::domain::idempotency::{self, Answer, Claim};
 use crate::domain::Error;
+use crate::domain::idempotency::{self, Answer, Claim};
 use crate::types::validation::FieldErrors;
 
 /// The request header.
@@ -71,7 +71,10 @@ fn replay(answer: Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let mut response = (status, answer.body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(REPLAYED, HeaderValue::from_static("true"));
     response
 }
@@ -147,8 +150,10 @@ pub async fn honour(State(state): State<AppState>, request: Request, next: Next)
     let (head, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         let _ = idempotency::release(ctx, &scope, &key).await;
-        return ApiError(Error::Internal(anyhow::anyhow!("the answer could not be read")))
-            .into_response();
+        return ApiError(Error::Internal(anyhow::anyhow!(
+            "the answer could not be read"
+        )))
+        .into_response();
     };
     let kept = if keeps(head.status) {
         let answer = Answer {

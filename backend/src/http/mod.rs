@@ -5,14 +5,14 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
-mod operations;
 pub mod idempotency;
 mod openapi;
+mod operations;
 pub mod pages;
 pub mod ratelimit;
 pub mod redirect;
-pub mod versions;
 mod security;
+pub mod versions;
 
 use std::time::Duration;
 
@@ -70,7 +70,6 @@ pub fn router(ctx: Context) -> Router {
         }))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
 }
-
 
 async fn not_found() -> error::ApiError {
     error::ApiError(crate::domain::Error::NotFound("page"))

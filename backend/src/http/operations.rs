@@ -69,7 +69,8 @@ async fn ready(State(state): State<AppState>) -> Response {
 /// Whether a scrape may read the metrics: from the loopback, not relayed by a proxy (a proxy on
 /// the same host would make every visitor look local), or with the configured token.
 fn may_scrape(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> bool {
-    let relayed = headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+    let relayed =
+        headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
     if peer.ip().is_loopback() && !relayed {
         return true;
     }
@@ -105,9 +106,9 @@ async fn metrics(
                 metrics::gauge!("factoria_jobs", "kind" => job.kind.clone(), "status" => job.status.clone())
                     .set(job.n as f64);
                 if job.status == "queued" {
-                    let age = job
-                        .oldest
-                        .map_or(0.0, |oldest| (now - oldest).num_milliseconds() as f64 / 1000.0);
+                    let age = job.oldest.map_or(0.0, |oldest| {
+                        (now - oldest).num_milliseconds() as f64 / 1000.0
+                    });
                     metrics::gauge!("factoria_job_oldest_queued_age_seconds", "kind" => job.kind.clone())
                         .set(age.max(0.0));
                 }
@@ -133,7 +134,10 @@ async fn metrics(
     metrics::gauge!("factoria_index_documents", "kind" => "challenge").set(stats.challenges as f64);
     handle.run_upkeep();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         handle.render(),
     )
         .into_response()

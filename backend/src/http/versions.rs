@@ -50,7 +50,9 @@ pub fn parse_if_match(value: &str) -> Result<Option<i64>, String> {
         .filter(|version| *version > 0)
         .map(Some)
         .ok_or_else(|| {
-            format!("If-Match must be one entity tag as served in ETag (like \"v3\") or *, not {value}")
+            format!(
+                "If-Match must be one entity tag as served in ETag (like \"v3\") or *, not {value}"
+            )
         })
 }
 
@@ -67,9 +69,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 "send one If-Match header with one entity tag".into(),
             )));
         }
-        let text = value.to_str().map_err(|_| {
-            ApiError(Error::BadRequest("If-Match is not readable text".into()))
-        })?;
+        let text = value
+            .to_str()
+            .map_err(|_| ApiError(Error::BadRequest("If-Match is not readable text".into())))?;
         parse_if_match(text)
             .map(IfMatch)
             .map_err(|message| ApiError(Error::BadRequest(message)))
@@ -85,7 +87,15 @@ mod tests {
         assert_eq!(parse_if_match("\"v3\""), Ok(Some(3)));
         assert_eq!(parse_if_match("W/\"v12\""), Ok(Some(12)));
         assert_eq!(parse_if_match(" * "), Ok(None));
-        for bad in ["v3", "\"3\"", "\"v\"", "\"v-1\"", "\"v0\"", "\"v3\", \"v4\"", ""] {
+        for bad in [
+            "v3",
+            "\"3\"",
+            "\"v\"",
+            "\"v-1\"",
+            "\"v0\"",
+            "\"v3\", \"v4\"",
+            "",
+        ] {
             assert!(parse_if_match(bad).is_err(), "{bad} should be refused");
         }
     }

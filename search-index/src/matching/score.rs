@@ -189,7 +189,9 @@ impl Default for MatchConfig {
 /// query) and its best part of the profile (as a passage): a standard score against the
 /// cosines of requirements and profiles of the same two languages, so a requirement met in the
 /// other language reads as met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Strength {
     /// Nothing in the profile says it.

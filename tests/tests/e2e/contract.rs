@@ -75,7 +75,9 @@ async fn the_document_validates_and_a_generated_client_works() {
     let officer = app
         .user_token("officer@canal.example", false, None, Some(DEPARTMENT))
         .await;
-    let member = app.user_token("founder@robots.example", false, None, None).await;
+    let member = app
+        .user_token("founder@robots.example", false, None, None)
+        .await;
 
     let document = app
         .http
@@ -94,7 +96,10 @@ async fn the_document_validates_and_a_generated_client_works() {
     assert!(validated.contains("OK"), "{validated}");
 
     // The generator formats its output with ruff, which it finds on PATH.
-    let bin = tool("python").parent().map(Path::to_path_buf).unwrap_or_default();
+    let bin = tool("python")
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let path_var = format!(
         "{}:{}",
         bin.display(),
@@ -158,7 +163,9 @@ async fn every_documented_value_is_accepted(app: &TestApp, document: &str, offic
                 schema = resolve(&schema["items"]);
             }
             for value in schema["enum"].as_array().into_iter().flatten() {
-                let Some(value) = value.as_str() else { continue };
+                let Some(value) = value.as_str() else {
+                    continue;
+                };
                 let name = parameter["name"].as_str().unwrap_or_default();
                 let (status, _, body) = request(
                     app,
@@ -169,7 +176,10 @@ async fn every_documented_value_is_accepted(app: &TestApp, document: &str, offic
                     None,
                 )
                 .await;
-                assert_ne!(status, 422, "{path}?{name}={value} is documented but refused: {body}");
+                assert_ne!(
+                    status, 422,
+                    "{path}?{name}={value} is documented but refused: {body}"
+                );
                 tried += 1;
             }
         }
@@ -181,7 +191,9 @@ on_both!(
     a_stale_if_match_is_refused_and_changes_nothing,
     |backend: Backend| async move {
         let app = TestApp::spawn(backend).await;
-        let founder = app.user_token("founder@fugascero.example", false, None, None).await;
+        let founder = app
+            .user_token("founder@fugascero.example", false, None, None)
+            .await;
         let (status, headers, created) = request(
             &app,
             Method::POST,
@@ -236,7 +248,10 @@ on_both!(
         .await;
         assert_eq!(status, 412);
         let (_, headers, now) = request(&app, Method::GET, path, &founder, &[], None).await;
-        assert_eq!((now["trl"].clone(), now["name"].clone()), (json!(7), fixtures::company_es()["name"].clone()));
+        assert_eq!(
+            (now["trl"].clone(), now["name"].clone()),
+            (json!(7), fixtures::company_es()["name"].clone())
+        );
         assert_eq!(etag(&headers), "\"v2\"");
 
         // A malformed tag is a 400 in the API's JSON; no tag at all still updates.
@@ -251,8 +266,15 @@ on_both!(
         .await;
         assert_eq!(status, 400, "{malformed}");
         assert_eq!(malformed["error"], "bad_request");
-        let (status, headers, _) =
-            request(&app, Method::PATCH, path, &founder, &[], Some(&json!({"trl": 8}))).await;
+        let (status, headers, _) = request(
+            &app,
+            Method::PATCH,
+            path,
+            &founder,
+            &[],
+            Some(&json!({"trl": 8})),
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(etag(&headers), "\"v3\"");
 
@@ -301,13 +323,29 @@ on_both!(
     two_concurrent_posts_with_one_key_create_one_record,
     |backend: Backend| async move {
         let app = TestApp::spawn(backend).await;
-        let founder = app.user_token("founder@fugascero.example", false, None, None).await;
+        let founder = app
+            .user_token("founder@fugascero.example", false, None, None)
+            .await;
         let body = fixtures::company_es();
         let key = "9f0c6a52-5d7e-4e43-9a43-1f6f3c1f2b7e";
         let headers = [("idempotency-key", key)];
         let (one, two) = tokio::join!(
-            request(&app, Method::POST, "/api/v1/companies", &founder, &headers, Some(&body)),
-            request(&app, Method::POST, "/api/v1/companies", &founder, &headers, Some(&body)),
+            request(
+                &app,
+                Method::POST,
+                "/api/v1/companies",
+                &founder,
+                &headers,
+                Some(&body)
+            ),
+            request(
+                &app,
+                Method::POST,
+                "/api/v1/companies",
+                &founder,
+                &headers,
+                Some(&body)
+            ),
         );
         assert_eq!((one.0, two.0), (201, 201), "{} / {}", one.2, two.2);
         assert_eq!(one.2, two.2, "both answers are the first answer");
@@ -325,17 +363,29 @@ on_both!(
         // The same key with another body is refused, naming the header.
         let mut other = body.clone();
         other["name"] = json!("Otra empresa");
-        let (status, _, refused) =
-            request(&app, Method::POST, "/api/v1/companies", &founder, &headers, Some(&other))
-                .await;
+        let (status, _, refused) = request(
+            &app,
+            Method::POST,
+            "/api/v1/companies",
+            &founder,
+            &headers,
+            Some(&other),
+        )
+        .await;
         assert_eq!(status, 422, "{refused}");
         assert_eq!(refused["fields"][0]["field"], "Idempotency-Key");
 
         // Someone else's identical key is theirs alone: it runs (and conflicts on the id).
         let other_user = app.user_token("other@example.org", false, None, None).await;
-        let (status, headers, _) =
-            request(&app, Method::POST, "/api/v1/companies", &other_user, &headers, Some(&body))
-                .await;
+        let (status, headers, _) = request(
+            &app,
+            Method::POST,
+            "/api/v1/companies",
+            &other_user,
+            &headers,
+            Some(&body),
+        )
+        .await;
         assert_eq!(status, 409);
         assert!(headers.get("idempotent-replayed").is_none());
 

@@ -51,9 +51,16 @@ async fn metrics_are_scraped_from_the_loopback_or_with_the_token_and_readiness_i
         },
     )
     .await;
-    app.import(&[fixtures::company_es()], &[fixtures::challenge("ch-fugas", "published")])
-        .await;
-    for path in ["/api/v1/challenges/ch-fugas", "/api/v1/companies/co-test-es", "/challenges/ch-fugas"] {
+    app.import(
+        &[fixtures::company_es()],
+        &[fixtures::challenge("ch-fugas", "published")],
+    )
+    .await;
+    for path in [
+        "/api/v1/challenges/ch-fugas",
+        "/api/v1/companies/co-test-es",
+        "/challenges/ch-fugas",
+    ] {
         let (status, _) = app.get(path, None).await;
         assert_eq!(status, 200, "{path}");
     }
@@ -70,8 +77,10 @@ async fn metrics_are_scraped_from_the_loopback_or_with_the_token_and_readiness_i
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status().as_u16(), 200, "the loopback may scrape");
     let samples = parse(&response.text().await.unwrap_or_default());
-    let families: std::collections::HashSet<&str> =
-        samples.iter().filter_map(|s| s["family"].as_str()).collect();
+    let families: std::collections::HashSet<&str> = samples
+        .iter()
+        .filter_map(|s| s["family"].as_str())
+        .collect();
     for expected in [
         "factoria_http_requests",
         "factoria_http_request_duration_seconds",
@@ -81,7 +90,10 @@ async fn metrics_are_scraped_from_the_loopback_or_with_the_token_and_readiness_i
         "factoria_index_documents",
         "factoria_database_up",
     ] {
-        assert!(families.contains(expected), "{expected} missing from {families:?}");
+        assert!(
+            families.contains(expected),
+            "{expected} missing from {families:?}"
+        );
     }
     let routes: std::collections::HashSet<&str> = samples
         .iter()
@@ -90,7 +102,12 @@ async fn metrics_are_scraped_from_the_loopback_or_with_the_token_and_readiness_i
         .collect();
     assert!(routes.contains("/api/v1/challenges/{id}"), "{routes:?}");
     for sample in &samples {
-        for value in sample["labels"].as_object().into_iter().flatten().map(|(_, v)| v) {
+        for value in sample["labels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, v)| v)
+        {
             let value = value.as_str().unwrap_or_default();
             assert!(
                 !value.contains("ch-fugas") && !value.contains("co-test-es"),

@@ -256,15 +256,24 @@ async fn a_save_over_another_officers_change_is_refused_and_shows_it() {
     let (laura, laura_csrf) = sign_in(&app, "laura@canal.example").await;
     let (pablo, pablo_csrf) = sign_in(&app, "pablo@canal.example").await;
     let (_, _, opened) = page(&app, "/officer/challenges/ch-fugas/edit", Some(&laura)).await;
-    assert!(opened.contains("name=\"version\" value=\"1\""), "the form carries its version");
+    assert!(
+        opened.contains("name=\"version\" value=\"1\""),
+        "the form carries its version"
+    );
     fn form<'a>(csrf: &'a str, summary: &'a str) -> Vec<(&'a str, &'a str)> {
         vec![
             ("csrf", csrf),
             ("version", "1"),
-            ("title", "Detección temprana de fugas de agua en municipios pequeños"),
+            (
+                "title",
+                "Detección temprana de fugas de agua en municipios pequeños",
+            ),
             ("language", "es"),
             ("summary", summary),
-            ("description", "En los municipios pequeños se pierde mucha agua en fugas."),
+            (
+                "description",
+                "En los municipios pequeños se pierde mucha agua en fugas.",
+            ),
             ("must", "Detección acústica de fugas en tuberías"),
             ("sector", "water"),
         ]
@@ -287,17 +296,30 @@ async fn a_save_over_another_officers_change_is_refused_and_shows_it() {
     .await;
     assert_eq!(status, 409);
     assert!(body.contains("Otra persona ha guardado cambios"), "{body}");
-    assert!(body.contains("Resumen de Pablo."), "the saved summary is shown");
-    assert!(body.contains("value=\"Resumen de Laura.\""), "what Laura typed is kept");
-    assert!(body.contains("name=\"version\" value=\"2\""), "a second save overwrites knowingly");
+    assert!(
+        body.contains("Resumen de Pablo."),
+        "the saved summary is shown"
+    );
+    assert!(
+        body.contains("value=\"Resumen de Laura.\""),
+        "what Laura typed is kept"
+    );
+    assert!(
+        body.contains("name=\"version\" value=\"2\""),
+        "a second save overwrites knowingly"
+    );
     let (_, _, shown) = page(&app, "/officer/challenges/ch-fugas/edit", Some(&laura)).await;
-    assert!(shown.contains("Resumen de Pablo."), "nothing of Laura's was saved");
+    assert!(
+        shown.contains("Resumen de Pablo."),
+        "nothing of Laura's was saved"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declared_interest_reaches_the_officers_of_the_department() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    app.import(&[company_es()], &[challenge("ch-fugas", "published")]).await;
+    app.import(&[company_es()], &[challenge("ch-fugas", "published")])
+        .await;
     let founder = app
         .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
         .await;
@@ -310,19 +332,38 @@ async fn declared_interest_reaches_the_officers_of_the_department() {
         )
         .await;
     assert!(status == 200 || status == 201, "{status}: {body}");
-    app.user_with_password("laura@canal.example", "Laura", PASSWORD, false, None, Some(DEPARTMENT))
-        .await;
+    app.user_with_password(
+        "laura@canal.example",
+        "Laura",
+        PASSWORD,
+        false,
+        None,
+        Some(DEPARTMENT),
+    )
+    .await;
     let (officer, _) = sign_in(&app, "laura@canal.example").await;
 
     let (_, _, desk) = page(&app, "/officer", Some(&officer)).await;
-    assert!(desk.contains("Interés declarado"), "the desk counts interest");
-    assert!(desk.contains("<td>1</td><td>0</td>"), "one interest, no introduction yet: {desk}");
+    assert!(
+        desk.contains("Interés declarado"),
+        "the desk counts interest"
+    );
+    assert!(
+        desk.contains("<td>1</td><td>0</td>"),
+        "one interest, no introduction yet: {desk}"
+    );
 
     let (status, _, matches) =
         page(&app, "/officer/challenges/ch-fugas/matches", Some(&officer)).await;
     assert_eq!(status, 200);
-    assert!(matches.contains("Empresas que han declarado interés (1)"), "{matches}");
-    assert!(matches.contains("href=\"#match-co-test-es\""), "links to its explained match");
+    assert!(
+        matches.contains("Empresas que han declarado interés (1)"),
+        "{matches}"
+    );
+    assert!(
+        matches.contains("href=\"#match-co-test-es\""),
+        "links to its explained match"
+    );
     assert!(matches.contains("«Tenemos correladores en 12 municipios.»"));
 }
 

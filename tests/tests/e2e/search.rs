@@ -51,13 +51,26 @@ async fn a_query_that_means_nothing_finds_nothing_and_the_page_says_what_to_try(
     assert_eq!(body["total"], 0, "{body}");
 
     // A real query still finds what it asks for, and the count is what matched.
-    let title = published[0]["title"].as_str().unwrap_or_default().to_owned();
+    let title = published[0]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let (_, body) = app
-        .get(&format!("/api/v1/challenges/search?q={}", urlencode(&title)), None)
+        .get(
+            &format!("/api/v1/challenges/search?q={}", urlencode(&title)),
+            None,
+        )
         .await;
-    assert_eq!(ids(&body).first(), published[0]["id"].as_str().map(str::to_owned).as_ref());
+    assert_eq!(
+        ids(&body).first(),
+        published[0]["id"].as_str().map(str::to_owned).as_ref()
+    );
     let total = body["total"].as_u64().unwrap_or_default();
-    assert!(total >= 1 && (total as usize) < published.len(), "{total} of {}", published.len());
+    assert!(
+        total >= 1 && (total as usize) < published.len(),
+        "{total} of {}",
+        published.len()
+    );
 
     let page = app
         .http
@@ -68,8 +81,14 @@ async fn a_query_that_means_nothing_finds_nothing_and_the_page_says_what_to_try(
         .text()
         .await
         .unwrap_or_default();
-    assert!(page.contains("Ningún reto coincide con tu búsqueda"), "{page}");
-    assert!(page.contains("/challenges?sector=water"), "sectors to browse instead");
+    assert!(
+        page.contains("Ningún reto coincide con tu búsqueda"),
+        "{page}"
+    );
+    assert!(
+        page.contains("/challenges?sector=water"),
+        "sectors to browse instead"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

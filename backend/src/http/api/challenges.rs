@@ -12,8 +12,8 @@ use crate::domain::records::ChallengeSpec;
 use crate::domain::{Actor, Page, Paging};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
-use crate::http::versions::{IfMatch, Tagged};
 use crate::http::extract::{JsonBody, ParamReader, Params, text};
+use crate::http::versions::{IfMatch, Tagged};
 use crate::types::validation::{ObjectReader, UnknownFields};
 use crate::types::{ChallengeStatus, InterestKind};
 
@@ -112,9 +112,10 @@ pub async fn replace(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Tagged<ChallengeView>> {
     let (spec, _) = ChallengeSpec::parse(&body, UnknownFields::Reject)?;
-    Ok(tag(
-        challenges::replace(&state.ctx, &actor, &id, spec, expected).await?,
-    ))
+    Ok(tag(challenges::replace(
+        &state.ctx, &actor, &id, spec, expected,
+    )
+    .await?))
 }
 
 /// Changes some fields of a challenge (JSON merge patch, RFC 7386).
@@ -128,9 +129,10 @@ pub async fn patch(
     IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Tagged<ChallengeView>> {
-    Ok(tag(
-        challenges::patch(&state.ctx, &actor, &id, &body, expected).await?,
-    ))
+    Ok(tag(challenges::patch(
+        &state.ctx, &actor, &id, &body, expected,
+    )
+    .await?))
 }
 
 /// A step of the life cycle.

@@ -10,8 +10,8 @@ use crate::domain::records::CompanyProfile;
 use crate::domain::{Actor, Page, Paging};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
-use crate::http::versions::{IfMatch, Tagged};
 use crate::http::extract::{JsonBody, ParamReader, Params, text};
+use crate::http::versions::{IfMatch, Tagged};
 use crate::types::validation::UnknownFields;
 use crate::types::{CompanyKind, SizeClass};
 
@@ -108,9 +108,10 @@ pub async fn replace(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Tagged<CompanyView>> {
     let (profile, _) = CompanyProfile::parse(&body, UnknownFields::Reject)?;
-    Ok(tag(
-        companies::replace(&state.ctx, &actor, &id, profile, expected).await?,
-    ))
+    Ok(tag(companies::replace(
+        &state.ctx, &actor, &id, profile, expected,
+    )
+    .await?))
 }
 
 /// Changes some fields of a company (JSON merge patch, RFC 7386).
@@ -124,9 +125,10 @@ pub async fn patch(
     IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Tagged<CompanyView>> {
-    Ok(tag(
-        companies::patch(&state.ctx, &actor, &id, &body, expected).await?,
-    ))
+    Ok(tag(companies::patch(
+        &state.ctx, &actor, &id, &body, expected,
+    )
+    .await?))
 }
 
 fn tag(view: CompanyView) -> Tagged<CompanyView> {

@@ -39,14 +39,32 @@ fn request_examples() -> Vec<(&'static str, Value)> {
     });
     vec![
         ("create_company", company),
-        ("replace_company", json!({"name": "Sensórica Madrid SL", "kind": "startup", "description": "Redes de sensores de bajo consumo."})),
-        ("patch_company", json!({"trl": 8, "certifications": ["ISO 27001", "ENS"]})),
+        (
+            "replace_company",
+            json!({"name": "Sensórica Madrid SL", "kind": "startup", "description": "Redes de sensores de bajo consumo."}),
+        ),
+        (
+            "patch_company",
+            json!({"trl": 8, "certifications": ["ISO 27001", "ENS"]}),
+        ),
         ("create_challenge", challenge),
-        ("patch_challenge", json!({"deadline": "2027-04-30", "budget_eur": 180000})),
+        (
+            "patch_challenge",
+            json!({"deadline": "2027-04-30", "budget_eur": 180000}),
+        ),
         ("change_challenge_status", json!({"status": "published"})),
-        ("introduce_company", json!({"company": "co-0001", "message": "Your sensor network fits our pilot; shall we talk?"})),
-        ("record_match_feedback", json!({"useful": true, "reason": "Covers both must-haves"})),
-        ("create_api_token", json!({"name": "CRM sync", "scopes": ["read"]})),
+        (
+            "introduce_company",
+            json!({"company": "co-0001", "message": "Your sensor network fits our pilot; shall we talk?"}),
+        ),
+        (
+            "record_match_feedback",
+            json!({"useful": true, "reason": "Covers both must-haves"}),
+        ),
+        (
+            "create_api_token",
+            json!({"name": "CRM sync", "scopes": ["read"]}),
+        ),
     ]
 }
 
@@ -61,7 +79,10 @@ pub fn add(doc: &mut Value) {
             continue;
         };
         for operation in methods.values_mut() {
-            let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             let Some((_, example)) = examples.iter().find(|(op, _)| *op == id) else {
                 continue;
             };

@@ -80,8 +80,10 @@ fn read(p: &MatchParams, for_companies: bool) -> ApiResult<MatchQuery> {
             ("certifications", p.certifications.is_some()),
         ];
         for (name, _) in named.iter().filter(|(_, given)| *given) {
-            r.errors
-                .push(*name, "chooses among companies; recommendations rank challenges");
+            r.errors.push(
+                *name,
+                "chooses among companies; recommendations rank challenges",
+            );
         }
     } else if p.weaker.is_some() {
         r.errors.push(

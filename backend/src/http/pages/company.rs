@@ -15,9 +15,9 @@ use serde_json::{Map, Value, json};
 use super::conflicts::{conflict_between, form_version};
 use super::{FormData, Page, error_page, form_errors, redirect_with_notice, reflect, render, show};
 use super::{cpv_form, labels};
+use crate::domain::Error;
 use crate::domain::companies::{self, CompanyView};
 use crate::domain::records::{CompanyProfile, CompanyRecord};
-use crate::domain::Error;
 use crate::http::AppState;
 use crate::types::validation::UnknownFields;
 
@@ -278,7 +278,10 @@ fn editor(
 
 /// A signed-in user's company, or the response to give instead: the sign-in page for a
 /// visitor, the new-company form for someone without one.
-pub(super) async fn require_company(state: &AppState, page: &Page) -> Result<CompanyView, Response> {
+pub(super) async fn require_company(
+    state: &AppState,
+    page: &Page,
+) -> Result<CompanyView, Response> {
     page.user()?;
     match companies::of_member(&state.ctx, &page.actor).await {
         Ok(Some(company)) => Ok(company),
@@ -337,7 +340,6 @@ fn refused(page: &Page, company_id: Option<String>, form: &FormData, error: &Err
         other => error_page(page, other),
     }
 }
-
 
 async fn create_company(State(state): State<AppState>, page: Page, form: FormData) -> Response {
     if let Err(response) = page.signed_form(&form) {
@@ -431,7 +433,15 @@ async fn save_profile(State(state): State<AppState>, page: Page, form: FormData)
         Err(errors) => return refused(&page, id, &form, &Error::Invalid(errors)),
     };
     let expected = form_version(&form);
-    match companies::replace(&state.ctx, &page.actor, &company.record.id, profile, expected).await {
+    match companies::replace(
+        &state.ctx,
+        &page.actor,
+        &company.record.id,
+        profile,
+        expected,
+    )
+    .await
+    {
         Ok(_) => {
             reflect(&state, company.key).await;
             redirect_with_notice(

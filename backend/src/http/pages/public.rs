@@ -210,7 +210,16 @@ async fn search(
         browse: if response.items.is_empty() {
             factoria_frontend::sectors::choices(page.es)
                 .into_iter()
-                .map(|(key, name)| (format!("/challenges?sector={}", url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>()), name))
+                .map(|(key, name)| {
+                    (
+                        format!(
+                            "/challenges?sector={}",
+                            url::form_urlencoded::byte_serialize(key.as_bytes())
+                                .collect::<String>()
+                        ),
+                        name,
+                    )
+                })
                 .collect()
         } else {
             Vec::new()

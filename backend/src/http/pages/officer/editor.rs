@@ -375,7 +375,14 @@ async fn submit(state: &AppState, page: &Page, form: &FormData, id: Option<&str>
         }) => {
             let mut typed = form_as_typed(form);
             typed.version = version.to_string();
-            let mut shown = editor(page, departments, context, typed, FormErrors::default(), None);
+            let mut shown = editor(
+                page,
+                departments,
+                context,
+                typed,
+                FormErrors::default(),
+                None,
+            );
             shown.conflict = Some(conflict_between(
                 page,
                 version,
