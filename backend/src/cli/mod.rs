@@ -64,6 +64,9 @@ enum Command {
         /// File for challenges.
         #[arg(long)]
         challenges: Option<PathBuf>,
+        /// File for the published challenges as one OCDS 1.1 release package.
+        #[arg(long)]
+        ocds: Option<PathBuf>,
     },
     /// Rank companies for challenges, without a running server.
     Match(MatchArgs),
@@ -252,17 +255,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export {
             companies,
             challenges,
+            ocds,
         } => {
-            if companies.is_none() && challenges.is_none() {
-                bail!("name at least one file: --companies FILE and/or --challenges FILE");
+            if companies.is_none() && challenges.is_none() && ocds.is_none() {
+                bail!(
+                    "name at least one file: --companies FILE, --challenges FILE and/or --ocds FILE"
+                );
             }
             let config = load_config(&cli, None, None)?;
             let db = crate::db::connect(&config.database_url)
                 .await
                 .context("cannot connect to the database")?;
             crate::db::migrate(&db).await?;
-            let (c, h) = bulk::export(&db, companies.as_deref(), challenges.as_deref()).await?;
-            eprintln!("exported {c} companies and {h} challenges");
+            if companies.is_some() || challenges.is_some() {
+                let (c, h) = bulk::export(&db, companies.as_deref(), challenges.as_deref()).await?;
+                eprintln!("exported {c} companies and {h} challenges");
+            }
+            if let Some(path) = ocds {
+                let query = crate::domain::ocds::ReleaseQuery::default();
+                let releases =
+                    crate::domain::ocds::releases_in(&db, &config.ocid_prefix, &query).await?;
+                let count = releases.len();
+                let uri = format!("{}api/v1/ocds/releases", config.public_url);
+                let package = crate::domain::ocds::package(&config.public_url, &uri, releases);
+                std::fs::write(path, serde_json::to_string_pretty(&package)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("exported {count} releases to {}", path.display());
+            }
         }
         Command::Match(args) => {
             let ctx = searching_context(load_config(&cli, None, None)?).await?;

@@ -37,6 +37,7 @@ struct FileConfig {
     trusted_proxies: Option<u64>,
     search_rate_per_minute: Option<u64>,
     metrics_token: Option<String>,
+    ocid_prefix: Option<String>,
     #[serde(default)]
     mail: FileMail,
 }
@@ -224,6 +225,19 @@ pub(super) fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
     if metrics_token.as_ref().is_some_and(|t| t.len() < 24) {
         l.problem("FACTORIA_METRICS_TOKEN must be at least 24 characters (it guards /metrics from anyone but the loopback)");
     }
+    let ocid_prefix = env("OCID_PREFIX")
+        .or(file.ocid_prefix.clone())
+        .unwrap_or_else(|| "ocds-factoria".into());
+    if !ocid_prefix.starts_with("ocds-")
+        || ocid_prefix.len() < 6
+        || !ocid_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        l.problem(format!(
+            "FACTORIA_OCID_PREFIX must be the prefix registered with the Open Contracting Partnership, like ocds-213czf (letters, digits and dashes), not {ocid_prefix}"
+        ));
+    }
     if !l.problems.is_empty() {
         return Err(ConfigError(l.problems));
     }
@@ -249,6 +263,7 @@ pub(super) fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
         trusted_proxies,
         search_rate_per_minute,
         metrics_token: metrics_token.map(|t| Secret(t.into_bytes())),
+        ocid_prefix,
         job_lease,
         job_retry_base,
     })

@@ -121,6 +121,8 @@ pub struct Config {
     pub trusted_proxies: usize,
     /// Searches (and other requests that embed text) a client may make per minute; 0: no limit.
     pub search_rate_per_minute: u32,
+    /// Prefix of the Open Contracting ids of challenges (`FACTORIA_OCID_PREFIX`).
+    pub ocid_prefix: String,
     /// Bearer token that opens `/metrics` to clients other than the loopback; none: loopback only.
     pub metrics_token: Option<Secret>,
     /// How long a claimed job is reserved for its worker before another may take it.

@@ -11,6 +11,7 @@ mod cpv;
 mod email;
 mod fixtures;
 mod matching;
+mod open_data;
 mod operations;
 mod pages;
 mod processes;

@@ -37,7 +37,12 @@ pub struct Operation {
     pub versioned: bool,
 }
 
-const fn op(method: &'static str, path: &'static str, id: &'static str, access: Access) -> Operation {
+const fn op(
+    method: &'static str,
+    path: &'static str,
+    id: &'static str,
+    access: Access,
+) -> Operation {
     Operation {
         method,
         path,
@@ -66,53 +71,213 @@ use Access::{Optional, Public, Signed};
 pub const OPERATIONS: &[Operation] = &[
     op("get", "/api/v1/cpv", "browse_cpv", Optional),
     op("post", "/api/v1/cpv/suggestions", "suggest_cpv", Optional),
+    op("get", "/api/v1/ocds/releases", "list_ocds_releases", Public),
+    op(
+        "get",
+        "/api/v1/ocds/releases/{id}",
+        "get_ocds_release",
+        Public,
+    ),
     op("get", "/api/v1/companies", "list_companies", Optional),
-    op("post", "/api/v1/companies", "create_company", Signed).idempotent().versioned(),
-    op("get", "/api/v1/companies/search", "search_companies", Optional),
+    op("post", "/api/v1/companies", "create_company", Signed)
+        .idempotent()
+        .versioned(),
+    op(
+        "get",
+        "/api/v1/companies/search",
+        "search_companies",
+        Optional,
+    ),
     op("get", "/api/v1/companies/{id}", "get_company", Optional).versioned(),
     op("put", "/api/v1/companies/{id}", "replace_company", Signed).versioned(),
     op("patch", "/api/v1/companies/{id}", "patch_company", Signed).versioned(),
-    op("get", "/api/v1/companies/{id}/introductions", "list_company_introductions", Signed),
-    op("get", "/api/v1/companies/{id}/recommendations", "recommend_challenges", Signed),
+    op(
+        "get",
+        "/api/v1/companies/{id}/introductions",
+        "list_company_introductions",
+        Signed,
+    ),
+    op(
+        "get",
+        "/api/v1/companies/{id}/recommendations",
+        "recommend_challenges",
+        Signed,
+    ),
     op("get", "/api/v1/challenges", "list_challenges", Optional),
-    op("post", "/api/v1/challenges", "create_challenge", Signed).idempotent().versioned(),
-    op("post", "/api/v1/challenges/preview", "preview_challenge_supply", Signed),
-    op("get", "/api/v1/challenges/search", "search_challenges", Optional),
+    op("post", "/api/v1/challenges", "create_challenge", Signed)
+        .idempotent()
+        .versioned(),
+    op(
+        "post",
+        "/api/v1/challenges/preview",
+        "preview_challenge_supply",
+        Signed,
+    ),
+    op(
+        "get",
+        "/api/v1/challenges/search",
+        "search_challenges",
+        Optional,
+    ),
     op("get", "/api/v1/challenges/{id}", "get_challenge", Optional).versioned(),
-    op("put", "/api/v1/challenges/{id}", "replace_challenge", Signed).versioned(),
-    op("patch", "/api/v1/challenges/{id}", "patch_challenge", Signed).versioned(),
-    op("post", "/api/v1/challenges/{id}/status", "change_challenge_status", Signed).idempotent(),
-    op("get", "/api/v1/challenges/{id}/interests", "list_challenge_interests", Signed),
-    op("post", "/api/v1/challenges/{id}/interests", "declare_interest", Signed).idempotent(),
-    op("delete", "/api/v1/challenges/{id}/interests", "withdraw_interest", Signed),
-    op("get", "/api/v1/challenges/{id}/introductions", "list_challenge_introductions", Signed),
-    op("post", "/api/v1/challenges/{id}/introductions", "introduce_company", Signed).idempotent(),
-    op("get", "/api/v1/challenges/{id}/matches", "match_companies", Signed),
-    op("post", "/api/v1/challenges/{id}/matches/{company}/feedback", "record_match_feedback", Signed)
-        .idempotent(),
-    op("post", "/api/v1/introductions/{id}/stage", "record_introduction_stage", Signed).idempotent(),
+    op(
+        "put",
+        "/api/v1/challenges/{id}",
+        "replace_challenge",
+        Signed,
+    )
+    .versioned(),
+    op(
+        "patch",
+        "/api/v1/challenges/{id}",
+        "patch_challenge",
+        Signed,
+    )
+    .versioned(),
+    op(
+        "post",
+        "/api/v1/challenges/{id}/status",
+        "change_challenge_status",
+        Signed,
+    )
+    .idempotent(),
+    op(
+        "get",
+        "/api/v1/challenges/{id}/interests",
+        "list_challenge_interests",
+        Signed,
+    ),
+    op(
+        "post",
+        "/api/v1/challenges/{id}/interests",
+        "declare_interest",
+        Signed,
+    )
+    .idempotent(),
+    op(
+        "delete",
+        "/api/v1/challenges/{id}/interests",
+        "withdraw_interest",
+        Signed,
+    ),
+    op(
+        "get",
+        "/api/v1/challenges/{id}/introductions",
+        "list_challenge_introductions",
+        Signed,
+    ),
+    op(
+        "post",
+        "/api/v1/challenges/{id}/introductions",
+        "introduce_company",
+        Signed,
+    )
+    .idempotent(),
+    op(
+        "get",
+        "/api/v1/challenges/{id}/matches",
+        "match_companies",
+        Signed,
+    ),
+    op(
+        "post",
+        "/api/v1/challenges/{id}/matches/{company}/feedback",
+        "record_match_feedback",
+        Signed,
+    )
+    .idempotent(),
+    op(
+        "post",
+        "/api/v1/introductions/{id}/stage",
+        "record_introduction_stage",
+        Signed,
+    )
+    .idempotent(),
     op("post", "/api/v1/auth/signup", "sign_up", Public).idempotent(),
     op("post", "/api/v1/auth/verify", "verify_email", Public),
     op("post", "/api/v1/auth/login", "log_in", Public),
     op("post", "/api/v1/auth/logout", "log_out", Optional),
-    op("post", "/api/v1/auth/login-link", "request_login_link", Public).idempotent(),
-    op("post", "/api/v1/auth/login-link/complete", "complete_login_link", Public),
-    op("post", "/api/v1/auth/password-reset", "request_password_reset", Public).idempotent(),
-    op("post", "/api/v1/auth/password-reset/complete", "complete_password_reset", Public),
-    op("post", "/api/v1/auth/invitation/complete", "complete_invitation", Public),
+    op(
+        "post",
+        "/api/v1/auth/login-link",
+        "request_login_link",
+        Public,
+    )
+    .idempotent(),
+    op(
+        "post",
+        "/api/v1/auth/login-link/complete",
+        "complete_login_link",
+        Public,
+    ),
+    op(
+        "post",
+        "/api/v1/auth/password-reset",
+        "request_password_reset",
+        Public,
+    )
+    .idempotent(),
+    op(
+        "post",
+        "/api/v1/auth/password-reset/complete",
+        "complete_password_reset",
+        Public,
+    ),
+    op(
+        "post",
+        "/api/v1/auth/invitation/complete",
+        "complete_invitation",
+        Public,
+    ),
     op("get", "/api/v1/me", "get_me", Signed),
     op("delete", "/api/v1/me", "erase_me", Signed),
     op("get", "/api/v1/me/data", "export_my_data", Signed),
-    op("get", "/api/v1/me/subscriptions", "list_subscriptions", Signed),
-    op("put", "/api/v1/me/subscriptions/{topic}", "set_subscription", Signed),
+    op(
+        "get",
+        "/api/v1/me/subscriptions",
+        "list_subscriptions",
+        Signed,
+    ),
+    op(
+        "put",
+        "/api/v1/me/subscriptions/{topic}",
+        "set_subscription",
+        Signed,
+    ),
     op("get", "/api/v1/me/tokens", "list_api_tokens", Signed),
     op("post", "/api/v1/me/tokens", "create_api_token", Signed).idempotent(),
-    op("delete", "/api/v1/me/tokens/{id}", "revoke_api_token", Signed),
+    op(
+        "delete",
+        "/api/v1/me/tokens/{id}",
+        "revoke_api_token",
+        Signed,
+    ),
     op("get", "/api/v1/admin/users", "list_users", Signed),
-    op("post", "/api/v1/admin/invitations", "invite_officer", Signed).idempotent(),
-    op("delete", "/api/v1/admin/users/{id}/sessions", "end_user_sessions", Signed),
-    op("put", "/api/v1/admin/users/{id}/administrator", "set_administrator", Signed),
-    op("put", "/api/v1/admin/companies/{id}/moderation", "moderate_company", Signed),
+    op(
+        "post",
+        "/api/v1/admin/invitations",
+        "invite_officer",
+        Signed,
+    )
+    .idempotent(),
+    op(
+        "delete",
+        "/api/v1/admin/users/{id}/sessions",
+        "end_user_sessions",
+        Signed,
+    ),
+    op(
+        "put",
+        "/api/v1/admin/users/{id}/administrator",
+        "set_administrator",
+        Signed,
+    ),
+    op(
+        "put",
+        "/api/v1/admin/companies/{id}/moderation",
+        "moderate_company",
+        Signed,
+    ),
 ];
 
 /// The operation at a route (`matched` as axum reports it, with or without the `/api/v1`
@@ -153,7 +318,9 @@ fn default_description(status: &str) -> &'static str {
         "403" => "Signed in, but not allowed.",
         "404" => "Nothing with that id, or nothing you may see.",
         "409" => "Conflicts with the current state; the message says how.",
-        "412" => "The record changed since the version named in If-Match; `current` holds it as it is now.",
+        "412" => {
+            "The record changed since the version named in If-Match; `current` holds it as it is now."
+        }
         "413" => "The request body is larger than the API accepts.",
         "422" => "Invalid input; `fields` names every field at fault.",
         "429" => "Too many requests; retry after the seconds in Retry-After.",
@@ -313,7 +480,11 @@ mod tests {
                 assert!(seen.insert((method.clone(), path.clone())));
             }
         }
-        assert_eq!(seen.len(), OPERATIONS.len(), "OPERATIONS lists a route the API lacks");
+        assert_eq!(
+            seen.len(),
+            OPERATIONS.len(),
+            "OPERATIONS lists a route the API lacks"
+        );
         let ids: HashSet<_> = OPERATIONS.iter().map(|op| op.id).collect();
         assert_eq!(ids.len(), OPERATIONS.len(), "operation ids must be unique");
     }
@@ -329,7 +500,11 @@ mod tests {
                 }
                 let security = operation["security"].as_array().unwrap();
                 let row = find(&method.to_uppercase().parse().unwrap(), path).unwrap();
-                assert_eq!(security.is_empty(), row.access == Access::Public, "{method} {path}");
+                assert_eq!(
+                    security.is_empty(),
+                    row.access == Access::Public,
+                    "{method} {path}"
+                );
             }
         }
     }
@@ -337,7 +512,10 @@ mod tests {
     #[test]
     fn finds_routes_with_or_without_the_prefix() {
         assert!(is_idempotent(&Method::POST, "/api/v1/companies"));
-        assert!(is_idempotent(&Method::POST, "/challenges/{id}/introductions"));
+        assert!(is_idempotent(
+            &Method::POST,
+            "/challenges/{id}/introductions"
+        ));
         assert!(!is_idempotent(&Method::POST, "/api/v1/auth/login"));
         assert!(!is_idempotent(&Method::GET, "/api/v1/companies"));
     }

@@ -5,13 +5,14 @@ pub mod auth;
 pub mod bodies;
 pub mod challenges;
 pub mod companies;
+pub mod contract;
 pub mod cpv;
+mod examples;
 pub mod introductions;
 pub mod matching;
-pub mod params;
-pub mod contract;
-mod examples;
 pub mod me;
+pub mod ocds;
+pub mod params;
 pub mod search;
 
 use axum::Router;
@@ -50,6 +51,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         admin::users, admin::invite, admin::end_sessions, admin::set_admin, admin::moderate,
         introductions::introduce, introductions::for_challenge, introductions::for_company, introductions::record_stage,
         introductions::subscriptions, introductions::set_subscription,
+        ocds::releases, ocds::release,
     ),
     components(schemas(
         ErrorBody, FieldError, crate::domain::cpv::CpvEntry, crate::domain::cpv::CpvSuggestion, cpv::SuggestionRequest, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
@@ -82,6 +84,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         (name = "accounts", description = "Sign-up, sign-in, API tokens and personal data"),
         (name = "admin", description = "Officers, roles, sessions and moderation"),
         (name = "introductions", description = "Double opt-in introductions and the collaboration pipeline"),
+        (name = "open data", description = "Published challenges in the Open Contracting Data Standard"),
     )
 )]
 pub struct ApiDoc;
@@ -134,6 +137,8 @@ pub fn routes() -> Router<AppState> {
             get(challenges::list).post(challenges::create),
         )
         .route("/challenges/search", get(search::challenges))
+        .route("/ocds/releases", get(ocds::releases))
+        .route("/ocds/releases/{id}", get(ocds::release))
         .route(
             "/challenges/{id}",
             get(challenges::get_one)
