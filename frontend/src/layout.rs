@@ -28,6 +28,17 @@ pub struct Frame {
     pub here: String,
     /// A message left by the previous action (POST → redirect → GET).
     pub notice: Option<String>,
+    /// The Atom feed of what the page shows, for feed readers.
+    pub feed: Option<FeedLink>,
+}
+
+/// A feed a page points to with `<link rel="alternate">`.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    /// What the feed holds, in the page's language.
+    pub title: String,
+    /// Its address.
+    pub href: String,
 }
 
 impl Frame {

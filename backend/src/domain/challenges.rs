@@ -50,6 +50,8 @@ pub struct ChallengeListQuery {
     pub department: Option<String>,
     /// Sector, exactly.
     pub sector: Option<String>,
+    /// CPV division: the first two digits of one of its codes.
+    pub cpv_division: Option<String>,
     /// Deadline on or after.
     pub deadline_from: Option<NaiveDate>,
     /// Order.
@@ -363,6 +365,10 @@ pub async fn list(
         select = select.filter(
             challenge::Column::Sectors.contains(serde_json::to_string(sector).unwrap_or_default()),
         );
+    }
+    if let Some(division) = &query.cpv_division {
+        // Codes are stored as a JSON array of strings: `["72212000", …]`.
+        select = select.filter(challenge::Column::Cpv.contains(format!("\"{division}")));
     }
     if let Some(from) = query.deadline_from {
         select = select.filter(challenge::Column::Deadline.gte(from));

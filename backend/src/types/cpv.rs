@@ -36,6 +36,21 @@ impl Cpv {
         Ok(Self(code))
     }
 
+    /// Parses a division of the vocabulary, its two digits (`72`), for filters.
+    pub fn parse_division(input: &str) -> Result<String, String> {
+        let trimmed = input.trim();
+        let known = trimmed.len() == 2
+            && trimmed.bytes().all(|b| b.is_ascii_digit())
+            && factoria_vocabulary::lookup(&format!("{trimmed}000000")).is_some();
+        if known {
+            Ok(trimmed.to_owned())
+        } else {
+            Err(format!(
+                "`{trimmed}` is not a CPV division: two digits of the vocabulary, like 72"
+            ))
+        }
+    }
+
     /// The vocabulary's entry for this code, when it has one.
     pub fn entry(&self) -> Option<&'static factoria_vocabulary::Code> {
         factoria_vocabulary::lookup(self.as_str())

@@ -42,6 +42,23 @@ pub struct PageLink {
     pub current: bool,
 }
 
+/// Euros as each language writes them: `180.000 €` in Spanish, `€180,000` in English.
+pub fn money(amount: u64, es: bool) -> String {
+    if es {
+        euros(amount)
+    } else {
+        let digits = amount.to_string();
+        let mut out = String::from("€");
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
 /// Formats euros the Spanish way, `180.000 €`.
 pub fn euros(amount: u64) -> String {
     let digits = amount.to_string();
@@ -57,6 +74,13 @@ pub fn euros(amount: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn money_follows_each_language() {
+        assert_eq!(super::money(1_250_000, true), "1.250.000 €");
+        assert_eq!(super::money(1_250_000, false), "€1,250,000");
+        assert_eq!(super::money(900, false), "€900");
+    }
+
     #[test]
     fn euros_are_grouped_by_thousands() {
         assert_eq!(super::euros(180000), "180.000 €");

@@ -130,3 +130,171 @@ async fn published_challenges_are_valid_ocds_releases_in_the_api_and_the_export(
     assert!(stderr.contains("exported 2 releases"), "{stderr}");
     assert_valid(&review(&export));
 }
+
+/// What the independent Atom check says of `feed`.
+fn read_atom(feed: &str) -> Value {
+    use std::io::Write;
+    let script = factoria_tests::crate_dir().join("tools/check_atom.py");
+    let mut child = Command::new(tools_python())
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    child
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(feed.as_bytes()))
+        .transpose()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "check_atom failed: {}\n{feed}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(read["problems"], json!([]), "{feed}");
+    read
+}
+
+/// Status, content type and text of `path`.
+async fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
+    let response = app
+        .http
+        .get(app.at(path))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        status,
+        content_type,
+        response.text().await.unwrap_or_else(|e| panic!("{e}")),
+    )
+}
+
+fn entry_ids(read: &Value) -> Vec<String> {
+    read["entries"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e["link"].as_str())
+                .filter_map(|link| link.rsplit('/').next())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_challenges_are_atom_feeds_per_sector_department_and_cpv_division() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut past = fixtures::challenge("ch-pasado", "published");
+    past["deadline"] = json!("2020-01-31");
+    app.import(
+        &[fixtures::company_es()],
+        &[
+            fixtures::challenge("ch-fugas", "published"),
+            fixtures::challenge_en("ch-museos"),
+            fixtures::challenge("ch-borrador", "draft"),
+            past,
+        ],
+    )
+    .await;
+
+    let (status, content_type, all) = fetch(&app, "/feeds/challenges.atom").await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(content_type, "application/atom+xml; charset=utf-8");
+    let read = read_atom(&all);
+    let mut ids = entry_ids(&read);
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["ch-fugas", "ch-museos"],
+        "open challenges only: no draft, nothing past its deadline"
+    );
+    assert_eq!(read["language"], "es");
+    let fugas = read["entries"]
+        .as_array()
+        .and_then(|entries| {
+            entries.iter().find(|e| {
+                e["title"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("Detección"))
+            })
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("{read}"));
+    assert_eq!(
+        fugas["content"][0],
+        "Plazo: 30 de junio de 2099 · Presupuesto: 250.000 €"
+    );
+    assert!(
+        fugas["tags"]
+            .as_array()
+            .is_some_and(|t| t.contains(&json!("water")) && t.contains(&json!("38420000"))),
+        "{fugas}"
+    );
+    assert!(
+        fugas["tag_labels"]
+            .as_array()
+            .is_some_and(|t| t.contains(&json!("Agua"))),
+        "{fugas}"
+    );
+
+    let (status, _, water) = fetch(&app, "/feeds/challenges.atom?sector=Water&lang=en").await;
+    assert_eq!(status, 200, "{water}");
+    let read = read_atom(&water);
+    assert_eq!(entry_ids(&read), ["ch-fugas"]);
+    assert_eq!(read["language"], "en");
+    assert_eq!(read["title"], "Open challenges · Water — Factoría");
+    assert_eq!(
+        read["entries"][0]["content"][0],
+        "Deadline: 30 June 2099 · Budget: €250,000"
+    );
+
+    let (_, _, culture) = fetch(
+        &app,
+        "/feeds/challenges.atom?department=Consejer%C3%ADa%20de%20Cultura",
+    )
+    .await;
+    assert_eq!(entry_ids(&read_atom(&culture)), ["ch-museos"]);
+    let (_, _, software) = fetch(&app, "/feeds/challenges.atom?cpv_division=48").await;
+    assert_eq!(entry_ids(&read_atom(&software)), ["ch-museos"]);
+    let (_, _, nobody) = fetch(&app, "/feeds/challenges.atom?department=Nadie").await;
+    assert_eq!(
+        entry_ids(&read_atom(&nobody)),
+        Vec::<String>::new(),
+        "an empty feed is still a valid feed"
+    );
+
+    for (query, field) in [
+        ("?sector=astrology", "sector"),
+        ("?cpv_division=7", "cpv_division"),
+        ("?cpv_division=04", "cpv_division"),
+        ("?lang=fr", "lang"),
+    ] {
+        let (status, _, refused) = fetch(&app, &format!("/feeds/challenges.atom{query}")).await;
+        assert_eq!(status, 422, "{query}: {refused}");
+        let refused: Value = serde_json::from_str(&refused).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(refused["fields"][0]["field"], field, "{query}");
+    }
+
+    // The pages point feed readers at the feed of what they show.
+    let (_, _, page) = fetch(&app, "/challenges?sector=water").await;
+    assert!(
+        page.contains(r#"<link rel="alternate" type="application/atom+xml""#)
+            && page.contains("/feeds/challenges.atom?sector=water"),
+        "{page}"
+    );
+}

@@ -15,7 +15,7 @@ use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{JsonBody, ParamReader, Params, text};
 use crate::http::versions::{IfMatch, Tagged};
 use crate::types::validation::{ObjectReader, UnknownFields};
-use crate::types::{ChallengeStatus, InterestKind};
+use crate::types::{ChallengeStatus, Cpv, InterestKind};
 
 /// Query of the challenge list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -37,6 +37,8 @@ pub struct ListParams {
     department: Option<String>,
     /// Sector.
     sector: Option<String>,
+    /// CPV division: challenges with a code under it (two digits, `72`).
+    cpv_division: Option<String>,
     /// Deadline on or after (YYYY-MM-DD).
     #[param(value_type = Option<chrono::NaiveDate>)]
     deadline_from: Option<String>,
@@ -62,6 +64,11 @@ pub async fn list(
         statuses: r.list("status", p.status.as_deref(), ChallengeStatus::parse),
         department: r.parse("department", p.department.as_deref(), text(200)),
         sector: r.parse("sector", p.sector.as_deref(), text(80)),
+        cpv_division: r.parse(
+            "cpv_division",
+            p.cpv_division.as_deref(),
+            Cpv::parse_division,
+        ),
         deadline_from: r.parse("deadline_from", p.deadline_from.as_deref(), date),
         sort: r
             .parse("sort", p.sort.as_deref(), ChallengeSort::parse)

@@ -3,13 +3,13 @@
 use super::Page;
 use crate::types::{ChallengeStatus, CompanyKind, IntroductionStage};
 
-/// A challenge status in words.
 /// A date as people write it: «21 de diciembre de 2026», "21 December 2026".
 pub fn date(page: &Page, date: chrono::NaiveDate) -> String {
     long_date(page.es, date)
 }
 
-fn long_date(es: bool, date: chrono::NaiveDate) -> String {
+/// [`date`] in Spanish or English.
+pub fn long_date(es: bool, date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     const ES: [&str; 12] = [
         "enero",
@@ -47,6 +47,7 @@ fn long_date(es: bool, date: chrono::NaiveDate) -> String {
     }
 }
 
+/// A challenge status in words.
 pub fn status(page: &Page, status: ChallengeStatus) -> String {
     match status {
         ChallengeStatus::Draft => page.t("Borrador", "Draft"),

@@ -8,6 +8,7 @@ mod company;
 mod conflicts;
 mod cpv_form;
 mod email_links;
+mod feeds;
 mod labels;
 mod officer;
 mod public;
@@ -119,6 +120,7 @@ impl Page {
             csrf: self.csrf.clone(),
             here: self.here.clone(),
             notice: self.notice.clone(),
+            feed: None,
         }
     }
 
@@ -408,6 +410,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/lang", get(switch_language))
         .merge(email_links::routes())
+        .merge(feeds::routes())
         .merge(public::routes())
         .merge(account::routes())
         .merge(company::routes())

@@ -63,8 +63,10 @@ async fn home(State(state): State<AppState>, page: Page) -> Response {
     let open_count = open.len();
     let company_count = catalog.count(Kind::Company);
     drop(catalog);
+    let mut frame = page.frame("Retos de innovación", "Innovation challenges");
+    frame.feed = Some(super::feeds::link(page.es, None, None, None));
     show(Home {
-        frame: page.frame("Retos de innovación", "Innovation challenges"),
+        frame,
         open_count,
         company_count,
         closing,
@@ -265,8 +267,16 @@ async fn search(
             }
         })
         .collect();
+    let mut frame = page.frame("Buscar retos", "Search challenges");
+    let first = |name: &str| selected(name).into_iter().next();
+    frame.feed = Some(super::feeds::link(
+        page.es,
+        first("sector").as_deref(),
+        first("department").as_deref(),
+        first("cpv_division").as_deref(),
+    ));
     show(Search {
-        frame: page.frame("Buscar retos", "Search challenges"),
+        frame,
         q: query.q.unwrap_or_default(),
         all: query.all.is_some(),
         sort: query.sort.unwrap_or_else(|| "relevance".into()),
@@ -302,8 +312,15 @@ async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<Str
         highlights: Vec::new(),
         reason: None,
     };
+    let mut frame = page.frame(&r.title, &r.title);
+    frame.feed = Some(super::feeds::link(
+        page.es,
+        None,
+        Some(r.department.as_str()),
+        None,
+    ));
     show(ChallengePage {
-        frame: page.frame(&r.title, &r.title),
+        frame,
         card,
         description: r.description.clone(),
         outcomes: r.outcomes.clone(),
