@@ -193,6 +193,12 @@ test('a start-up registers, describes itself in English and gets the Spanish cha
 
   await page.goto(await linkFromEmail(STARTUP.email, '/verify?token='));
   await check(page, 'verify');
+  await page.getByLabel('Tu contraseña', { exact: true }).fill('not the password of this sign-up');
+  await page.getByRole('button', { name: 'Confirmar mi dirección' }).click();
+  await page.waitForLoadState();
+  assert.ok(await page.locator('#error-summary').isVisible(), 'a wrong password is named in the error summary');
+  await check(page, 'verify-wrong-password');
+  await page.getByLabel('Tu contraseña', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Confirmar mi dirección' }).click();
   await page.waitForURL(/\/login$/);
   assert.match(await notice(page), /Dirección confirmada/);

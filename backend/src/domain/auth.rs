@@ -311,8 +311,29 @@ pub async fn sign_up(ctx: &Context, form: SignUp, ip: Option<&str>) -> Result<()
 }
 
 /// Confirms the address behind a verification link and makes the password and name chosen with
-/// that sign-up the account's.
-pub async fn verify_email(ctx: &Context, token: &str) -> Result<i64> {
+/// that sign-up the account's. Whoever opens the link must give that password: a link sent by
+/// someone else's sign-up (an attacker signing up with your address) cannot be confirmed by the
+/// address's owner, so the attacker's password never becomes the account's.
+pub async fn verify_email(ctx: &Context, token: &str, password: &str) -> Result<i64> {
+    let link = user_token::Entity::find()
+        .filter(user_token::Column::TokenHash.eq(accounts::token_hash(token)))
+        .filter(user_token::Column::Purpose.eq(purpose::VERIFY_EMAIL))
+        .one(&ctx.db)
+        .await?;
+    // A used or expired link is refused for that reason by its use below.
+    let chosen: Option<PendingSignUp> = link
+        .filter(|row| row.used_at.is_none() && row.expires_at > db::now())
+        .and_then(|row| row.payload)
+        .and_then(|p| serde_json::from_str(&p).ok());
+    if let Some(chosen) = chosen
+        && !accounts::verify_password(password.to_owned(), chosen.password_hash).await
+    {
+        return Err(FieldErrors::one(
+            "password",
+            "this is not the password chosen when signing up with this link; if you did not sign up, ignore the email",
+        )
+        .into());
+    }
     let tx = db::begin_write(&ctx.db).await?;
     let used = consume_token(&tx, token, purpose::VERIFY_EMAIL).await?;
     let user_id = used.user_id.ok_or(Error::NotFound("user"))?;

@@ -52,6 +52,20 @@ pub struct ConfirmLink {
     pub button: String,
 }
 
+/// Confirm an address with the password chosen at sign-up.
+#[derive(Template)]
+#[template(path = "pages/verify_email.html")]
+pub struct VerifyEmail {
+    /// Frame.
+    pub frame: Frame,
+    /// Anonymous-form token.
+    pub form_token: String,
+    /// The token.
+    pub token: String,
+    /// Faults.
+    pub errors: FormErrors,
+}
+
 /// Choose a password (reset or invitation).
 #[derive(Template)]
 #[template(path = "pages/choose_password.html")]

@@ -834,7 +834,7 @@ on_both!(
             .send(
                 Method::POST,
                 "/api/v1/auth/verify",
-                &json!({"token": token}),
+                &json!({"token": token, "password": "una contraseña larga"}),
                 None,
             )
             .await;
@@ -843,7 +843,7 @@ on_both!(
             .send(
                 Method::POST,
                 "/api/v1/auth/verify",
-                &json!({"token": token}),
+                &json!({"token": token, "password": "una contraseña larga"}),
                 None,
             )
             .await;

@@ -73,7 +73,7 @@ on_both!(
             .send(
                 Method::POST,
                 "/api/v1/auth/verify",
-                &json!({"token": token_of(email["content"]["data"]["url"].as_str().unwrap_or_default())}),
+                &json!({"token": token_of(email["content"]["data"]["url"].as_str().unwrap_or_default()), "password": OWNER_PASSWORD}),
                 None,
             )
             .await;
@@ -98,11 +98,74 @@ on_both!(
             .send(
                 Method::POST,
                 "/api/v1/auth/verify",
-                &json!({"token": token_of(&attackers_link)}),
+                &json!({"token": token_of(&attackers_link), "password": OWNER_PASSWORD}),
                 None,
             )
             .await;
         assert_eq!(status, 403);
+        assert_eq!(log_in(&app, VICTIM, ATTACKER_PASSWORD).await.0, 403);
+    }
+);
+
+on_both!(
+    the_owner_opening_the_attackers_verification_link_cannot_give_him_the_account,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        sign_up(&app, VICTIM, "Mallory", ATTACKER_PASSWORD).await;
+        // Signing in with his pending password has the server send her a fresh copy of his link.
+        assert_eq!(log_in(&app, VICTIM, ATTACKER_PASSWORD).await.0, 403);
+        let attackers_link = latest_link(&app, VICTIM, "verify_email").await;
+        // She opens it and types the only password she knows: hers.
+        let (status, refused) = app
+            .send(
+                Method::POST,
+                "/api/v1/auth/verify",
+                &json!({"token": token_of(&attackers_link), "password": OWNER_PASSWORD}),
+                None,
+            )
+            .await;
+        assert_eq!(status, 422, "{refused}");
+        assert_eq!(refused["fields"][0]["field"], "password");
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) AS n FROM users WHERE email = '{VICTIM}' AND email_verified_at IS NULL AND password_hash IS NULL"
+            ))
+            .await,
+            1,
+            "the address stays unproven and without a password"
+        );
+        assert_eq!(log_in(&app, VICTIM, ATTACKER_PASSWORD).await.0, 403);
+        // The page says the same in her language, and keeps the link usable by its author only.
+        let page = app
+            .http
+            .post(app.at("/verify"))
+            .header("cookie", "factoria_form=t; factoria_lang=es")
+            .form(&[
+                ("form_token", "t"),
+                ("token", token_of(&attackers_link).as_str()),
+                ("password", OWNER_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page.status().as_u16(), 422);
+        let html = page.text().await.unwrap_or_default();
+        assert!(
+            html.contains("No es la contraseña que se eligió al registrarse con este enlace."),
+            "{html}"
+        );
+        // Her own sign-up and link work as ever.
+        sign_up(&app, VICTIM, "Victoria Dueña", OWNER_PASSWORD).await;
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/auth/verify",
+                &json!({"token": token_of(&latest_link(&app, VICTIM, "verify_email").await), "password": OWNER_PASSWORD}),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(log_in(&app, VICTIM, OWNER_PASSWORD).await.0, 200);
         assert_eq!(log_in(&app, VICTIM, ATTACKER_PASSWORD).await.0, 403);
     }
 );
@@ -770,7 +833,7 @@ on_both!(
         let app = TestApp::spawn(backend).await;
         sign_up(&app, VICTIM, "Victoria", OWNER_PASSWORD).await;
         let token = token_of(&latest_link(&app, VICTIM, "verify_email").await);
-        let body = json!({"token": token});
+        let body = json!({"token": token, "password": OWNER_PASSWORD});
         let verify = || app.send(Method::POST, "/api/v1/auth/verify", &body, None);
         let (first, second) = tokio::join!(verify(), verify());
         let mut statuses = [first.0, second.0];

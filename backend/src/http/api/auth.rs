@@ -96,14 +96,17 @@ fn token_of(body: &serde_json::Value) -> ApiResult<String> {
 }
 
 /// Confirms an address with the token of the verification email.
-#[utoipa::path(post, path = "/api/v1/auth/verify", tag = "accounts", request_body = super::bodies::TokenBody,
+#[utoipa::path(post, path = "/api/v1/auth/verify", tag = "accounts", request_body = super::bodies::VerifyBody,
     responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Notice>> {
-    let token = token_of(&body)?;
-    auth::verify_email(&state.ctx, &token).await?;
+    let mut r = ObjectReader::new(&body);
+    let token = r.required_text("token", 200);
+    let password = r.required_text("password", 200);
+    let (token, password) = r.finish(UnknownFields::Reject, token.zip(password))?;
+    auth::verify_email(&state.ctx, &token, &password).await?;
     Ok(notice("Your address is confirmed; you can sign in."))
 }
 

@@ -38,11 +38,22 @@ pub struct LoginBody {
 }
 
 /// A single-use token from an email link.
-// Read by auth::verify and auth::complete_link.
+// Read by auth::complete_link.
 #[derive(ToSchema)]
 pub struct TokenBody {
     #[schema(max_length = 200)]
     token: String,
+}
+
+/// A token from a verification email and the password chosen with that sign-up.
+// Read by auth::verify.
+#[derive(ToSchema)]
+pub struct VerifyBody {
+    #[schema(max_length = 200)]
+    token: String,
+    /// The password given when signing up.
+    #[schema(max_length = 200)]
+    password: String,
 }
 
 /// An address to send a link to.

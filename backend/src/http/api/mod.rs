@@ -71,7 +71,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         crate::domain::admin::UserView, crate::domain::introductions::IntroductionView, crate::domain::introductions::EventView,
         crate::domain::alerts::SubscriptionView, crate::domain::alerts::Frequency, crate::email::Topic, crate::types::Locale,
         crate::domain::search::HighlightField, crate::types::IntroductionStage,
-        bodies::SignUpBody, bodies::LoginBody, bodies::TokenBody, bodies::EmailBody, bodies::NewPasswordBody,
+        bodies::SignUpBody, bodies::LoginBody, bodies::TokenBody, bodies::VerifyBody, bodies::EmailBody, bodies::NewPasswordBody,
         bodies::InvitationBody, bodies::AdministratorBody, bodies::ModerationBody, bodies::IntroductionBody,
         bodies::StageBody, bodies::SubscriptionBody, bodies::TokenRequestBody, bodies::EraseBody,
     )),

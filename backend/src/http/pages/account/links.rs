@@ -5,8 +5,8 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use factoria_frontend::layout::FormErrors;
-use factoria_frontend::pages::account::{ChoosePassword, ConfirmLink, ResetRequest};
+use factoria_frontend::layout::{FormError, FormErrors};
+use factoria_frontend::pages::account::{ChoosePassword, ConfirmLink, ResetRequest, VerifyEmail};
 
 use super::super::{
     FormData, Page, error_page, form_errors, redirect_with_notice, render, show, with_form_cookie,
@@ -39,18 +39,24 @@ fn confirm(
     with_form_cookie(show(template), &form_token, new)
 }
 
+fn verify_form(page: &Page, form_token: String, token: String, errors: FormErrors) -> VerifyEmail {
+    VerifyEmail {
+        frame: page.frame("Confirmar tu dirección", "Confirm your address"),
+        form_token,
+        token,
+        errors,
+    }
+}
+
 pub(super) async fn verify_page(page: Page, Query(q): Query<TokenQuery>) -> Response {
-    confirm(
+    let (form_token, new) = page.form_token();
+    let template = verify_form(
         &page,
-        ("Confirmar tu dirección", "Confirm your address"),
-        "/verify",
+        form_token.clone(),
         q.token.unwrap_or_default(),
-        (
-            "Pulsa el botón para confirmar tu dirección de correo.",
-            "Press the button to confirm your email address.",
-        ),
-        ("Confirmar mi dirección", "Confirm my address"),
-    )
+        FormErrors::default(),
+    );
+    with_form_cookie(show(template), &form_token, new)
 }
 
 pub(super) async fn verify_submit(
@@ -61,7 +67,7 @@ pub(super) async fn verify_submit(
     if let Err(response) = page.check_form_token(&form) {
         return response;
     }
-    match auth::verify_email(&state.ctx, form.get("token")).await {
+    match auth::verify_email(&state.ctx, form.get("token"), form.get("password")).await {
         Ok(_) => redirect_with_notice(
             "/login",
             &page.t(
@@ -69,6 +75,22 @@ pub(super) async fn verify_submit(
                 "Address confirmed: you can sign in now.",
             ),
         ),
+        Err(Error::Invalid(_)) => {
+            let errors = FormErrors(vec![FormError {
+                field: "password".into(),
+                message: page.t(
+                    "No es la contraseña que se eligió al registrarse con este enlace.",
+                    "This is not the password chosen when signing up with this link.",
+                ),
+            }]);
+            let template = verify_form(
+                &page,
+                form.get("form_token").into(),
+                form.get("token").into(),
+                errors,
+            );
+            render(template, StatusCode::UNPROCESSABLE_ENTITY, false)
+        }
         Err(error) => error_page(&page, &error),
     }
 }
