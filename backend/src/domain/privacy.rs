@@ -152,14 +152,28 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
     }
     unpublish_companies_left_alone(ctx, &tx, user_id).await?;
     // Emails to them, and emails to others that carry their address (an introduction names the
-    // company's contact). The address is matched literally: `%` and `_` in it are not wildcards.
-    email::Entity::delete_many()
+    // company's contact): the database finds the candidates, then only whole-address mentions
+    // count (erasing na@pyme.example spares the emails of ana@pyme.example).
+    let candidates = email::Entity::find()
         .filter(
             sea_orm::Condition::any()
                 .add(email::Column::Recipient.eq(address.clone()))
                 .add(email::Column::RecipientUserId.eq(user_id))
                 .add(contains_literally(email::Column::Data, &address)),
         )
+        .all(&tx)
+        .await?;
+    let theirs: Vec<i64> = candidates
+        .iter()
+        .filter(|e| {
+            e.recipient.eq_ignore_ascii_case(&address)
+                || e.recipient_user_id == Some(user_id)
+                || mentions_address(&e.data, &address)
+        })
+        .map(|e| e.id)
+        .collect();
+    email::Entity::delete_many()
+        .filter(email::Column::Id.is_in(theirs))
         .exec(&tx)
         .await?;
     suppression::Entity::delete_many()
@@ -268,7 +282,25 @@ async fn unpublish_companies_left_alone<C: ConnectionTrait>(
     Ok(())
 }
 
-/// `column LIKE '%text%'` with `%`, `_` and the escape character in `text` taken literally.
+/// Whether `text` names `address` (lower case) as a whole address, in any case: the characters
+/// around it cannot be part of an address.
+fn mentions_address(text: &str, address: &str) -> bool {
+    let text = text.to_lowercase();
+    let part_of_address = |c: char| c.is_alphanumeric() || "._%+-@!#$&'*/=?^`{|}~".contains(c);
+    text.match_indices(address).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        // A full stop continues the address only when more of it follows (`….example.org`).
+        let mut after = text[start + address.len()..].chars();
+        let continues = match after.next() {
+            Some('.') => after.next().is_some_and(char::is_alphanumeric),
+            next => next.is_some_and(part_of_address),
+        };
+        !before.is_some_and(part_of_address) && !continues
+    })
+}
+
+/// `LOWER(column) LIKE '%text%'` with `%`, `_` and the escape character in `text` (lower case)
+/// taken literally.
 fn contains_literally<T: sea_orm::ColumnTrait>(
     column: T,
     text: &str,
@@ -280,7 +312,11 @@ fn contains_literally<T: sea_orm::ColumnTrait>(
             c => vec![c],
         })
         .collect();
-    column.like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+    use sea_orm::sea_query::ExprTrait as _;
+    sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+        sea_orm::sea_query::Expr::col(column),
+    ))
+    .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 /// The demo's file outbox keeps sent emails as files: remove those addressed to `address`.
@@ -291,9 +327,28 @@ fn remove_written_emails(dir: &std::path::Path, address: &str) {
     for entry in entries.flatten() {
         let path = entry.path();
         let mentions =
-            std::fs::read_to_string(&path).is_ok_and(|text| text.to_lowercase().contains(address));
+            std::fs::read_to_string(&path).is_ok_and(|text| mentions_address(&text, address));
         if mentions && let Err(error) = std::fs::remove_file(&path) {
             tracing::warn!(file = %path.display(), %error, "cannot remove an email file of an erased person");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_address;
+
+    #[test]
+    fn only_whole_addresses_are_mentions() {
+        let ana = "ana@pyme.example";
+        assert!(mentions_address(r#"{"to":"ana@pyme.example"}"#, ana));
+        assert!(mentions_address("Ana <ANA@Pyme.Example>", ana));
+        assert!(!mentions_address(r#"{"to":"xana@pyme.example"}"#, ana));
+        assert!(!mentions_address(r#"{"to":"ana@pyme.example.org"}"#, ana));
+        assert!(!mentions_address("ana.b+ana@pyme.example", ana));
+        assert!(mentions_address(
+            "first x@y.es, then ana@pyme.example.",
+            ana
+        ));
     }
 }

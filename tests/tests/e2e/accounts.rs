@@ -672,31 +672,50 @@ on_both!(
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let created = app
-            .http
-            .post(app.at("/api/v1/me/tokens"))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .json(&json!({"name": "lector", "scopes": ["read"]}))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(created.status().as_u16(), 201);
-        let created: Value = created.json().await.unwrap_or_default();
-        let token = created["token"].as_str().unwrap_or_default().to_owned();
-        assert!(token.starts_with("fct_") && token.len() > 40);
-        assert_eq!(
-            app.count(&format!(
-                "SELECT COUNT(*) AS n FROM api_tokens WHERE token_hash = '{token}'"
-            ))
-            .await,
-            0,
-            "never stored in clear"
+        // Sent twice with one Idempotency-Key: the secret is not kept to be replayed.
+        let mut created = Vec::new();
+        for _ in 0..2 {
+            let created_now = app
+                .http
+                .post(app.at("/api/v1/me/tokens"))
+                .header("cookie", &cookie)
+                .header("x-csrf-token", &csrf)
+                .header("idempotency-key", "crear-lector")
+                .json(&json!({"name": "lector", "scopes": ["read"]}))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(created_now.status().as_u16(), 201);
+            assert!(created_now.headers().get("idempotent-replayed").is_none());
+            created.push(created_now.json::<Value>().await.unwrap_or_default());
+        }
+        assert_ne!(
+            created[0]["token"], created[1]["token"],
+            "each request makes its own token"
         );
+        let token = created[0]["token"].as_str().unwrap_or_default().to_owned();
+        let id = created[0]["details"]["id"].as_i64().unwrap_or_default();
+        assert!(token.starts_with("fct_") && token.len() > 40);
+        for stored in [
+            format!("SELECT COUNT(*) AS n FROM api_tokens WHERE token_hash = '{token}'"),
+            format!(
+                "SELECT COUNT(*) AS n FROM idempotency_keys WHERE response_body LIKE '%{token}%'"
+            ),
+        ] {
+            assert_eq!(
+                app.count(&stored).await,
+                0,
+                "never stored in clear: {stored}"
+            );
+        }
         let (_, listed) = app.get("/api/v1/me/tokens", Some(&token)).await;
         assert!(!listed.to_string().contains(&token), "never listed");
+        let used = listed
+            .as_array()
+            .and_then(|all| all.iter().find(|t| t["id"] == id))
+            .unwrap_or_else(|| panic!("token {id} not listed: {listed}"));
         assert!(
-            listed[0]["last_used_at"].is_string(),
+            used["last_used_at"].is_string(),
             "use is recorded: {listed}"
         );
         let (status, _) = app
@@ -708,7 +727,6 @@ on_both!(
             )
             .await;
         assert_eq!(status, 403, "a read-only token cannot write");
-        let id = created["details"]["id"].as_i64().unwrap_or_default();
         let revoke = app
             .http
             .delete(app.at(&format!("/api/v1/me/tokens/{id}")))
@@ -720,7 +738,7 @@ on_both!(
         assert_eq!(revoke.status().as_u16(), 204);
         let (status, _) = app.get("/api/v1/me", Some(&token)).await;
         assert_eq!(status, 401, "revoked tokens stop working");
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('token_created', 'token_revoked')").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('token_created', 'token_revoked')").await, 3);
     }
 );
 

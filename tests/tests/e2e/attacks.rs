@@ -953,7 +953,20 @@ on_both!(
             None,
         )
         .await;
-        for address in ["ana_b@pyme.example", "anaxb@pyme.example"] {
+        app.user_with_password(
+            "xana_b@pyme.example",
+            "Xana",
+            OWNER_PASSWORD,
+            false,
+            None,
+            None,
+        )
+        .await;
+        for address in [
+            "ana_b@pyme.example",
+            "anaxb@pyme.example",
+            "xana_b@pyme.example",
+        ] {
             app.send(
                 Method::POST,
                 "/api/v1/auth/login-link",
@@ -978,6 +991,12 @@ on_both!(
                 .await,
             1,
             "an address that only matches `ana_b` as a LIKE pattern keeps its email"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM emails WHERE recipient = 'xana_b@pyme.example'")
+                .await,
+            1,
+            "an address that holds the erased one keeps its email"
         );
         assert_eq!(
             app.get("/api/v1/companies/co-test-es", None).await.0,

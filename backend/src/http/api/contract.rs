@@ -245,7 +245,8 @@ pub const OPERATIONS: &[Operation] = &[
         Signed,
     ),
     op("get", "/api/v1/me/tokens", "list_api_tokens", Signed),
-    op("post", "/api/v1/me/tokens", "create_api_token", Signed).idempotent(),
+    // Not replayable: its answer carries the new token's secret, which is never stored.
+    op("post", "/api/v1/me/tokens", "create_api_token", Signed),
     op(
         "delete",
         "/api/v1/me/tokens/{id}",
