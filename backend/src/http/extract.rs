@@ -12,6 +12,21 @@ use super::error::ApiError;
 use crate::domain::Error;
 use crate::types::validation::FieldErrors;
 
+/// `application/json` or `application/<something>+json`, parameters aside: the media type's
+/// essence, so that a form a browser may send across sites (`text/plain; x=+json`) is not JSON.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json") && !subtype.contains('/'))
+}
+
 /// A JSON body, read as a value; fields are then parsed by the domain's readers.
 pub struct JsonBody(pub Value);
 
@@ -23,7 +38,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+            .is_some_and(is_json_media_type);
         if !is_json {
             return Err(FieldErrors::one(
                 "(body)",
@@ -166,5 +181,21 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
             .await
             .map_err(|_| not_found())?;
         raw.parse().map(IdPath).map_err(|_| not_found())
+    }
+}
+
+#[cfg(test)]
+mod media_type_tests {
+    use super::is_json_media_type;
+
+    #[test]
+    fn only_json_media_types_are_json() {
+        assert!(is_json_media_type("application/json"));
+        assert!(is_json_media_type("application/json; charset=utf-8"));
+        assert!(is_json_media_type("Application/Merge-Patch+JSON"));
+        assert!(!is_json_media_type("text/plain; x=+json"));
+        assert!(!is_json_media_type("text/plain+json"));
+        assert!(!is_json_media_type("application/jsonp"));
+        assert!(!is_json_media_type("multipart/form-data; boundary=+json"));
     }
 }

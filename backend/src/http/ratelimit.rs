@@ -282,16 +282,36 @@ impl<C: Clock + Clone> RateLimits<C> {
     }
 }
 
+/// The bucket of a request: its account, else its network. An IPv6 client is its /64, the
+/// block one subscriber gets, so that changing addresses within it does not buy new buckets.
 fn client_key(ip: &ClientIp, user: Option<i64>) -> String {
-    match user {
-        Some(id) => format!("user:{id}"),
-        None => format!("ip:{}", ip.text().unwrap_or_else(|| "unknown".into())),
+    match (user, ip.0) {
+        (Some(id), _) => format!("user:{id}"),
+        (None, Some(IpAddr::V6(v6))) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("ip:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        (None, Some(IpAddr::V4(v4))) => format!("ip:{v4}"),
+        (None, None) => "ip:unknown".to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_its_64_block() {
+        let key = |text: &str| client_key(&ClientIp(text.parse().ok()), None);
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff:1:2:3"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), key("192.0.2.7"));
+        assert_ne!(key("192.0.2.7"), key("192.0.2.8"));
+        assert_eq!(client_key(&ClientIp(None), Some(7)), "user:7");
+    }
 
     fn ip(text: &str) -> Option<IpAddr> {
         text.parse().ok()

@@ -8,6 +8,7 @@ use factoria_frontend::pages::company::CpvSuggestionView;
 use super::{FormData, Page};
 use crate::domain::{Error, cpv};
 use crate::http::AppState;
+use crate::http::ratelimit::{Action, ClientIp};
 
 /// Codes shown by the control.
 const SUGGESTIONS: usize = 5;
@@ -53,6 +54,12 @@ pub(super) async fn suggestions(
     text: &str,
     chosen: &[String],
 ) -> Result<Vec<CpvSuggestionView>, Error> {
+    // Suggesting embeds the form's text: limited like a search, per account (the forms are
+    // signed in).
+    state
+        .limits
+        .check_actor(Action::Search, &page.actor, &ClientIp(None))
+        .map_err(|limited| limited.0)?;
     let found = cpv::suggest(&state.ctx, text, page.lang(), SUGGESTIONS).await?;
     Ok(found
         .into_iter()
