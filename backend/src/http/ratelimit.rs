@@ -174,7 +174,11 @@ impl<C: Clock + Clone> RateLimits<C> {
                 quota(10, Duration::from_secs(6)),
                 Some(quota(20, Duration::from_secs(60))),
             ),
-            sign_up: limit(quota(5, Duration::from_secs(60)), None),
+            // Each sign-up emails its address: three an address in five minutes.
+            sign_up: limit(
+                quota(5, Duration::from_secs(60)),
+                Some(quota(3, Duration::from_secs(300))),
+            ),
             email_link: limit(
                 quota(5, Duration::from_secs(60)),
                 Some(quota(3, Duration::from_secs(300))),

@@ -170,6 +170,36 @@ on_both!(
     }
 );
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ups_cannot_flood_one_inbox() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for _ in 0..3 {
+        sign_up(&app, VICTIM, "Mallory", ATTACKER_PASSWORD).await;
+    }
+    let (status, refused) = app
+        .send(
+            Method::POST,
+            "/api/v1/auth/signup",
+            &json!({"email": VICTIM.to_uppercase(), "name": "Mallory", "password": ATTACKER_PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status, 429,
+        "a fourth sign-up of one address within minutes: {refused}"
+    );
+    app.settle().await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM emails WHERE recipient = '{VICTIM}'"
+        ))
+        .await,
+        3
+    );
+    // The same client may still sign up another address.
+    sign_up(&app, "otra@pyme.example", "Otra", OWNER_PASSWORD).await;
+}
+
 on_both!(
     pre_hijacking_then_a_sign_in_link_leaves_the_attacker_nothing,
     |backend: Backend| async move {

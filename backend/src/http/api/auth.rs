@@ -74,7 +74,6 @@ pub async fn sign_up(
     ip: ClientIp,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Notice>)> {
-    state.limits.check(Action::SignUp, &ip, None)?;
     let mut r = ObjectReader::new(&body);
     let email = r.required_text("email", 254).unwrap_or_default();
     let name = r.required_text("name", 120).unwrap_or_default();
@@ -82,6 +81,10 @@ pub async fn sign_up(
     let locale = r.optional_text("locale", 2).unwrap_or_else(|| "es".into());
     r.finish(UnknownFields::Reject, Some(()))?;
     let form = SignUp::parse(&email, &name, &password, &locale)?;
+    // Every sign-up emails its address: limited per client and per address.
+    state
+        .limits
+        .check(Action::SignUp, &ip, Some(form.email.as_str()))?;
     auth::sign_up(&state.ctx, form, ip.text().as_deref()).await?;
     Ok((
         StatusCode::ACCEPTED,

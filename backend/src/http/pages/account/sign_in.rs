@@ -86,7 +86,11 @@ pub(super) async fn signup_submit(
     if let Err(response) = page.check_form_token(&form) {
         return response;
     }
-    if let Err(limited) = state.limits.check(Action::SignUp, &ip, None) {
+    // Every sign-up emails its address: limited per client and per address.
+    if let Err(limited) = state
+        .limits
+        .check(Action::SignUp, &ip, Some(form.get("email")))
+    {
         return error_page(&page, &limited.0);
     }
     let locale = if page.es { "es" } else { "en" };
