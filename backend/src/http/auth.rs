@@ -111,6 +111,27 @@ fn secure_site(public_url: &url::Url) -> bool {
         )
 }
 
+/// Name of the anonymous forms' cookie (sign-up, sign-in, emailed links): `__Host-` prefixed
+/// where browsers accept it, so that a sibling host or a plain-HTTP response cannot plant a
+/// value of its choosing and post it back as the form's token (login CSRF).
+pub fn form_cookie_name(public_url: &url::Url) -> &'static str {
+    if secure_site(public_url) {
+        "__Host-factoria_form"
+    } else {
+        "factoria_form"
+    }
+}
+
+/// The `Set-Cookie` value of a new anonymous-form token.
+pub fn form_cookie_header(public_url: &url::Url, token: &str) -> String {
+    let name = form_cookie_name(public_url);
+    if secure_site(public_url) {
+        format!("{name}={token}; Path=/; Secure; HttpOnly; SameSite=Lax")
+    } else {
+        format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax")
+    }
+}
+
 /// The `Set-Cookie` value that starts a session: `__Host-` prefixed, Secure, HttpOnly,
 /// SameSite=Lax, for the whole site; without `Secure` (and so without the prefix) only on plain
 /// HTTP hosts other than the loopback.

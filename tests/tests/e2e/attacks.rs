@@ -139,7 +139,7 @@ on_both!(
         let page = app
             .http
             .post(app.at("/verify"))
-            .header("cookie", "factoria_form=t; factoria_lang=es")
+            .header("cookie", "__Host-factoria_form=t; factoria_lang=es")
             .form(&[
                 ("form_token", "t"),
                 ("token", token_of(&attackers_link).as_str()),
@@ -659,6 +659,19 @@ async fn a_sign_in_link_posted_from_elsewhere_signs_nobody_in() {
             .all(|v| !v.to_str().unwrap_or_default().contains("factoria_session=")),
         "no session is started"
     );
+    // A cookie planted by a sibling host or a plain-HTTP response has no `__Host-` prefix: a
+    // form token matching it is no token.
+    let response = victim
+        .post(app.at("/login/link"))
+        .header("cookie", "factoria_form=planted-by-a-sibling-host")
+        .form(&[
+            ("form_token", "planted-by-a-sibling-host"),
+            ("token", token_of(&link).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 403, "a planted form cookie is not read");
     // The attacker's link itself is intact: opened on the site, it works for its owner.
     let owner = browser();
     let html = owner

@@ -25,7 +25,7 @@ use factoria_frontend::layout::{Frame, NavUser};
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::{Session, cookie};
+use super::auth::{Session, cookie, form_cookie_header, form_cookie_name};
 use super::error::{ApiError, public_message, status_of};
 use crate::domain::{Actor, Error};
 
@@ -45,6 +45,8 @@ pub struct Page {
     notice: Option<String>,
     /// The anonymous-form cookie, when the browser sent one.
     form_cookie: Option<String>,
+    /// The site's public URL, which decides the cookies' names and attributes.
+    public_url: url::Url,
 }
 
 fn accept_language_is_english(parts: &Parts) -> bool {
@@ -92,7 +94,8 @@ impl FromRequestParts<AppState> for Page {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
-        let form_cookie = cookie(parts, FORM_COOKIE).map(str::to_owned);
+        let public_url = state.ctx.config.public_url.clone();
+        let form_cookie = cookie(parts, form_cookie_name(&public_url)).map(str::to_owned);
         Ok(Page {
             actor,
             csrf,
@@ -100,6 +103,7 @@ impl FromRequestParts<AppState> for Page {
             here,
             notice,
             form_cookie,
+            public_url,
         })
     }
 }
@@ -198,16 +202,9 @@ impl Page {
     }
 }
 
-/// Cookie of anonymous forms.
-const FORM_COOKIE: &str = "factoria_form";
-
 /// Adds the anonymous-form cookie to a response when it is new.
-pub fn with_form_cookie(mut response: Response, token: &str, new: bool) -> Response {
-    if new
-        && let Ok(value) = HeaderValue::from_str(&format!(
-            "{FORM_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
-        ))
-    {
+pub fn with_form_cookie(page: &Page, mut response: Response, token: &str, new: bool) -> Response {
+    if new && let Ok(value) = HeaderValue::from_str(&form_cookie_header(&page.public_url, token)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

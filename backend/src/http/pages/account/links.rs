@@ -36,7 +36,7 @@ fn confirm(
         text: page.t(text.0, text.1),
         button: page.t(button.0, button.1),
     };
-    with_form_cookie(show(template), &form_token, new)
+    with_form_cookie(&page, show(template), &form_token, new)
 }
 
 fn verify_form(page: &Page, form_token: String, token: String, errors: FormErrors) -> VerifyEmail {
@@ -56,7 +56,7 @@ pub(super) async fn verify_page(page: Page, Query(q): Query<TokenQuery>) -> Resp
         q.token.unwrap_or_default(),
         FormErrors::default(),
     );
-    with_form_cookie(show(template), &form_token, new)
+    with_form_cookie(&page, show(template), &form_token, new)
 }
 
 pub(super) async fn verify_submit(
@@ -144,7 +144,7 @@ pub(super) async fn reset_page(page: Page, Query(q): Query<TokenQuery>) -> Respo
                 form_token: token.clone(),
                 errors: FormErrors::default(),
             };
-            with_form_cookie(show(template), &token, new)
+            with_form_cookie(&page, show(template), &token, new)
         }
     }
 }
@@ -180,7 +180,7 @@ fn password_form(page: &Page, title: (&str, &str), action: &str, token: String) 
         token,
         errors: FormErrors::default(),
     };
-    with_form_cookie(show(template), &form_token, new)
+    with_form_cookie(&page, show(template), &form_token, new)
 }
 
 async fn choose_password(

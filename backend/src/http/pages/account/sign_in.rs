@@ -74,7 +74,7 @@ pub(super) async fn signup_page(page: Page) -> Response {
         email: String::new(),
         name: String::new(),
     };
-    with_form_cookie(show(template), &token, new)
+    with_form_cookie(&page, show(template), &token, new)
 }
 
 pub(super) async fn signup_submit(
@@ -132,7 +132,7 @@ pub(super) async fn login_page(page: Page) -> Response {
         errors: FormErrors::default(),
         email: String::new(),
     };
-    with_form_cookie(show(template), &token, new)
+    with_form_cookie(&page, show(template), &token, new)
 }
 
 pub(super) async fn login_submit(
