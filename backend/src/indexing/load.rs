@@ -294,6 +294,24 @@ pub async fn embed_entity(
         embedder.embed_texts(texts).await?
     };
     let tx = db::begin_write(db).await?;
+    // The texts may have changed while they were embedded: under the entity's row lock, vectors
+    // of an older text are dropped rather than written over a newer one's (the change that
+    // replaced the text queued its own embedding).
+    let table = match key.kind {
+        Kind::Company => "companies",
+        Kind::Challenge => "challenges",
+    };
+    db::lock_row(&tx, table, key.id).await?;
+    let still_current = document(&tx, key)
+        .await?
+        .is_some_and(|latest| latest.chunk_texts() == chunks);
+    if !still_current {
+        tracing::debug!(
+            ?key,
+            "texts changed while they were embedded; the newer change embeds them"
+        );
+        return Ok(0);
+    }
     let replaced: Vec<i64> = stored
         .iter()
         .filter(|r| {

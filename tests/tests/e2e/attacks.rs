@@ -671,7 +671,11 @@ async fn a_sign_in_link_posted_from_elsewhere_signs_nobody_in() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(response.status().as_u16(), 403, "a planted form cookie is not read");
+    assert_eq!(
+        response.status().as_u16(),
+        403,
+        "a planted form cookie is not read"
+    );
     // The attacker's link itself is intact: opened on the site, it works for its owner.
     let owner = browser();
     let html = owner
