@@ -58,6 +58,10 @@ pub struct Results {
     pub warnings: Vec<String>,
     /// When nothing matched: sectors to browse instead (address, name).
     pub browse: Vec<(String, String)>,
+    /// These results as a CSV download.
+    pub download: String,
+    /// The Atom feed of new challenges like these.
+    pub feed: String,
 }
 
 impl Results {

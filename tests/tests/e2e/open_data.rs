@@ -298,3 +298,113 @@ async fn open_challenges_are_atom_feeds_per_sector_department_and_cpv_division()
         "{page}"
     );
 }
+
+/// Rows of a CSV download as Python's csv module reads them (header first).
+fn read_csv(text: &str) -> Vec<Vec<String>> {
+    let path = std::env::temp_dir().join(format!("factoria-{}.csv", std::process::id()));
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let output = Command::new(tools_python())
+        .args([
+            "-c",
+            "import csv, json, sys\nwith open(sys.argv[1], encoding='utf-8-sig', newline='') as f:\n    print(json.dumps(list(csv.reader(f))))",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_results_and_rankings_download_as_csv_in_the_readers_language() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut formula = fixtures::company_other();
+    formula["name"] = json!("=HYPERLINK(\"http://evil.example\")");
+    app.import(
+        &[fixtures::company_es(), formula],
+        &[
+            fixtures::challenge("ch-fugas", "published"),
+            fixtures::challenge_en("ch-museos"),
+        ],
+    )
+    .await;
+
+    let response = app
+        .http
+        .get(app.at("/challenges?sector=water&format=csv"))
+        .header("cookie", "factoria_lang=en")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/csv; charset=utf-8")
+    );
+    let rows = read_csv(&response.text().await.unwrap_or_default());
+    assert_eq!(
+        rows[0][..5],
+        ["Challenge", "Title", "Department", "Status", "Deadline"]
+    );
+    assert_eq!(
+        rows.len(),
+        2,
+        "the header and the one water challenge: {rows:?}"
+    );
+    assert_eq!(rows[1][0], "ch-fugas");
+    assert_eq!(rows[1][4], "2099-06-30");
+    assert_eq!(rows[1][5], "250000");
+    assert_eq!(rows[1][7], "Water");
+    let (_, _, page) = fetch(&app, "/challenges?sector=water").await;
+    assert!(
+        page.contains("href=\"/challenges?sector=water&#38;format=csv\""),
+        "{page}"
+    );
+
+    app.user_with_password(
+        "laura@canal.example",
+        "Laura",
+        crate::pages::PASSWORD,
+        false,
+        None,
+        Some("Canal de Isabel II"),
+    )
+    .await;
+    let (officer, _) = crate::pages::sign_in(&app, "laura@canal.example").await;
+    let response = app
+        .http
+        .get(app.at("/officer/challenges/ch-fugas/matches?format=csv"))
+        .header("cookie", &officer)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 200);
+    let rows = read_csv(&response.text().await.unwrap_or_default());
+    assert_eq!(rows[0][..3], ["Puesto", "Empresa", "Id"]);
+    assert_eq!(rows.len(), 3, "both companies ranked: {rows:?}");
+    assert_eq!(rows[1][0], "1");
+    assert!(
+        rows.iter()
+            .any(|r| r[1] == "'=HYPERLINK(\"http://evil.example\")"),
+        "a formula is made inert: {rows:?}"
+    );
+    assert!(rows[1][8].len() > 10, "each row says why it fits: {rows:?}");
+    let (status, _) = {
+        let anonymous = app
+            .http
+            .get(app.at("/officer/challenges/ch-fugas/matches?format=csv"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        (anonymous.status().as_u16(), ())
+    };
+    assert_ne!(status, 200, "the ranking is the department's");
+}

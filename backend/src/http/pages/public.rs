@@ -91,6 +91,54 @@ fn facet_label(page: &Page, field: &str, value: &str) -> String {
     }
 }
 
+/// Results in a download: the most a search page lists in one file.
+const CSV_ROWS: usize = 100;
+
+/// Search results as a table in the page's language: raw dates (YYYY-MM-DD) and amounts (whole
+/// euros) that a spreadsheet reads as such.
+fn results_table(
+    page: &Page,
+    public_url: &str,
+    response: &SearchResponse,
+) -> crate::http::csv::Table {
+    let header = [
+        ("Reto", "Challenge"),
+        ("Título", "Title"),
+        ("Departamento", "Department"),
+        ("Estado", "Status"),
+        ("Plazo", "Deadline"),
+        ("Presupuesto (EUR)", "Budget (EUR)"),
+        ("TRL mínimo", "Minimum TRL"),
+        ("Sectores", "Sectors"),
+        ("Resumen", "Summary"),
+        ("Enlace", "Link"),
+    ];
+    crate::http::csv::Table {
+        header: header.iter().map(|(es, en)| page.t(es, en)).collect(),
+        rows: response
+            .items
+            .iter()
+            .map(|item| {
+                vec![
+                    item.id.clone(),
+                    item.title.clone(),
+                    item.department.clone().unwrap_or_default(),
+                    item.status
+                        .as_deref()
+                        .map(|s| labels::status_text(page, s))
+                        .unwrap_or_default(),
+                    item.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                    item.budget_eur.map(|b| b.to_string()).unwrap_or_default(),
+                    item.trl.map(|t| t.to_string()).unwrap_or_default(),
+                    sector_names(page, &item.sectors).join("; "),
+                    item.summary.clone().unwrap_or_default(),
+                    format!("{public_url}challenges/{}", item.id),
+                ]
+            })
+            .collect(),
+    }
+}
+
 async fn search(
     State(state): State<AppState>,
     page: Page,
@@ -129,8 +177,14 @@ async fn search(
         Some("newest") => SortOrder::Newest,
         _ => SortOrder::Relevance,
     };
-    let per_page = 10;
-    let current = query.page.unwrap_or(1).clamp(1, 50);
+    // A download lists the first hundred results in the page's order.
+    let download = form.get("format") == "csv";
+    let per_page = if download { CSV_ROWS } else { 10 };
+    let current = if download {
+        1
+    } else {
+        query.page.unwrap_or(1).clamp(1, 50)
+    };
     let search = SearchQuery {
         text: query
             .q
@@ -145,7 +199,7 @@ async fn search(
         sort,
         page: current,
         per_page,
-        facets: true,
+        facets: !download,
     };
     let response: SearchResponse =
         match crate::domain::search::search(&state.ctx, &page.actor, Kind::Challenge, search).await
@@ -153,6 +207,13 @@ async fn search(
             Ok(r) => r,
             Err(error) => return error_page(&page, &error),
         };
+    if download {
+        let public_url = state.ctx.config.public_url.as_str();
+        return crate::http::csv::response(
+            &page.t("retos.csv", "challenges.csv"),
+            &results_table(&page, public_url, &response),
+        );
+    }
     let cards = response
         .items
         .iter()
@@ -203,8 +264,22 @@ async fn search(
             }
         })
         .collect();
+    let mut download = base.clone();
+    download.push(("format".into(), "csv".into()));
+    let first = |name: &str| selected(name).into_iter().next();
+    let feed = super::feeds::link(
+        page.es,
+        first("sector").as_deref(),
+        first("department").as_deref(),
+        first("cpv_division").as_deref(),
+    );
     let results = Results {
         es: page.es,
+        download: format!(
+            "/challenges?{}",
+            serde_urlencoded::to_string(&download).unwrap_or_default()
+        ),
+        feed: feed.href.clone(),
         total: response.total,
         cards,
         pages,
@@ -268,13 +343,7 @@ async fn search(
         })
         .collect();
     let mut frame = page.frame("Buscar retos", "Search challenges");
-    let first = |name: &str| selected(name).into_iter().next();
-    frame.feed = Some(super::feeds::link(
-        page.es,
-        first("sector").as_deref(),
-        first("department").as_deref(),
-        first("cpv_division").as_deref(),
-    ));
+    frame.feed = Some(feed);
     show(Search {
         frame,
         q: query.q.unwrap_or_default(),

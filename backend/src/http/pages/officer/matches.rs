@@ -28,7 +28,12 @@ pub(super) struct MatchFilters {
     required_certifications: Option<String>,
     shortlist: Option<String>,
     region: Option<String>,
+    /// `csv` for a download of the ranking.
+    format: Option<String>,
 }
+
+/// Companies in a download of the ranking.
+const CSV_ROWS: usize = 100;
 
 pub(super) async fn matches(
     State(state): State<AppState>,
@@ -49,6 +54,7 @@ pub(super) async fn matches(
         flag(&filters.shortlist),
     );
     let required_only = flag(&filters.required_certifications);
+    let download = filters.format.as_deref() == Some("csv");
     let region = filters.region.clone().unwrap_or_default().trim().to_owned();
     let query = MatchQuery {
         sme_only: sme,
@@ -63,7 +69,13 @@ pub(super) async fn matches(
         } else {
             vec![region.clone()]
         },
-        per_page: if shortlist_only { 500 } else { MATCHES_SHOWN },
+        per_page: if shortlist_only {
+            500
+        } else if download {
+            CSV_ROWS
+        } else {
+            MATCHES_SHOWN
+        },
         lang: Some(page.lang()),
         ..MatchQuery::default()
     };
@@ -78,6 +90,17 @@ pub(super) async fn matches(
         Ok(found) => found,
         Err(error) => return error_page(&page, &error),
     };
+    if download {
+        let table = ranking_table(&page, &results, &shortlisted, &introduced, shortlist_only);
+        return crate::http::csv::response(
+            &format!(
+                "{}-{}.csv",
+                page.t("empresas", "companies"),
+                challenge.record.id
+            ),
+            &table,
+        );
+    }
     let cards: Vec<MatchCard> = results
         .items
         .into_iter()
@@ -163,6 +186,66 @@ pub(super) async fn matches(
             .collect(),
         cards,
     })
+}
+
+/// The ranking as a table in the page's language, with each explanation's summary.
+fn ranking_table(
+    page: &Page,
+    results: &matching::MatchPage,
+    shortlisted: &std::collections::HashSet<String>,
+    introduced: &std::collections::HashMap<String, crate::types::IntroductionStage>,
+    shortlist_only: bool,
+) -> crate::http::csv::Table {
+    let header = [
+        ("Puesto", "Rank"),
+        ("Empresa", "Company"),
+        ("Id", "Id"),
+        ("Tipo", "Kind"),
+        ("Tamaño", "Size"),
+        ("Región", "Region"),
+        ("TRL", "TRL"),
+        ("Certificaciones", "Certifications"),
+        ("Por qué encaja", "Why it fits"),
+        ("Preseleccionada", "Shortlisted"),
+        ("Presentación", "Introduction"),
+    ];
+    let yes_no = |b: bool| {
+        if b {
+            page.t("sí", "yes")
+        } else {
+            page.t("no", "no")
+        }
+    };
+    crate::http::csv::Table {
+        header: header.iter().map(|(es, en)| page.t(es, en)).collect(),
+        rows: results
+            .items
+            .iter()
+            .filter(|item| !shortlist_only || shortlisted.contains(&item.company.id))
+            .map(|item| {
+                let c = &item.company;
+                vec![
+                    item.rank.to_string(),
+                    c.name.clone(),
+                    c.id.clone(),
+                    labels::company_kind(page, &c.kind),
+                    c.size.clone().unwrap_or_default(),
+                    c.region.clone().unwrap_or_default(),
+                    c.trl.map(|t| t.to_string()).unwrap_or_default(),
+                    c.certifications.join("; "),
+                    item.explanation
+                        .as_ref()
+                        .map(|e| e.summary.clone())
+                        .unwrap_or_default(),
+                    yes_no(shortlisted.contains(&c.id)),
+                    introduced
+                        .get(&c.id)
+                        .map(|stage| labels::stage(page, *stage))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// Back to the company's card on the matches page.
