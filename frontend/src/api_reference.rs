@@ -71,6 +71,20 @@ pub struct TagView {
     pub operations: Vec<OperationView>,
 }
 
+impl TagView {
+    /// The tag as an element id: lower case, words joined by hyphens (`open data` →
+    /// `tag-open-data`).
+    pub fn anchor(&self) -> String {
+        let words: Vec<String> = self
+            .name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        format!("tag-{}", words.join("-"))
+    }
+}
+
 /// One property of a schema.
 #[derive(Debug, Clone)]
 pub struct FieldView {

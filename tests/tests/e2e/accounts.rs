@@ -324,6 +324,25 @@ on_both!(
                 Some(json!({"text": ""})),
                 [200, 200, 200, 200, 200, 200],
             ),
+            // Open data is everyone's, and a draft is nobody's, whoever asks.
+            (
+                Method::GET,
+                "/api/v1/ocds/releases",
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/ocds/releases/ch-x",
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/ocds/releases/ch-x-draft",
+                None,
+                [404, 404, 404, 404, 404, 404],
+            ),
             // Last: creating a company makes the creator its member, which would change the rows above.
             (
                 Method::POST,
@@ -404,7 +423,7 @@ fn template_of(path: &str) -> String {
                 ("companies" | "challenges", s) if !["search", "preview"].contains(&s) => {
                     Some("{id}")
                 }
-                ("users", _) | ("introductions", _) => Some("{id}"),
+                ("users", _) | ("introductions", _) | ("releases", _) => Some("{id}"),
                 ("subscriptions", _) => Some("{topic}"),
                 ("matches", _) => Some("{company}"),
                 _ => None,
