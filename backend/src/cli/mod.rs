@@ -110,6 +110,9 @@ struct ImportArgs {
     /// challenges.jsonl
     #[arg(long)]
     challenges: Option<PathBuf>,
+    /// An OCDS release or record package: its tenders become draft challenges.
+    #[arg(long)]
+    ocds: Option<PathBuf>,
     /// Import nothing unless every line is valid.
     #[arg(long)]
     strict: bool,
@@ -245,11 +248,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Import(args) => {
-            if args.companies.is_none() && args.challenges.is_none() {
-                bail!("name at least one file: --companies FILE and/or --challenges FILE");
+            if args.companies.is_none() && args.challenges.is_none() && args.ocds.is_none() {
+                bail!(
+                    "name at least one file: --companies FILE, --challenges FILE and/or --ocds FILE"
+                );
             }
             let config = load_config(&cli, None, None)?;
+            let prefix = config.ocid_prefix.clone();
             let ctx = app::context(config, None, IndexLocation::Unused).await?;
+            if let Some(path) = &args.ocds {
+                import_ocds(&ctx, path, &prefix).await?;
+                if args.companies.is_none() && args.challenges.is_none() {
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
             return import(&ctx, args).await;
         }
         Command::Export {
@@ -362,6 +374,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(address = %bind, "serving; press Ctrl-C to stop");
     eprintln!("Factoría is serving at http://{bind}/ (API reference at http://{bind}/api/docs)");
     app.serve(listener, app::shutdown_signal()).await
+}
+
+/// Imports an OCDS package as drafts and says what it did, every skipped release on a line.
+async fn import_ocds(ctx: &Context, path: &std::path::Path, prefix: &str) -> anyhow::Result<()> {
+    let report = crate::domain::ocds_import::import(ctx, path, prefix).await?;
+    for skipped in &report.skipped {
+        eprintln!("skipped: {skipped}");
+    }
+    crate::embedding::embed_pending(ctx).await?;
+    eprintln!(
+        "OCDS drafts: {} created, {} updated, {} unchanged, {} releases skipped",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.skipped.len()
+    );
+    Ok(())
 }
 
 async fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {

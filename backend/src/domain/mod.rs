@@ -17,6 +17,7 @@ pub mod interests;
 pub mod introductions;
 pub mod matching;
 pub mod ocds;
+pub mod ocds_import;
 pub mod officers;
 pub mod operations;
 pub mod privacy;

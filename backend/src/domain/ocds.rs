@@ -44,7 +44,7 @@ pub fn ocid(prefix: &str, external_id: &str) -> String {
 
 /// The UTC offset of Madrid on `date`: +02:00 from the last Sunday of March to the last Sunday
 /// of October (EU summer time), +01:00 otherwise.
-fn madrid_offset(date: NaiveDate) -> &'static str {
+pub(super) fn madrid_offset(date: NaiveDate) -> &'static str {
     let last_sunday = |month: u32| {
         let mut day = NaiveDate::from_ymd_opt(date.year(), month, 31).unwrap_or(date);
         while day.weekday() != Weekday::Sun {

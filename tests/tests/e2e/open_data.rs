@@ -408,3 +408,129 @@ async fn search_results_and_rankings_download_as_csv_in_the_readers_language() {
     };
     assert_ne!(status, 200, "the ranking is the department's");
 }
+
+/// `factoria import --ocds FILE` into `app`'s database: exit code and standard error.
+fn import_ocds(app: &TestApp, file: &std::path::Path) -> (i32, String) {
+    let database_url = app.ctx.config.database_url.clone();
+    let (code, _, stderr) = run_cli(
+        app.dir.path(),
+        &[("FACTORIA_DATABASE_URL", database_url.as_str())],
+        &["import", "--ocds", file.to_str().unwrap_or_default()],
+    );
+    (code, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ocds_export_imports_back_as_drafts_once_and_bad_packages_are_named() {
+    let source = TestApp::spawn(Backend::Sqlite).await;
+    source
+        .import(
+            &[fixtures::company_es()],
+            &[
+                fixtures::challenge("ch-fugas", "published"),
+                fixtures::challenge_en("ch-museos"),
+            ],
+        )
+        .await;
+    let export = source.dir.path().join("export.json");
+    let (code, _, stderr) = run_cli(
+        source.dir.path(),
+        &[(
+            "FACTORIA_DATABASE_URL",
+            source.ctx.config.database_url.as_str(),
+        )],
+        &["export", "--ocds", export.to_str().unwrap_or_default()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    let target = TestApp::spawn(Backend::Sqlite).await;
+    let (code, stderr) = import_ocds(&target, &export);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("OCDS drafts: 2 created, 0 updated, 0 unchanged, 0 releases skipped"),
+        "{stderr}"
+    );
+    let admin = target
+        .user_token("admin@factoria.example", true, None, None)
+        .await;
+    let (status, draft) = target
+        .get("/api/v1/challenges/ch-fugas", Some(&admin))
+        .await;
+    assert_eq!(status, 200, "{draft}");
+    let original = fixtures::challenge("ch-fugas", "published");
+    assert_eq!(
+        draft["status"], "draft",
+        "nothing is published by an import"
+    );
+    for field in [
+        "title",
+        "description",
+        "department",
+        "cpv",
+        "budget_eur",
+        "deadline",
+    ] {
+        assert_eq!(
+            draft[field], original[field],
+            "{field} survives the round trip: {draft}"
+        );
+    }
+    let (_, public) = target.get("/api/v1/challenges/ch-fugas", None).await;
+    assert_ne!(
+        public["status"], "draft",
+        "a draft is not shown to visitors: {public}"
+    );
+
+    let (code, stderr) = import_ocds(&target, &export);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("OCDS drafts: 0 created, 0 updated, 2 unchanged"),
+        "importing again changes nothing: {stderr}"
+    );
+    let (_, stderr) = import_ocds(&source, &export);
+    assert!(
+        stderr.contains(
+            "challenge ch-fugas is already published; an import never changes a public challenge"
+        ),
+        "{stderr}"
+    );
+
+    // A release without a title or a buyer is skipped and reported; the others are imported.
+    let mut package: Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap_or_default())
+            .unwrap_or_default();
+    package["releases"][0]["tender"]["title"] = json!("");
+    package["releases"][1]["ocid"] = json!("ocds-otro-portal-0042");
+    let partial = target.dir.path().join("partial.json");
+    std::fs::write(&partial, package.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stderr) = import_ocds(&target, &partial);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("(/releases/0): no `tender.title`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("OCDS drafts: 1 created"), "{stderr}");
+    assert_eq!(
+        target
+            .get("/api/v1/challenges/ocds-otro-portal-0042", Some(&admin))
+            .await
+            .0,
+        200
+    );
+
+    // A file that is not JSON, or not a package, is refused naming it and where.
+    for (text, expected) in [
+        ("{\"releases\": [", "not JSON"),
+        ("{\"version\": \"1.1\"}", "neither a release package"),
+        ("{\"releases\": {}}", "#/releases"),
+    ] {
+        let bad = target.dir.path().join("bad.json");
+        std::fs::write(&bad, text).unwrap_or_else(|e| panic!("{e}"));
+        let (code, stderr) = import_ocds(&target, &bad);
+        assert_ne!(code, 0, "{text}");
+        assert!(
+            stderr.contains("bad.json") && stderr.contains(expected),
+            "{text}: {stderr}"
+        );
+    }
+}
