@@ -114,6 +114,21 @@ pub struct IntroductionDeclined {
     pub pipeline_url: String,
 }
 
+/// A company declared interest in a challenge: sent to the officers of its department.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterestDeclared {
+    /// The officer.
+    pub officer_name: String,
+    /// Company.
+    pub company_name: String,
+    /// Challenge title.
+    pub challenge_title: String,
+    /// What the company wrote with its interest.
+    pub note: Option<String>,
+    /// The challenge's matches page, where the company's fit is explained.
+    pub matches_url: String,
+}
+
 /// Nobody answered in time: sent to the officer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntroductionExpired {
@@ -194,6 +209,8 @@ pub enum EmailContent {
     IntroductionDeclined(IntroductionDeclined),
     /// `templates/emails/introduction_expired`.
     IntroductionExpired(IntroductionExpired),
+    /// `templates/emails/interest_declared`.
+    InterestDeclared(InterestDeclared),
     /// `templates/emails/digest`.
     Digest(Digest),
     /// `templates/emails/challenge_update`.
@@ -231,6 +248,7 @@ impl EmailContent {
             | EmailContent::IntroductionAcceptedCompany(_)
             | EmailContent::IntroductionDeclined(_)
             | EmailContent::IntroductionExpired(_)
+            | EmailContent::InterestDeclared(_)
             | EmailContent::Digest(_)
             | EmailContent::ChallengeUpdate(_) => {}
         }
@@ -249,10 +267,34 @@ impl EmailContent {
             EmailContent::IntroductionAcceptedCompany(_) => "introduction_accepted_company",
             EmailContent::IntroductionDeclined(_) => "introduction_declined",
             EmailContent::IntroductionExpired(_) => "introduction_expired",
+            EmailContent::InterestDeclared(_) => "interest_declared",
             EmailContent::Digest(_) => "digest",
             EmailContent::ChallengeUpdate(_) => "challenge_update",
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "emails/interest_declared/subject.txt")]
+struct InterestDeclaredSubject<'a> {
+    d: &'a InterestDeclared,
+    es: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/interest_declared/body.txt")]
+struct InterestDeclaredText<'a> {
+    d: &'a InterestDeclared,
+    es: bool,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "emails/interest_declared/body.html")]
+struct InterestDeclaredHtml<'a> {
+    d: &'a InterestDeclared,
+    es: bool,
+    footer: &'a Footer,
 }
 
 #[derive(Template)]
@@ -564,6 +606,11 @@ pub fn render(
             IntroductionExpiredText { d, es, footer }.render()?,
             IntroductionExpiredHtml { d, es, footer }.render()?,
         ),
+        EmailContent::InterestDeclared(d) => (
+            InterestDeclaredSubject { d, es }.render()?,
+            InterestDeclaredText { d, es, footer }.render()?,
+            InterestDeclaredHtml { d, es, footer }.render()?,
+        ),
         EmailContent::Digest(d) => (
             DigestSubject { d, es }.render()?,
             DigestText { d, es, footer }.render()?,
@@ -647,6 +694,14 @@ mod tests {
                 company_name: HOSTILE.into(),
                 challenge_title: "Detección temprana de fugas".into(),
                 pipeline_url: "https://factoria.example/officer/challenges/ch-007/pipeline".into(),
+            }),
+            EmailContent::InterestDeclared(InterestDeclared {
+                officer_name: "Ana Gil".into(),
+                company_name: HOSTILE.into(),
+                challenge_title: "Detección temprana de fugas".into(),
+                note: Some(HOSTILE.into()),
+                matches_url:
+                    "https://factoria.example/officer/challenges/ch-007/matches#match-co-001".into(),
             }),
             EmailContent::Digest(Digest {
                 name: "Lucía Ortega".into(),

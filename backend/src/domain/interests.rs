@@ -10,10 +10,13 @@ use serde::Serialize;
 use super::challenges;
 use super::{Actor, Error, Result};
 use crate::context::Context;
-use crate::db::entities::{challenge, company, interest};
+use crate::db::entities::{challenge, company, interest, membership, user};
 use crate::db::{self};
+use crate::email::{self, Outgoing};
+use crate::types::Email;
 use crate::types::validation::FieldErrors;
 use crate::types::{ChallengeStatus, InterestKind};
+use factoria_frontend::emails::{EmailContent, InterestDeclared};
 
 /// One interest as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -190,6 +193,9 @@ pub async fn declare(
     let row = match existing {
         Some(row) => row,
         None => {
+            if kind == InterestKind::Interest {
+                tell_officers(ctx, &tx, &challenge, &company, note.as_deref()).await?;
+            }
             interest::ActiveModel {
                 company_id: Set(company.id),
                 challenge_id: Set(challenge.id),
@@ -206,6 +212,60 @@ pub async fn declare(
     let out = view(&tx, &row).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// A new interest reaches the department: each active officer of the challenge's department
+/// gets an email in their language, with the company's note and a link to its explained fit.
+async fn tell_officers<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    challenge: &challenge::Model,
+    company: &company::Model,
+    note: Option<&str>,
+) -> Result<()> {
+    let officer_ids: Vec<i64> = membership::Entity::find()
+        .filter(membership::Column::DepartmentId.eq(challenge.department_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let officers = user::Entity::find()
+        .filter(user::Column::Id.is_in(officer_ids))
+        .filter(user::Column::DisabledAt.is_null())
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .all(conn)
+        .await?;
+    for officer in officers {
+        let Ok(to) = Email::parse(&officer.email) else {
+            tracing::warn!(
+                user = officer.id,
+                "an officer's stored address does not parse; not told of an interest"
+            );
+            continue;
+        };
+        let content = EmailContent::InterestDeclared(InterestDeclared {
+            officer_name: officer.name.clone(),
+            company_name: company.name.clone(),
+            challenge_title: challenge.title.clone(),
+            note: note.map(str::to_owned),
+            matches_url: ctx.url(&format!(
+                "/officer/challenges/{}/matches#match-{}",
+                challenge.external_id, company.external_id
+            )),
+        });
+        let outgoing = Outgoing {
+            to,
+            to_name: Some(officer.name.clone()),
+            user_id: Some(officer.id),
+            lang: factoria_search::Lang::from_code(&officer.locale),
+            content,
+            topic: None,
+            reply_to: None,
+        };
+        email::enqueue(conn, ctx.mailer.domain(), outgoing).await?;
+    }
+    Ok(())
 }
 
 /// Withdraws a follow or an interest; withdrawing what is not there is not an error.

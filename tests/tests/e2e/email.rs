@@ -715,3 +715,47 @@ async fn emails_wait_out_an_smtp_server_that_is_down_and_all_arrive_once_it_is_b
         EMAILS as i64
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_interest_is_emailed_to_the_departments_officers_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let smtp = SmtpServer::start(dir.path(), "");
+    let (app, _officer) = app_with(&smtp, None).await;
+    let founder = app
+        .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
+        .await;
+    for kind in ["follow", "interest", "interest"] {
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/challenges/ch-water/interests",
+                &json!({"kind": kind, "note": "Tenemos correladores en 12 municipios."}),
+                Some(&founder),
+            )
+            .await;
+        assert!(status == 200 || status == 201, "{kind}: {status}: {body}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM emails WHERE template = 'interest_declared'")
+            .await,
+        1,
+        "one email for one interest: following and declaring again send nothing"
+    );
+    let messages = smtp.wait_for(1, Duration::from_secs(20)).await;
+    let message = &messages[0];
+    assert!(
+        header(message, "To")
+            .unwrap_or_default()
+            .contains("officer@canal.example")
+    );
+    let text = text_part(message);
+    assert!(text.contains("ha declarado interés por el reto"), "{text}");
+    assert!(
+        text.contains("Tenemos correladores en 12 municipios."),
+        "{text}"
+    );
+    assert!(
+        text.contains("/officer/challenges/ch-water/matches#match-co-test-es"),
+        "{text}"
+    );
+}
