@@ -7,7 +7,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
+use super::pages::labels;
 use crate::domain::Error;
+use crate::domain::search::SearchResponse;
 
 /// Rows under a header.
 #[derive(Debug, Default)]
@@ -16,6 +18,56 @@ pub struct Table {
     pub header: Vec<String>,
     /// One row per item, as many cells as the header.
     pub rows: Vec<Vec<String>>,
+}
+
+/// Challenge search results as a table in Spanish or English: raw dates (YYYY-MM-DD) and
+/// amounts (whole euros) that a spreadsheet reads as such.
+pub fn challenge_results(es: bool, public_url: &str, response: &SearchResponse) -> Table {
+    let header = [
+        ("Reto", "Challenge"),
+        ("Título", "Title"),
+        ("Departamento", "Department"),
+        ("Estado", "Status"),
+        ("Plazo", "Deadline"),
+        ("Presupuesto (EUR)", "Budget (EUR)"),
+        ("TRL mínimo", "Minimum TRL"),
+        ("Sectores", "Sectors"),
+        ("Resumen", "Summary"),
+        ("Enlace", "Link"),
+    ];
+    let sectors = |keys: &[String]| {
+        keys.iter()
+            .map(|k| factoria_frontend::sectors::name(k, es))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Table {
+        header: header
+            .iter()
+            .map(|(s, e)| if es { *s } else { *e }.to_owned())
+            .collect(),
+        rows: response
+            .items
+            .iter()
+            .map(|item| {
+                vec![
+                    item.id.clone(),
+                    item.title.clone(),
+                    item.department.clone().unwrap_or_default(),
+                    item.status
+                        .as_deref()
+                        .map(|s| labels::status_text_in(es, s))
+                        .unwrap_or_default(),
+                    item.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                    item.budget_eur.map(|b| b.to_string()).unwrap_or_default(),
+                    item.trl.map(|t| t.to_string()).unwrap_or_default(),
+                    sectors(&item.sectors),
+                    item.summary.clone().unwrap_or_default(),
+                    format!("{public_url}challenges/{}", item.id),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// Whether the request asks for CSV: `format=csv`, or `text/csv` as its `Accept`.

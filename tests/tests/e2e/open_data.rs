@@ -291,6 +291,24 @@ async fn open_challenges_are_atom_feeds_per_sector_department_and_cpv_division()
     }
 
     // The pages point feed readers at the feed of what they show.
+    // The API answers the same table for `format=csv` or `Accept: text/csv`.
+    for (query, accept) in [
+        ("?sector=water&format=csv", "application/json"),
+        ("?sector=water", "text/csv"),
+    ] {
+        let response = app
+            .http
+            .get(app.at(&format!("/api/v1/challenges/search{query}")))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status().as_u16(), 200, "{query}");
+        let rows = read_csv(&response.text().await.unwrap_or_default());
+        assert_eq!(rows[0][0], "Reto", "{query}: {rows:?}");
+        assert_eq!(rows.len(), 2, "{query}: {rows:?}");
+        assert_eq!(rows[1][0], "ch-fugas");
+    }
     let (_, _, page) = fetch(&app, "/challenges?sector=water").await;
     assert!(
         page.contains(r#"<link rel="alternate" type="application/atom+xml""#)
@@ -363,6 +381,24 @@ async fn search_results_and_rankings_download_as_csv_in_the_readers_language() {
     assert_eq!(rows[1][4], "2099-06-30");
     assert_eq!(rows[1][5], "250000");
     assert_eq!(rows[1][7], "Water");
+    // The API answers the same table for `format=csv` or `Accept: text/csv`.
+    for (query, accept) in [
+        ("?sector=water&format=csv", "application/json"),
+        ("?sector=water", "text/csv"),
+    ] {
+        let response = app
+            .http
+            .get(app.at(&format!("/api/v1/challenges/search{query}")))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status().as_u16(), 200, "{query}");
+        let rows = read_csv(&response.text().await.unwrap_or_default());
+        assert_eq!(rows[0][0], "Reto", "{query}: {rows:?}");
+        assert_eq!(rows.len(), 2, "{query}: {rows:?}");
+        assert_eq!(rows[1][0], "ch-fugas");
+    }
     let (_, _, page) = fetch(&app, "/challenges?sector=water").await;
     assert!(
         page.contains("href=\"/challenges?sector=water&#38;format=csv\""),

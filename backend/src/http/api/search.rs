@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use factoria_search::{Filters, Kind, SearchMode, SortOrder};
 use serde::Deserialize;
 
@@ -10,10 +12,10 @@ pub use crate::domain::search::{
     FacetOut, FacetValueOut, HighlightOut, SearchItem, SearchResponse,
 };
 use crate::domain::{Actor, Paging};
-use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ParamReader, Params, text};
 use crate::http::ratelimit::{Action, ClientIp};
+use crate::http::{AppState, csv};
 use crate::types::{ChallengeStatus, CompanyKind, Cpv, SizeClass};
 
 /// Query of a search. Lists are comma-separated and mean "any of"; certifications mean "all of".
@@ -83,6 +85,8 @@ pub struct SearchParams {
     /// Items per page, 1 to 50.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 50)]
     per_page: Option<String>,
+    /// `csv` for challenge results as CSV in the caller's language (also `Accept: text/csv`).
+    format: Option<String>,
 }
 
 fn date(text: &str) -> Result<chrono::NaiveDate, String> {
@@ -217,13 +221,18 @@ pub async fn challenges(
     State(state): State<AppState>,
     actor: Actor,
     ip: ClientIp,
+    headers: HeaderMap,
     Params(p): Params<SearchParams>,
-) -> ApiResult<Json<SearchResponse>> {
+) -> ApiResult<Response> {
     state.limits.check_actor(Action::Search, &actor, &ip)?;
     let query = read(&p, Kind::Challenge)?;
-    Ok(Json(
-        search_domain::search(&state.ctx, &actor, Kind::Challenge, query).await?,
-    ))
+    let found = search_domain::search(&state.ctx, &actor, Kind::Challenge, query).await?;
+    if csv::wanted(&headers, p.format.as_deref()) {
+        let es = actor.lang() == factoria_search::Lang::Es;
+        let table = csv::challenge_results(es, state.ctx.config.public_url.as_str(), &found);
+        return Ok(csv::response("challenges.csv", &table));
+    }
+    Ok(Json(found).into_response())
 }
 
 /// Searches company profiles by words and meaning, with filters and facets.

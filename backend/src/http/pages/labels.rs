@@ -49,18 +49,29 @@ pub fn long_date(es: bool, date: chrono::NaiveDate) -> String {
 
 /// A challenge status in words.
 pub fn status(page: &Page, status: ChallengeStatus) -> String {
-    match status {
-        ChallengeStatus::Draft => page.t("Borrador", "Draft"),
-        ChallengeStatus::Published => page.t("Abierto", "Open"),
-        ChallengeStatus::Closed => page.t("Cerrado", "Closed"),
-        ChallengeStatus::Awarded => page.t("Adjudicado", "Awarded"),
-        ChallengeStatus::Cancelled => page.t("Cancelado", "Cancelled"),
-    }
+    status_in(page.es, status)
+}
+
+/// [`status`] in Spanish or English.
+pub fn status_in(es: bool, status: ChallengeStatus) -> String {
+    let (s, e) = match status {
+        ChallengeStatus::Draft => ("Borrador", "Draft"),
+        ChallengeStatus::Published => ("Abierto", "Open"),
+        ChallengeStatus::Closed => ("Cerrado", "Closed"),
+        ChallengeStatus::Awarded => ("Adjudicado", "Awarded"),
+        ChallengeStatus::Cancelled => ("Cancelado", "Cancelled"),
+    };
+    if es { s } else { e }.to_owned()
 }
 
 /// A challenge status as the search index stores it, in words.
 pub fn status_text(page: &Page, text: &str) -> String {
-    ChallengeStatus::parse(text).map_or_else(|_| text.to_owned(), |s| status(page, s))
+    status_text_in(page.es, text)
+}
+
+/// [`status_text`] in Spanish or English.
+pub fn status_text_in(es: bool, text: &str) -> String {
+    ChallengeStatus::parse(text).map_or_else(|_| text.to_owned(), |s| status_in(es, s))
 }
 
 /// An introduction stage in words, as the pipeline and the matches show it.

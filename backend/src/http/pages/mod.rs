@@ -9,7 +9,7 @@ mod conflicts;
 mod cpv_form;
 mod email_links;
 mod feeds;
-mod labels;
+pub(crate) mod labels;
 mod officer;
 mod public;
 mod startup;

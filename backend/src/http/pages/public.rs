@@ -94,51 +94,6 @@ fn facet_label(page: &Page, field: &str, value: &str) -> String {
 /// Results in a download: the most a search page lists in one file.
 const CSV_ROWS: usize = 100;
 
-/// Search results as a table in the page's language: raw dates (YYYY-MM-DD) and amounts (whole
-/// euros) that a spreadsheet reads as such.
-fn results_table(
-    page: &Page,
-    public_url: &str,
-    response: &SearchResponse,
-) -> crate::http::csv::Table {
-    let header = [
-        ("Reto", "Challenge"),
-        ("Título", "Title"),
-        ("Departamento", "Department"),
-        ("Estado", "Status"),
-        ("Plazo", "Deadline"),
-        ("Presupuesto (EUR)", "Budget (EUR)"),
-        ("TRL mínimo", "Minimum TRL"),
-        ("Sectores", "Sectors"),
-        ("Resumen", "Summary"),
-        ("Enlace", "Link"),
-    ];
-    crate::http::csv::Table {
-        header: header.iter().map(|(es, en)| page.t(es, en)).collect(),
-        rows: response
-            .items
-            .iter()
-            .map(|item| {
-                vec![
-                    item.id.clone(),
-                    item.title.clone(),
-                    item.department.clone().unwrap_or_default(),
-                    item.status
-                        .as_deref()
-                        .map(|s| labels::status_text(page, s))
-                        .unwrap_or_default(),
-                    item.deadline.map(|d| d.to_string()).unwrap_or_default(),
-                    item.budget_eur.map(|b| b.to_string()).unwrap_or_default(),
-                    item.trl.map(|t| t.to_string()).unwrap_or_default(),
-                    sector_names(page, &item.sectors).join("; "),
-                    item.summary.clone().unwrap_or_default(),
-                    format!("{public_url}challenges/{}", item.id),
-                ]
-            })
-            .collect(),
-    }
-}
-
 async fn search(
     State(state): State<AppState>,
     page: Page,
@@ -211,7 +166,7 @@ async fn search(
         let public_url = state.ctx.config.public_url.as_str();
         return crate::http::csv::response(
             &page.t("retos.csv", "challenges.csv"),
-            &results_table(&page, public_url, &response),
+            &crate::http::csv::challenge_results(page.es, public_url, &response),
         );
     }
     let cards = response
