@@ -195,6 +195,34 @@ impl TestApp {
         token
     }
 
+    /// A browser session of the existing user `email`: the `Cookie` header value and its CSRF
+    /// token.
+    pub async fn session_of(&self, email: &str) -> (String, String) {
+        use factoria::db::entities::user;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let id = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.ctx.db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no user {email}"))
+            .id;
+        let from = factoria::domain::accounts::SignInFrom {
+            ip: None,
+            user_agent: None,
+            replacing: None,
+        };
+        let session = factoria::domain::accounts::create_session(&self.ctx, id, from)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let header = factoria::http::auth::session_cookie_header(
+            &self.ctx.config.public_url,
+            &session.token,
+        );
+        let cookie = header.split(';').next().unwrap_or_default().to_owned();
+        (cookie, session.csrf)
+    }
+
     /// Creates a verified user who signs in with `password`, with optional admin flag and
     /// memberships; returns the user id.
     pub async fn user_with_password(

@@ -128,7 +128,8 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
 /// answer for it any more. Audit entries name them only by id and keyed pseudonyms, and stay.
 /// `docs/PRIVACY.md` lists every table and what erasure does to it.
 pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()> {
-    let user_id = actor.writer()?.id;
+    // Only the person, signed in: no API token, however scoped, erases an account.
+    let user_id = actor.session_user()?.id;
     let tx = db::begin_write(&ctx.db).await?;
     let row = user::Entity::find_by_id(user_id)
         .one(&tx)

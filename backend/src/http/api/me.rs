@@ -88,9 +88,10 @@ pub async fn data(
     ))
 }
 
-/// Erases your account and personal data. Send `{"confirm": true}`.
+/// Erases your account and personal data. Send `{"confirm": true}`, signed in with a browser
+/// session (its cookie and `X-CSRF-Token`): no API token may erase an account.
 #[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", request_body = super::bodies::EraseBody,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn erase(
     State(state): State<AppState>,
     actor: Actor,
