@@ -99,6 +99,26 @@ pub async fn lock_row<C: ConnectionTrait>(
     Ok(())
 }
 
+/// `LOWER(column) LIKE '%text%'` with `%`, `_` and the escape character in `text` (lower case)
+/// taken literally.
+pub fn contains_literally<T: sea_orm::ColumnTrait>(
+    column: T,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    use sea_orm::sea_query::ExprTrait as _;
+    sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+        sea_orm::sea_query::Expr::col(column),
+    ))
+    .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
 /// Key of the PostgreSQL advisory lock that orders change-log writers.
 const CHANGE_LOG_LOCK: i64 = 0x0FAC_7021;
 

@@ -3,14 +3,15 @@
 use chrono::{DateTime, Utc};
 use factoria_search::EntityKey;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
 use super::challenges;
 use super::{Actor, Error, Result};
 use crate::context::Context;
-use crate::db::entities::{challenge, company, interest, membership, user};
+use crate::db::entities::{challenge, company, email as email_row, interest, membership, user};
 use crate::db::{self};
 use crate::email::{self, Outgoing};
 use crate::types::Email;
@@ -223,6 +224,23 @@ async fn tell_officers<C: ConnectionTrait>(
     company: &company::Model,
     note: Option<&str>,
 ) -> Result<()> {
+    let matches_url = ctx.url(&format!(
+        "/officer/challenges/{}/matches#match-{}",
+        challenge.external_id, company.external_id
+    ));
+    // Told once a week at most: withdrawing and declaring again does not email them again.
+    let told = email_row::Entity::find()
+        .filter(email_row::Column::Template.eq("interest_declared"))
+        .filter(email_row::Column::CreatedAt.gt(db::now() - chrono::Duration::days(7)))
+        .filter(db::contains_literally(
+            email_row::Column::Data,
+            &matches_url.to_lowercase(),
+        ))
+        .count(conn)
+        .await?;
+    if told > 0 {
+        return Ok(());
+    }
     let officer_ids: Vec<i64> = membership::Entity::find()
         .filter(membership::Column::DepartmentId.eq(challenge.department_id))
         .all(conn)
@@ -249,10 +267,7 @@ async fn tell_officers<C: ConnectionTrait>(
             company_name: company.name.clone(),
             challenge_title: challenge.title.clone(),
             note: note.map(str::to_owned),
-            matches_url: ctx.url(&format!(
-                "/officer/challenges/{}/matches#match-{}",
-                challenge.external_id, company.external_id
-            )),
+            matches_url: matches_url.clone(),
         });
         let outgoing = Outgoing {
             to,

@@ -146,7 +146,6 @@ fn release(
         } else {
             "Reto de innovación abierta"
         },
-        "procurementMethodRationale": spec.outcomes.join("; "),
         "mainProcurementCategory": main_category(&cpv),
         "items": items,
         "procuringEntity": {"id": buyer_id, "name": department},

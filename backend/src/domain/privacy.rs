@@ -160,7 +160,7 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
             sea_orm::Condition::any()
                 .add(email::Column::Recipient.eq(address.clone()))
                 .add(email::Column::RecipientUserId.eq(user_id))
-                .add(contains_literally(email::Column::Data, &address)),
+                .add(db::contains_literally(email::Column::Data, &address)),
         )
         .all(&tx)
         .await?;
@@ -298,26 +298,6 @@ fn mentions_address(text: &str, address: &str) -> bool {
         };
         !before.is_some_and(part_of_address) && !continues
     })
-}
-
-/// `LOWER(column) LIKE '%text%'` with `%`, `_` and the escape character in `text` (lower case)
-/// taken literally.
-fn contains_literally<T: sea_orm::ColumnTrait>(
-    column: T,
-    text: &str,
-) -> sea_orm::sea_query::SimpleExpr {
-    let escaped: String = text
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    use sea_orm::sea_query::ExprTrait as _;
-    sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
-        sea_orm::sea_query::Expr::col(column),
-    ))
-    .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 /// The demo's file outbox keeps sent emails as files: remove those addressed to `address`.

@@ -140,7 +140,6 @@ impl ChallengeStatus {
         let allowed = matches!(
             (self, to),
             (Draft, Published)
-                | (Draft, Cancelled)
                 | (Published, Closed)
                 | (Published, Cancelled)
                 | (Closed, Awarded)
@@ -153,6 +152,11 @@ impl ChallengeStatus {
             (from, to) if from == to => format!("the challenge is already {to}"),
             (Awarded | Cancelled, _) => format!("the challenge is {self}, which is final"),
             (Draft, Closed | Awarded) => format!("a draft cannot be {to}: publish it first"),
+            // A cancelled challenge is public (its cancellation is published): a draft, which
+            // never was, simply stays a draft.
+            (Draft, Cancelled) => {
+                "a draft was never published, so there is nothing to cancel: it stays a draft, seen only by its department".to_owned()
+            }
             (Published, Awarded) => {
                 "a published challenge must be closed before it is awarded".to_owned()
             }
@@ -216,6 +220,10 @@ mod tests {
         assert!(Draft.check_transition(Published).is_ok());
         assert!(Closed.check_transition(Awarded).is_ok());
         assert!(Draft.check_transition(Awarded).is_err());
+        assert!(
+            Draft.check_transition(Cancelled).is_err(),
+            "cancelling would make a draft public"
+        );
         assert!(Awarded.check_transition(Published).is_err());
         assert!(Published.check_transition(Draft).is_err());
         let reason = Published

@@ -171,6 +171,30 @@ on_both!(
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verification_password_cannot_be_guessed_fast() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    sign_up(&app, VICTIM, "Victoria", OWNER_PASSWORD).await;
+    let token = token_of(&latest_link(&app, VICTIM, "verify_email").await);
+    let mut statuses = Vec::new();
+    for guess in 0..15 {
+        let (status, _) = app
+            .send(
+                Method::POST,
+                "/api/v1/auth/verify",
+                &json!({"token": token, "password": format!("guess number {guess}")}),
+                None,
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 422 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&429), "guesses are limited: {statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_ups_cannot_flood_one_inbox() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     for _ in 0..3 {

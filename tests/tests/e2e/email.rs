@@ -735,11 +735,23 @@ async fn declared_interest_is_emailed_to_the_departments_officers_once() {
             .await;
         assert!(status == 200 || status == 201, "{kind}: {status}: {body}");
     }
+    // Withdrawing and declaring again does not email the officers again.
+    for method in [Method::DELETE, Method::POST] {
+        let (status, body) = app
+            .send(
+                method,
+                "/api/v1/challenges/ch-water/interests",
+                &json!({"kind": "interest"}),
+                Some(&founder),
+            )
+            .await;
+        assert!((200..300).contains(&status), "{status}: {body}");
+    }
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM emails WHERE template = 'interest_declared'")
             .await,
         1,
-        "one email for one interest: following and declaring again send nothing"
+        "one email for one interest: following, declaring again or withdrawing and declaring again send nothing"
     );
     let messages = smtp.wait_for(1, Duration::from_secs(20)).await;
     let message = &messages[0];

@@ -114,6 +114,19 @@ async fn published_challenges_are_valid_ocds_releases_in_the_api_and_the_export(
     assert_eq!(one["releases"][0]["tender"]["status"], "active");
     let (status, _) = app.get("/api/v1/ocds/releases/ch-borrador", None).await;
     assert_eq!(status, 404, "a draft is not published");
+    let (status, refused) = app
+        .send(
+            Method::POST,
+            "/api/v1/challenges/ch-borrador/status",
+            &json!({"status": "cancelled"}),
+            Some(&officer),
+        )
+        .await;
+    assert_eq!(status, 409, "cancelling would publish a draft: {refused}");
+    assert_eq!(
+        app.get("/api/v1/ocds/releases/ch-borrador", None).await.0,
+        404
+    );
     let (status, refused) = app.get("/api/v1/ocds/releases?since=yesterday", None).await;
     assert_eq!(status, 422);
     assert_eq!(refused["fields"][0]["field"], "since");
@@ -283,6 +296,7 @@ async fn open_challenges_are_atom_feeds_per_sector_department_and_cpv_division()
         ("?cpv_division=7", "cpv_division"),
         ("?cpv_division=04", "cpv_division"),
         ("?lang=fr", "lang"),
+        ("?department=Canal%01", "department"),
     ] {
         let (status, _, refused) = fetch(&app, &format!("/feeds/challenges.atom{query}")).await;
         assert_eq!(status, 422, "{query}: {refused}");
@@ -290,6 +304,9 @@ async fn open_challenges_are_atom_feeds_per_sector_department_and_cpv_division()
         assert_eq!(refused["fields"][0]["field"], field, "{query}");
     }
 
+    // A search the feed cannot express links to the feed of what it can.
+    let (_, _, page) = fetch(&app, "/challenges?cpv_division=7").await;
+    assert!(page.contains("href=\"/feeds/challenges.atom\""), "{page}");
     // The pages point feed readers at the feed of what they show.
     // The API answers the same table for `format=csv` or `Accept: text/csv`.
     for (query, accept) in [

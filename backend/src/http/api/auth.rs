@@ -100,15 +100,18 @@ fn token_of(body: &serde_json::Value) -> ApiResult<String> {
 
 /// Confirms an address with the token of the verification email.
 #[utoipa::path(post, path = "/api/v1/auth/verify", tag = "accounts", request_body = super::bodies::VerifyBody,
-    responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Notice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
+    ip: ClientIp,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Notice>> {
     let mut r = ObjectReader::new(&body);
     let token = r.required_text("token", 200);
     let password = r.required_text("password", 200);
     let (token, password) = r.finish(UnknownFields::Reject, token.zip(password))?;
+    // A password is guessed here as at sign-in: limited per client and per link.
+    state.limits.check(Action::Login, &ip, Some(&token))?;
     auth::verify_email(&state.ctx, &token, &password).await?;
     Ok(notice("Your address is confirmed; you can sign in."))
 }

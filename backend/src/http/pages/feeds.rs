@@ -71,10 +71,16 @@ pub fn link(
     department: Option<&str>,
     cpv_division: Option<&str>,
 ) -> FeedLink {
+    // Only what the feed accepts: a value the search page tolerates (a prefix of a division, a
+    // sector outside the list) is left out rather than linked to a refusal.
     let q = FeedQuery {
-        sector: sector.map(str::to_owned),
-        department: department.map(str::to_owned),
-        cpv_division: cpv_division.map(str::to_owned),
+        sector: sector
+            .filter(|s| factoria_frontend::sectors::is_listed(s))
+            .map(str::to_owned),
+        department: department
+            .filter(|d| !d.chars().any(char::is_control))
+            .map(str::to_owned),
+        cpv_division: cpv_division.and_then(|d| Cpv::parse_division(d).ok()),
         lang: (!es).then(|| "en".to_owned()),
     };
     FeedLink {
@@ -104,12 +110,15 @@ fn checked(q: FeedQuery) -> Result<(FeedQuery, bool), ApiError> {
         "es" | "en" => Ok(text.to_owned()),
         other => Err(format!("`{other}` is not a language: use es or en")),
     });
+    let department = r.parse("department", q.department.as_deref(), |text| {
+        if text.chars().any(char::is_control) || text.chars().count() > 200 {
+            Err("write a department's name: up to 200 characters, no control characters".to_owned())
+        } else {
+            Ok(text.to_owned())
+        }
+    });
     r.finish()?;
     let es = lang.as_deref() != Some("en");
-    let department = q
-        .department
-        .map(|d| d.trim().to_owned())
-        .filter(|d| !d.is_empty());
     Ok((
         FeedQuery {
             sector,

@@ -62,10 +62,18 @@ pub(super) async fn verify_page(page: Page, Query(q): Query<TokenQuery>) -> Resp
 pub(super) async fn verify_submit(
     State(state): State<AppState>,
     page: Page,
+    ip: ClientIp,
     form: FormData,
 ) -> Response {
     if let Err(response) = page.check_form_token(&form) {
         return response;
+    }
+    // A password is guessed here as at sign-in: limited per client and per link.
+    if let Err(limited) = state
+        .limits
+        .check(Action::Login, &ip, Some(form.get("token")))
+    {
+        return error_page(&page, &limited.0);
     }
     match auth::verify_email(&state.ctx, form.get("token"), form.get("password")).await {
         Ok(_) => redirect_with_notice(
