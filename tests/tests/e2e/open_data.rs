@@ -416,6 +416,18 @@ async fn search_results_and_rankings_download_as_csv_in_the_readers_language() {
         assert_eq!(rows.len(), 2, "{query}: {rows:?}");
         assert_eq!(rows[1][0], "ch-fugas");
     }
+    let english = app
+        .http
+        .get(app.at("/api/v1/challenges/search?sector=water&format=csv"))
+        .header("accept-language", "en-GB,en;q=0.9,es;q=0.5")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rows = read_csv(&english.text().await.unwrap_or_default());
+    assert_eq!(
+        rows[0][0], "Challenge",
+        "a visitor's client asks for English: {rows:?}"
+    );
     let (_, _, page) = fetch(&app, "/challenges?sector=water").await;
     assert!(
         page.contains("href=\"/challenges?sector=water&#38;format=csv\""),

@@ -228,7 +228,11 @@ pub async fn challenges(
     let query = read(&p, Kind::Challenge)?;
     let found = search_domain::search(&state.ctx, &actor, Kind::Challenge, query).await?;
     if csv::wanted(&headers, p.format.as_deref()) {
-        let es = actor.lang() == factoria_search::Lang::Es;
+        // A visitor's language is the one their client asks for, as on the pages.
+        let es = match actor {
+            Actor::Anonymous => !crate::http::pages::accept_language_is_english(&headers),
+            _ => actor.lang() == factoria_search::Lang::Es,
+        };
         let table = csv::challenge_results(es, state.ctx.config.public_url.as_str(), &found);
         return Ok(csv::response("challenges.csv", &table));
     }

@@ -49,9 +49,9 @@ pub struct Page {
     public_url: url::Url,
 }
 
-fn accept_language_is_english(parts: &Parts) -> bool {
-    let Some(header) = parts
-        .headers
+/// Whether the client's `Accept-Language` puts English before Spanish.
+pub(crate) fn accept_language_is_english(headers: &axum::http::HeaderMap) -> bool {
+    let Some(header) = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
     else {
@@ -86,7 +86,7 @@ impl FromRequestParts<AppState> for Page {
         let es = match (&actor, cookie(parts, LANG_COOKIE)) {
             (Actor::User(user), _) => user.locale != "en",
             (_, Some(lang)) => lang != "en",
-            _ => !accept_language_is_english(parts),
+            _ => !accept_language_is_english(&parts.headers),
         };
         let notice = cookie(parts, NOTICE_COOKIE).map(decode_notice);
         let here = parts
@@ -361,11 +361,63 @@ pub fn error_page(page: &Page, error: &Error) -> Response {
         StatusCode::TOO_MANY_REQUESTS => ("Demasiados intentos", "Too many attempts"),
         _ => ("Algo ha fallado", "Something went wrong"),
     };
+    let message = public_message(error);
     let template = factoria_frontend::email_pages::Message {
         frame: page.frame(title_es, title_en),
-        paragraphs: vec![public_message(error)],
+        paragraphs: vec![if page.es {
+            in_spanish(error).unwrap_or(message)
+        } else {
+            message
+        }],
     };
     render(template, status, false)
+}
+
+/// The Spanish of the domain's errors that people meet on pages (links, limits, access).
+/// Messages not listed are shown as the domain words them.
+fn in_spanish(error: &Error) -> Option<String> {
+    let text = match error {
+        Error::NotFound(what) => {
+            return Some(match *what {
+                "challenge" => "No hay ningún reto con esa dirección.".into(),
+                "company" => "No hay ninguna empresa con esa dirección.".into(),
+                "introduction" => "No hay ninguna presentación con esa dirección.".into(),
+                _ => "No hemos encontrado lo que buscas.".into(),
+            });
+        }
+        Error::Unauthenticated => return Some("Entra en Factoría para continuar.".into()),
+        Error::RateLimited {
+            retry_after_seconds,
+        } => {
+            return Some(format!(
+                "Demasiados intentos seguidos: vuelve a probar dentro de {retry_after_seconds} s."
+            ));
+        }
+        Error::Internal(_) => {
+            return Some("Algo ha fallado por nuestra parte; lo hemos registrado.".into());
+        }
+        Error::Unavailable(_) => {
+            return Some(
+                "El servicio no está disponible ahora mismo; prueba de nuevo en un momento.".into(),
+            );
+        }
+        other => other.to_string(),
+    };
+    let spanish = match text.as_str() {
+        "this link has already been used" => "Este enlace ya se ha usado.",
+        "this link has expired" => "Este enlace ha caducado.",
+        "this link is not valid" => "Este enlace no es válido.",
+        "this introduction has expired" => "Esta presentación ha caducado.",
+        "wrong email address or password" => "El correo o la contraseña no son correctos.",
+        "administrators only" => "Solo para administradores.",
+        "only members of a company may do this" => {
+            "Solo los miembros de una empresa pueden hacer esto."
+        }
+        "this token may only read" => "Este token solo permite leer.",
+        "you may act only for your own company" => "Solo puedes actuar en nombre de tu empresa.",
+        _ => return None,
+    };
+    Some(spanish.to_owned())
 }
 
 #[derive(Deserialize)]
@@ -414,4 +466,24 @@ pub fn routes() -> Router<AppState> {
         .merge(startup::routes())
         .merge(officer::routes())
         .merge(admin::routes())
+}
+
+#[cfg(test)]
+mod spanish_tests {
+    use super::in_spanish;
+    use crate::domain::Error;
+
+    #[test]
+    fn errors_people_meet_on_pages_read_in_spanish() {
+        let said = |e: Error| in_spanish(&e);
+        assert_eq!(
+            said(Error::Forbidden("this link has already been used".into())).as_deref(),
+            Some("Este enlace ya se ha usado.")
+        );
+        assert_eq!(
+            said(Error::NotFound("challenge")).as_deref(),
+            Some("No hay ningún reto con esa dirección.")
+        );
+        assert_eq!(said(Error::Forbidden("something new".into())), None);
+    }
 }
