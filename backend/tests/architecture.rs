@@ -67,6 +67,28 @@ fn handlers_never_touch_the_database() {
     );
 }
 
+/// What betrays a query in a command: the commands hold a connection (they open it and pass it
+/// to the domain), so only the ORM's items, entities and raw SQL count.
+const QUERIES: [&str; 5] = [
+    "sea_orm::",
+    "db::entities",
+    "Entity::find",
+    "execute_raw",
+    "db::statement",
+];
+
+#[test]
+fn commands_never_query_the_database() {
+    let files = sources_under(&src("cli"));
+    assert!(files.len() >= 2, "the cli sources were found");
+    let found = mentions(&files, &QUERIES);
+    assert!(
+        found.is_empty(),
+        "queries under src/cli (move them into src/domain):\n{}",
+        found.join("\n")
+    );
+}
+
 #[test]
 fn the_check_would_see_database_access() {
     let dir = std::env::temp_dir().join(format!("factoria-architecture-{}", std::process::id()));

@@ -3,15 +3,14 @@
 
 use std::io::Write;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use factoria_search::matching::{self, CertificationRule, Features, MatchOptions, score};
-use factoria_search::{EntityKey, Filters, Lang};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use factoria_search::{Filters, Lang};
 
 use crate::context::Context;
-use crate::db::entities::{challenge, company};
+use crate::domain::bulk;
 
 /// Output of `match` and `recommend`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,20 +103,15 @@ impl From<Language> for Lang {
 
 /// Ranks companies for one challenge or every one, and writes them to standard output.
 pub async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
-    let challenges: Vec<challenge::Model> = match (&args.challenge, args.all) {
+    let challenges = match (&args.challenge, args.all) {
         (Some(id), _) => {
-            let row = challenge::Entity::find()
-                .filter(challenge::Column::ExternalId.eq(id.as_str()))
-                .one(&ctx.db)
-                .await?;
-            vec![row.with_context(|| format!("no challenge has id {id}"))?]
+            let found = bulk::challenges_named(&ctx.db, Some(id)).await?;
+            if found.is_empty() {
+                bail!("no challenge has id {id}");
+            }
+            found
         }
-        (None, true) => {
-            challenge::Entity::find()
-                .order_by_asc(challenge::Column::Id)
-                .all(&ctx.db)
-                .await?
-        }
+        (None, true) => bulk::challenges_named(&ctx.db, None).await?,
         (None, false) => bail!("name a challenge with --challenge ID, or use --all"),
     };
     let mut options = MatchOptions {
@@ -140,7 +134,7 @@ pub async fn run_match(ctx: &Context, args: &MatchArgs) -> anyhow::Result<()> {
         options.lang = args
             .lang
             .map_or_else(|| Lang::from_code(&row.language), Lang::from);
-        let key = EntityKey::challenge(row.id);
+        let key = row.key;
         let results = ctx
             .search
             .with_index(move |index| index.match_indexed_challenge(key, &options))
@@ -201,20 +195,15 @@ pub async fn run_recommend(ctx: &Context, args: &RecommendArgs) -> anyhow::Resul
     if args.format == Format::Features {
         bail!("--format: recommend writes json or tsv");
     }
-    let companies: Vec<company::Model> = match (&args.company, args.all) {
+    let companies = match (&args.company, args.all) {
         (Some(id), _) => {
-            let row = company::Entity::find()
-                .filter(company::Column::ExternalId.eq(id.as_str()))
-                .one(&ctx.db)
-                .await?;
-            vec![row.with_context(|| format!("no company has id {id}"))?]
+            let found = bulk::companies_named(&ctx.db, Some(id)).await?;
+            if found.is_empty() {
+                bail!("no company has id {id}");
+            }
+            found
         }
-        (None, true) => {
-            company::Entity::find()
-                .order_by_asc(company::Column::Id)
-                .all(&ctx.db)
-                .await?
-        }
+        (None, true) => bulk::companies_named(&ctx.db, None).await?,
         (None, false) => bail!("name a company with --company ID, or use --all"),
     };
     let as_of = args
@@ -234,7 +223,7 @@ pub async fn run_recommend(ctx: &Context, args: &RecommendArgs) -> anyhow::Resul
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for row in &companies {
-        let key = EntityKey::company(row.id);
+        let key = row.key;
         let mut options = options.clone();
         let lang = args.lang.map(Lang::from);
         let results = ctx

@@ -10,12 +10,11 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use factoria_search::EntityKey;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::app::{self, App, IndexLocation};
 use crate::config::{Config, Overrides};
 use crate::context::Context;
-use crate::db::entities::challenge;
+
 use crate::domain::accounts;
 use crate::domain::actor::Scope;
 use crate::domain::bulk;
@@ -533,19 +532,16 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
 }
 
 async fn all_keys(ctx: &Context) -> anyhow::Result<Vec<EntityKey>> {
-    use crate::db::entities::company;
-    let mut keys: Vec<EntityKey> = company::Entity::find()
-        .all(&ctx.db)
+    let mut keys: Vec<EntityKey> = bulk::companies_named(&ctx.db, None)
         .await?
-        .iter()
-        .map(|c| EntityKey::company(c.id))
+        .into_iter()
+        .map(|c| c.key)
         .collect();
     keys.extend(
-        challenge::Entity::find()
-            .all(&ctx.db)
+        bulk::challenges_named(&ctx.db, None)
             .await?
-            .iter()
-            .map(|c| EntityKey::challenge(c.id)),
+            .into_iter()
+            .map(|c| c.key),
     );
     Ok(keys)
 }
@@ -585,13 +581,11 @@ async fn admin(config: Config, command: &AdminCommand) -> anyhow::Result<()> {
                 accounts::add_membership(&tx, id, None, Some(department_id)).await?;
             }
             if let Some(company) = member_of {
-                use crate::db::entities::company;
-                let row = company::Entity::find()
-                    .filter(company::Column::ExternalId.eq(company.as_str()))
-                    .one(&tx)
-                    .await?;
-                let row = row.with_context(|| format!("no company has id {company}"))?;
-                accounts::add_membership(&tx, id, Some(row.id), None).await?;
+                let found = bulk::companies_named(&tx, Some(company)).await?;
+                let row = found
+                    .first()
+                    .with_context(|| format!("no company has id {company}"))?;
+                accounts::add_membership(&tx, id, Some(row.key.id), None).await?;
             }
             tx.commit().await?;
             eprintln!("created user {email} (id {id})");
@@ -601,12 +595,9 @@ async fn admin(config: Config, command: &AdminCommand) -> anyhow::Result<()> {
             name,
             scopes,
         } => {
-            use crate::db::entities::user;
-            let row = user::Entity::find()
-                .filter(user::Column::Email.eq(email.to_lowercase()))
-                .one(&db)
-                .await?;
-            let row = row.with_context(|| format!("no user has address {email}"))?;
+            let user_id = accounts::user_id_by_email(&db, email)
+                .await?
+                .with_context(|| format!("no user has address {email}"))?;
             let scopes: Vec<Scope> = scopes
                 .split(',')
                 .map(|s| match s.trim() {
@@ -617,7 +608,7 @@ async fn admin(config: Config, command: &AdminCommand) -> anyhow::Result<()> {
                     )),
                 })
                 .collect::<anyhow::Result<_>>()?;
-            let (token, _) = accounts::create_api_token(&db, row.id, name, &scopes).await?;
+            let (token, _) = accounts::create_api_token(&db, user_id, name, &scopes).await?;
             println!("{token}");
         }
     }

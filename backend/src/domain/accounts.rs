@@ -522,3 +522,12 @@ pub async fn revoke_sessions_of<C: ConnectionTrait>(conn: &C, user_id: i64) -> R
         .await?;
     Ok(result.rows_affected)
 }
+
+/// The id of the account at `email` (any case), when there is one.
+pub async fn user_id_by_email<C: ConnectionTrait>(conn: &C, email: &str) -> Result<Option<i64>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(conn)
+        .await?
+        .map(|row| row.id))
+}

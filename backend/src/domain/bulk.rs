@@ -285,3 +285,58 @@ pub async fn export(
     tx.commit().await?;
     Ok(counts)
 }
+
+/// A stored record as the commands name it: its index key, interchange id and language.
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// Key in the search index.
+    pub key: factoria_search::EntityKey,
+    /// Interchange id.
+    pub external_id: String,
+    /// Language code it is written in (`es`, `en`; empty when unknown).
+    pub language: String,
+}
+
+/// The challenge `id`, or every challenge in the order they were created.
+pub async fn challenges_named<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    id: Option<&str>,
+) -> Result<Vec<Named>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut select = challenge::Entity::find().order_by_asc(challenge::Column::Id);
+    if let Some(id) = id {
+        select = select.filter(challenge::Column::ExternalId.eq(id));
+    }
+    Ok(select
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| Named {
+            key: factoria_search::EntityKey::challenge(row.id),
+            external_id: row.external_id,
+            language: row.language,
+        })
+        .collect())
+}
+
+/// The company `id`, or every company in the order they were created.
+pub async fn companies_named<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    id: Option<&str>,
+) -> Result<Vec<Named>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut select = company::Entity::find().order_by_asc(company::Column::Id);
+    if let Some(id) = id {
+        select = select.filter(company::Column::ExternalId.eq(id));
+    }
+    Ok(select
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| Named {
+            key: factoria_search::EntityKey::company(row.id),
+            external_id: row.external_id,
+            language: String::new(),
+        })
+        .collect())
+}
