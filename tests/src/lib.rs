@@ -223,6 +223,22 @@ impl TestApp {
         (cookie, session.csrf)
     }
 
+    /// Erases the account at `email` as its owner does, from a signed-in session; returns the
+    /// status.
+    pub async fn erase_signed_in(&self, email: &str) -> u16 {
+        let (cookie, csrf) = self.session_of(email).await;
+        self.http
+            .delete(self.at("/api/v1/me"))
+            .header("cookie", cookie)
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({"confirm": true}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .status()
+            .as_u16()
+    }
+
     /// Creates a verified user who signs in with `password`, with optional admin flag and
     /// memberships; returns the user id.
     pub async fn user_with_password(
@@ -410,6 +426,34 @@ pub fn factoria_bin() -> PathBuf {
         target.join("debug").join("factoria")
     })
     .clone()
+}
+
+/// Runs the Python tool `tests/tools/{script}` of the test virtual environment with `input` on
+/// its standard input; returns its standard output, failing the test (with its standard error
+/// and `why`) when the tool fails.
+pub fn python_tool(script: &str, input: &[u8], why: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(smtp::tools_python())
+        .arg(crate_dir().join("tools").join(script))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+    child
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(input))
+        .transpose()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        output.status.success(),
+        "{script} failed ({why}): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Runs `factoria` with `args` in `dir` as data folder; returns exit code, stdout, stderr.

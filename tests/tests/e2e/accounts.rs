@@ -966,17 +966,12 @@ on_both!(
             )
             .await;
         assert_eq!(status, 403, "no API token erases an account: {body}");
-        let (cookie, csrf) = app.session_of("lucia.borrable@fugascero.example").await;
-        let erased = app
-            .http
-            .delete(app.at("/api/v1/me"))
-            .header("cookie", cookie)
-            .header("x-csrf-token", csrf)
-            .json(&json!({"confirm": true}))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(erased.status().as_u16(), 204, "the person, signed in, does");
+        assert_eq!(
+            app.erase_signed_in("lucia.borrable@fugascero.example")
+                .await,
+            204,
+            "the person, signed in, does"
+        );
         app.settle().await;
         for (table, column) in [
             ("users", "email"),

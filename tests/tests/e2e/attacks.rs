@@ -1059,17 +1059,7 @@ on_both!(
             status, 403,
             "a read-and-write token cannot erase the account: {body}"
         );
-        let (cookie, csrf) = app.session_of("ana_b@pyme.example").await;
-        let erased = app
-            .http
-            .delete(app.at("/api/v1/me"))
-            .header("cookie", cookie)
-            .header("x-csrf-token", csrf)
-            .json(&json!({"confirm": true}))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(erased.status().as_u16(), 204);
+        assert_eq!(app.erase_signed_in("ana_b@pyme.example").await, 204);
         app.settle().await;
         assert_eq!(
             app.count("SELECT COUNT(*) AS n FROM emails WHERE recipient = 'anaxb@pyme.example'")

@@ -1,10 +1,6 @@
 //! What an operations team probes and scrapes: `/readyz` and `/metrics`, read by the reference
 //! Prometheus parser, with few labels and no ids in them.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use factoria_tests::smtp::tools_python;
 use factoria_tests::{Backend, Options, TestApp};
 use serde_json::Value;
 
@@ -13,30 +9,14 @@ use crate::fixtures;
 const TOKEN: &str = "a-metrics-token-of-at-least-24-chars";
 
 fn parse(text: &str) -> Vec<Value> {
-    let script = factoria_tests::crate_dir().join("tools/parse_metrics.py");
-    let mut child = Command::new(tools_python())
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    child
-        .stdin
-        .take()
-        .map(|mut stdin| stdin.write_all(text.as_bytes()))
-        .transpose()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        output.status.success(),
-        "the reference parser refused the metrics: {}\n{text}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
-        .collect()
+    factoria_tests::python_tool(
+        "parse_metrics.py",
+        text.as_bytes(),
+        "the reference parser refused the metrics",
+    )
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
