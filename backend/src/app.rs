@@ -152,6 +152,10 @@ pub fn job_handler() -> jobs::Handler<Context> {
                         .map(|_| ())
                         .map_err(failed)
                 }
+                kind::PURGE_ACCOUNTS => crate::domain::privacy::purge(&ctx, crate::db::now())
+                    .await
+                    .map(|_| ())
+                    .map_err(failed),
                 other => Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
             }
         })

@@ -134,10 +134,16 @@ impl Actor {
         Ok(user)
     }
 
-    /// Member of `company` (or admin).
-    pub fn manages_company(&self, company: i64) -> bool {
-        self.may_write()
-            && (self.is_admin() || self.user().is_some_and(|u| u.companies.contains(&company)))
+    /// May change `company`: a member (or admin) with the right to write. Refused with the
+    /// reason the client can act on: 401 anonymous, 403 "may only read" for a read-only token,
+    /// 403 `refusal` for anyone else.
+    pub fn check_manages_company(&self, company: i64, refusal: &str) -> Result<(), super::Error> {
+        self.check_write()?;
+        if self.belongs_to_company(company) {
+            Ok(())
+        } else {
+            Err(super::Error::forbidden(refusal))
+        }
     }
 
     /// Member of `company`, for reading (or admin).
@@ -153,9 +159,19 @@ impl Actor {
                 .is_some_and(|u| u.departments.contains(&department))
     }
 
-    /// Officer of `department` allowed to change its challenges (or admin).
-    pub fn manages_department(&self, department: i64) -> bool {
-        self.may_write() && self.belongs_to_department(department)
+    /// May change what `department` owns: an officer (or admin) with the right to write;
+    /// refused like [`Actor::check_manages_company`].
+    pub fn check_manages_department(
+        &self,
+        department: i64,
+        refusal: &str,
+    ) -> Result<(), super::Error> {
+        self.check_write()?;
+        if self.belongs_to_department(department) {
+            Ok(())
+        } else {
+            Err(super::Error::forbidden(refusal))
+        }
     }
 
     /// Officer of any department.
@@ -194,17 +210,30 @@ mod tests {
     #[test]
     fn members_manage_only_their_company() {
         let member = user(vec![7], vec![], None);
-        assert!(member.manages_company(7));
-        assert!(!member.manages_company(8));
-        assert!(!Actor::Anonymous.manages_company(7));
+        assert!(member.check_manages_company(7, "no").is_ok());
+        assert!(matches!(
+            member.check_manages_company(8, "no"),
+            Err(crate::domain::Error::Forbidden(reason)) if reason == "no"
+        ));
+        assert!(matches!(
+            Actor::Anonymous.check_manages_company(7, "no"),
+            Err(crate::domain::Error::Unauthenticated)
+        ));
     }
 
     #[test]
     fn read_only_tokens_change_nothing() {
         let token = user(vec![7], vec![3], Some(vec![Scope::Read]));
         assert!(token.belongs_to_company(7));
-        assert!(!token.manages_company(7));
-        assert!(!token.manages_department(3));
+        for refused in [
+            token.check_manages_company(7, "no"),
+            token.check_manages_department(3, "no"),
+        ] {
+            assert!(
+                matches!(&refused, Err(crate::domain::Error::Forbidden(reason)) if reason.contains("may only read")),
+                "{refused:?}"
+            );
+        }
         assert!(matches!(
             token.writer(),
             Err(crate::domain::Error::Forbidden(_))

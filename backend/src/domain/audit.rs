@@ -36,6 +36,8 @@ pub mod action {
     pub const DATA_EXPORTED: &str = "data_exported";
     /// A user's personal data was erased.
     pub const ERASED: &str = "erased";
+    /// An account whose address was never proven, erased after its time.
+    pub const UNVERIFIED_PURGED: &str = "unverified_purged";
     /// An introduction email was sent.
     pub const INTRODUCTION_SENT: &str = "introduction_sent";
     /// A full data export (CLI or admin).

@@ -23,7 +23,7 @@ use crate::db::entities::{user, user_token};
 use crate::db::{self};
 use crate::email::{self, Outgoing};
 use crate::types::Email;
-use crate::types::validation::FieldErrors;
+use crate::types::validation::{FieldErrors, ObjectReader, UnknownFields, is_line_break};
 
 /// Purposes of single-use tokens sent by email.
 pub mod purpose {
@@ -240,6 +240,8 @@ impl SignUp {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 120 {
             errors.push("name", "write your name (up to 120 characters)");
+        } else if name.chars().any(|c| c.is_control() || is_line_break(c)) {
+            errors.push("name", "write your name on one line");
         }
         if let Err(m) = accounts::check_password(password) {
             errors.push("password", m);
@@ -582,16 +584,52 @@ pub async fn complete_password_link(
     Ok(user_id)
 }
 
+/// An officer to invite, as an administrator wrote it (API body or page form).
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    /// Their address.
+    pub email: Email,
+    /// Their name, one line.
+    pub name: String,
+    /// The department they join (created when new).
+    pub department: String,
+    /// The language of the invitation and of their pages: `es` or `en`.
+    pub locale: String,
+}
+
+impl Invitation {
+    /// Reads `{email, name, department, locale?}`; every fault is reported.
+    pub fn read(value: &serde_json::Value) -> std::result::Result<Self, FieldErrors> {
+        let mut r = ObjectReader::new(value);
+        let email = r.required("email", Email::parse);
+        let name = r.required_line("name", 120);
+        let department = r.required_line("department", 200);
+        let locale = r
+            .optional("locale", |l| match l {
+                "es" | "en" => Ok(l.to_owned()),
+                _ => Err("choose es or en".into()),
+            })
+            .unwrap_or_else(|| "es".into());
+        let (email, (name, department)) =
+            r.finish(UnknownFields::Reject, email.zip(name.zip(department)))?;
+        Ok(Self {
+            email,
+            name,
+            department,
+            locale,
+        })
+    }
+}
+
 /// An administrator invites an officer into a department.
-pub async fn invite_officer(
-    ctx: &Context,
-    actor: &Actor,
-    email: &Email,
-    name: &str,
-    department: &str,
-    locale: &str,
-) -> Result<i64> {
+pub async fn invite_officer(ctx: &Context, actor: &Actor, invitation: &Invitation) -> Result<i64> {
     actor.check_admin_write()?;
+    let Invitation {
+        email,
+        name,
+        department,
+        locale,
+    } = invitation;
     let tx = db::begin_write(&ctx.db).await?;
     let existing = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str().to_lowercase()))

@@ -412,12 +412,13 @@ async fn department_for<C: ConnectionTrait>(
                 .filter(department::Column::Name.eq(name.as_str()))
                 .one(conn)
                 .await?;
-            match row {
-                Some(d) if actor.manages_department(d.id) => Ok(d.id),
-                _ => Err(Error::forbidden(format!(
-                    "you are not an officer of {name}"
-                ))),
-            }
+            let refusal = format!("you are not an officer of {name}");
+            let Some(d) = row else {
+                actor.check_write()?;
+                return Err(Error::forbidden(refusal));
+            };
+            actor.check_manages_department(d.id, &refusal)?;
+            Ok(d.id)
         }
         (None, Actor::User(user)) if user.departments.len() == 1 && actor.may_write() => {
             Ok(user.departments[0])
@@ -481,14 +482,10 @@ async fn find_managed<C: ConnectionTrait>(
     external_id: &str,
 ) -> Result<challenge::Model> {
     let row = find(conn, actor, external_id).await?;
-    if matches!(actor, Actor::Anonymous) {
-        return Err(Error::Unauthenticated);
-    }
-    if !actor.manages_department(row.department_id) {
-        return Err(Error::forbidden(
-            "only officers of the challenge's department may change it",
-        ));
-    }
+    actor.check_manages_department(
+        row.department_id,
+        "only officers of the challenge's department may change it",
+    )?;
     Ok(row)
 }
 

@@ -551,15 +551,7 @@ async fn change(
 
 /// Only the company's members (and administrators) change it.
 fn check_manages(actor: &Actor, row: &company::Model) -> Result<()> {
-    if actor.manages_company(row.id) {
-        Ok(())
-    } else if matches!(actor, Actor::Anonymous) {
-        Err(Error::Unauthenticated)
-    } else {
-        Err(Error::forbidden(
-            "only members of this company may change it",
-        ))
-    }
+    actor.check_manages_company(row.id, "only members of this company may change it")
 }
 
 /// Checks an id taken from a URL path.

@@ -36,8 +36,19 @@ pub struct InterestView {
     pub created_at: DateTime<Utc>,
 }
 
-/// The company a member acts for: the one named, which must be theirs, or their only one.
+/// The company a member acts for, to change something: the one named, which must be theirs,
+/// or their only one. A read-only token is told so (403), before anything is looked up.
 pub async fn acting_company<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    named: Option<&str>,
+) -> Result<company::Model> {
+    actor.check_write()?;
+    member_company(conn, actor, named).await
+}
+
+/// The company a member reads for: the one named, which must be theirs, or their only one.
+async fn member_company<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     named: Option<&str>,
@@ -67,7 +78,7 @@ pub async fn acting_company<C: ConnectionTrait>(
         }
     };
     match row {
-        Some(row) if actor.manages_company(row.id) => Ok(row),
+        Some(row) if actor.belongs_to_company(row.id) => Ok(row),
         Some(_) => Err(Error::forbidden("you may act only for your own company")),
         None => Err(FieldErrors::one("company", "no such company").into()),
     }
@@ -144,7 +155,7 @@ pub async fn followed(
     Vec<factoria_search::ChallengeDoc>,
     Vec<factoria_search::ChallengeDoc>,
 )> {
-    let company = acting_company(&ctx.db, actor, None).await?;
+    let company = member_company(&ctx.db, actor, None).await?;
     let rows = interest::Entity::find()
         .filter(interest::Column::CompanyId.eq(company.id))
         .order_by_desc(interest::Column::CreatedAt)

@@ -152,11 +152,10 @@ pub async fn introduce(
 ) -> Result<IntroductionView> {
     let officer = actor.writer()?;
     let challenge_row = super::challenges::find(&ctx.db, actor, challenge_id).await?;
-    if !actor.manages_department(challenge_row.department_id) {
-        return Err(Error::forbidden(
-            "only officers of the challenge's department introduce companies",
-        ));
-    }
+    actor.check_manages_department(
+        challenge_row.department_id,
+        "only officers of the challenge's department introduce companies",
+    )?;
     if challenge_row.status != ChallengeStatus::Published {
         return Err(Error::Conflict(
             "introductions are for published challenges".into(),
@@ -627,11 +626,10 @@ pub async fn record_stage(
     if !actor.belongs_to_department(challenge_row.department_id) {
         return Err(Error::NotFound("introduction"));
     }
-    if !actor.manages_department(challenge_row.department_id) {
-        return Err(Error::forbidden(
-            "only officers of the challenge's department record stages",
-        ));
-    }
+    actor.check_manages_department(
+        challenge_row.department_id,
+        "only officers of the challenge's department record stages",
+    )?;
     let later = IntroductionStage::LATER;
     let Some(target) = later.iter().position(|s| s.as_str() == stage) else {
         return Err(FieldErrors::one("stage", "use meeting, pilot or contract").into());

@@ -475,11 +475,10 @@ pub async fn record_feedback(
     };
     let tx = db::begin_write(&ctx.db).await?;
     let challenge_row = super::challenges::find(&tx, actor, challenge_id).await?;
-    if !actor.manages_department(challenge_row.department_id) {
-        return Err(Error::forbidden(
-            "only officers of the challenge's department judge its matches",
-        ));
-    }
+    actor.check_manages_department(
+        challenge_row.department_id,
+        "only officers of the challenge's department judge its matches",
+    )?;
     let company_row = company::Entity::find()
         .filter(company::Column::ExternalId.eq(company_id))
         .one(&tx)
@@ -561,11 +560,10 @@ pub async fn set_shortlisted(
     use crate::db::entities::shortlist;
     let tx = db::begin_write(&ctx.db).await?;
     let challenge_row = super::challenges::find(&tx, actor, challenge_id).await?;
-    if !actor.manages_department(challenge_row.department_id) {
-        return Err(Error::forbidden(
-            "only officers of the challenge's department keep its shortlist",
-        ));
-    }
+    actor.check_manages_department(
+        challenge_row.department_id,
+        "only officers of the challenge's department keep its shortlist",
+    )?;
     let company_row = company::Entity::find()
         .filter(company::Column::ExternalId.eq(company_id))
         .one(&tx)

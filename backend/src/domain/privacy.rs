@@ -130,6 +130,75 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
 pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()> {
     // Only the person, signed in: no API token, however scoped, erases an account.
     let user_id = actor.session_user()?.id;
+    erase_account(ctx, user_id, Some(user_id), action::ERASED, ip).await
+}
+
+/// How long an address may stay unproven before the account made for it is erased.
+pub const UNVERIFIED_KEPT_FOR: chrono::Duration = chrono::Duration::days(30);
+
+/// How long spent or expired emailed links and ended sessions are kept (for the person's
+/// data export and for an administrator reading what just happened) before they are deleted.
+pub const ENDED_KEPT_FOR: chrono::Duration = chrono::Duration::days(7);
+
+/// What a purge removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    /// Accounts whose address was never proven within [`UNVERIFIED_KEPT_FOR`].
+    pub unverified_accounts: u64,
+    /// Emailed links expired more than [`ENDED_KEPT_FOR`] ago.
+    pub links: u64,
+    /// Sessions expired or revoked more than [`ENDED_KEPT_FOR`] ago.
+    pub sessions: u64,
+}
+
+/// Deletes what nobody can use any more: accounts made for an address that was never proven
+/// (a sign-up someone else may have made with it; invited officers, who have a department,
+/// are kept for their administrator), dead emailed links and ended sessions. Runs as a
+/// periodic job.
+pub async fn purge(ctx: &Context, now: chrono::DateTime<chrono::Utc>) -> Result<Purged> {
+    let members = membership::Entity::find()
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect::<std::collections::HashSet<_>>();
+    let stale = user::Entity::find()
+        .filter(user::Column::EmailVerifiedAt.is_null())
+        .filter(user::Column::CreatedAt.lt(now - UNVERIFIED_KEPT_FOR))
+        .all(&ctx.db)
+        .await?;
+    let mut purged = Purged::default();
+    for row in stale.iter().filter(|u| !members.contains(&u.id)) {
+        erase_account(ctx, row.id, None, action::UNVERIFIED_PURGED, None).await?;
+        purged.unverified_accounts += 1;
+    }
+    let ended = now - ENDED_KEPT_FOR;
+    purged.links = user_token::Entity::delete_many()
+        .filter(user_token::Column::ExpiresAt.lt(ended))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
+    purged.sessions = session::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(session::Column::ExpiresAt.lt(ended))
+                .add(session::Column::RevokedAt.lt(ended)),
+        )
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
+    Ok(purged)
+}
+
+/// Erases one account and everything tied to it (see [`erase`]), recording in the audit who
+/// did it (`by`, none for the system) and why.
+async fn erase_account(
+    ctx: &Context,
+    user_id: i64,
+    by: Option<i64>,
+    why: &'static str,
+    ip: Option<&str>,
+) -> Result<()> {
     let tx = db::begin_write(&ctx.db).await?;
     let row = user::Entity::find_by_id(user_id)
         .one(&tx)
@@ -223,8 +292,8 @@ pub async fn erase(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<()>
     audit::record(
         &tx,
         &ctx.config.secret,
-        Some(user_id),
-        action::ERASED,
+        by,
+        why,
         Some(format!("user:{user_id}")),
         None,
         ip,

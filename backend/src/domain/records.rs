@@ -167,18 +167,18 @@ impl CompanyProfile {
     ) -> Result<(Self, Vec<String>), FieldErrors> {
         let mut r = ObjectReader::new(value);
         let external_id = r.optional("id", parse_external_id);
-        let name = r.required_text("name", 200);
+        let name = r.required_line("name", 200);
         let kind = r.required("kind", CompanyKind::parse);
         let size = r.optional("size", SizeClass::parse);
         let this_year = i64::from(chrono::Utc::now().year());
         let founded = r
             .optional_integer("founded", 1800..=this_year)
             .map(|y| y as i32);
-        let region = r.optional_text("region", 100);
-        let municipality = r.optional_text("municipality", 100);
+        let region = r.optional_line("region", 100);
+        let municipality = r.optional_line("municipality", 100);
         let website = r.optional("website", WebUrl::parse);
         let contact = r.object("contact", |c| {
-            let name = c.optional_text("name", 200);
+            let name = c.optional_line("name", 200);
             let email = c.optional("email", Email::parse);
             Some(Contact { name, email })
         });
@@ -194,8 +194,8 @@ impl CompanyProfile {
             .and_then(|t| Trl::new(t).ok());
         let certifications = r.list("certifications", 30, label(80));
         let references = r.object_list("references", 50, |item| {
-            let title = item.required_text("title", 300);
-            let client = item.optional_text("client", 200);
+            let title = item.required_line("title", 300);
+            let client = item.optional_line("client", 200);
             let year = item.optional_integer("year", 1900..=2100).map(|y| y as i32);
             title.map(|title| Reference {
                 title,
@@ -280,8 +280,8 @@ impl ChallengeSpec {
     ) -> Result<(Self, Vec<String>), FieldErrors> {
         let mut r = ObjectReader::new(value);
         let external_id = r.optional("id", parse_external_id);
-        let title = r.required_text("title", 300);
-        let department = r.optional_text("department", 200);
+        let title = r.required_line("title", 300);
+        let department = r.optional_line("department", 200);
         let language = r.optional("language", Language::parse);
         let summary = r.optional_text("summary", 1000);
         let description = r.required_text("description", 10_000);

@@ -30,6 +30,8 @@ pub mod kind {
     pub const DEADLINE_REMINDERS: &str = "deadline_reminders";
     /// Forget idempotency keys older than a day (periodic).
     pub const PURGE_IDEMPOTENCY_KEYS: &str = "purge_idempotency_keys";
+    /// Erase never-verified accounts, dead emailed links and ended sessions (periodic).
+    pub const PURGE_ACCOUNTS: &str = "purge_accounts";
 }
 
 /// Enqueues the periodic jobs unless one of each is already waiting: every replica may call
@@ -40,6 +42,7 @@ pub async fn schedule_periodic<C: ConnectionTrait>(conn: &C) -> Result<()> {
         kind::DIGESTS,
         kind::DEADLINE_REMINDERS,
         kind::PURGE_IDEMPOTENCY_KEYS,
+        kind::PURGE_ACCOUNTS,
     ] {
         enqueue(
             conn,

@@ -4,6 +4,15 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+/// Whether `c` ends a line: names and titles are one line, because they travel into email
+/// headers, subject lines, CSV cells and feed titles.
+pub fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
 /// One field at fault and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -150,6 +159,27 @@ impl<'a> ObjectReader<'a> {
                 self.fault(key, "must be text");
                 None
             }
+        }
+    }
+
+    /// A required one-line string (a name, a title) of at most `max` characters, trimmed.
+    pub fn required_line(&mut self, key: &'static str, max: usize) -> Option<String> {
+        let text = self.required_text(key, max)?;
+        self.one_line(key, text)
+    }
+
+    /// An optional one-line string of at most `max` characters, trimmed.
+    pub fn optional_line(&mut self, key: &'static str, max: usize) -> Option<String> {
+        let text = self.optional_text(key, max)?;
+        self.one_line(key, text)
+    }
+
+    fn one_line(&mut self, key: &'static str, text: String) -> Option<String> {
+        if text.contains(is_line_break) {
+            self.fault(key, "must be one line");
+            None
+        } else {
+            Some(text)
         }
     }
 

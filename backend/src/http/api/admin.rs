@@ -10,7 +10,6 @@ use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{IdPath, JsonBody};
 use crate::http::ratelimit::{Action, ClientIp};
-use crate::types::Email;
 use crate::types::validation::{ObjectReader, UnknownFields};
 
 /// Every user.
@@ -29,22 +28,8 @@ pub async fn invite(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Invited>)> {
     state.limits.check_actor(Action::Notify, &actor, &ip)?;
-    let mut r = ObjectReader::new(&body);
-    let email = r.required("email", Email::parse);
-    let name = r.required_text("name", 120);
-    let department = r.required_text("department", 200);
-    let locale = r
-        .optional("locale", |l| {
-            if matches!(l, "es" | "en") {
-                Ok(l.to_owned())
-            } else {
-                Err("choose es or en".into())
-            }
-        })
-        .unwrap_or_else(|| "es".into());
-    let (email, (name, department)) =
-        r.finish(UnknownFields::Reject, email.zip(name.zip(department)))?;
-    let id = auth::invite_officer(&state.ctx, &actor, &email, &name, &department, &locale).await?;
+    let invitation = auth::Invitation::read(&body)?;
+    let id = auth::invite_officer(&state.ctx, &actor, &invitation).await?;
     Ok((StatusCode::CREATED, Json(Invited { user_id: id })))
 }
 

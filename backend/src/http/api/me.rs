@@ -48,7 +48,7 @@ pub async fn create_token(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let mut r = ObjectReader::new(&body);
-    let name = r.required_text("name", 80);
+    let name = r.required_line("name", 80);
     let scopes = r.list("scopes", 2, |s| match s {
         "read" => Ok(Scope::Read),
         "write" => Ok(Scope::Write),

@@ -12,8 +12,6 @@ use super::{FormData, Page, error_page, labels, redirect_with_notice, show};
 use crate::domain::{Error, admin, analytics, auth};
 use crate::http::AppState;
 use crate::http::ratelimit::{Action, ClientIp};
-use crate::types::Email;
-use crate::types::validation::FieldErrors;
 
 fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_owned(), |s| format!("{:.0} %", s * 100.0))
@@ -164,35 +162,23 @@ async fn invite(
     if let Err(limited) = state.limits.check_actor(Action::Notify, &page.actor, &ip) {
         return error_page(&page, &limited.0);
     }
-    let mut faults = FieldErrors::default();
-    let email = Email::parse(form.get("email"))
-        .map_err(|m| faults.push("email", m))
-        .ok();
-    for field in ["name", "department"] {
-        if form.get(field).is_empty() {
-            faults.push(field, "is required");
-        }
-    }
-    let Some(email) = email.filter(|_| faults.is_empty()) else {
-        return error_page(&page, &Error::Invalid(faults));
+    let invitation = auth::Invitation::read(&serde_json::json!({
+        "email": form.get("email"),
+        "name": form.get("name"),
+        "department": form.get("department"),
+        "locale": if page.es { "es" } else { "en" },
+    }));
+    let invitation = match invitation {
+        Ok(invitation) => invitation,
+        Err(faults) => return error_page(&page, &Error::Invalid(faults)),
     };
-    let locale = if page.es { "es" } else { "en" };
-    match auth::invite_officer(
-        &state.ctx,
-        &page.actor,
-        &email,
-        form.get("name"),
-        form.get("department"),
-        locale,
-    )
-    .await
-    {
+    match auth::invite_officer(&state.ctx, &page.actor, &invitation).await {
         Ok(_) => redirect_with_notice(
             "/admin/users",
             &format!(
                 "{} {}.",
                 page.t("Invitación enviada a", "Invitation sent to"),
-                email.as_str()
+                invitation.email.as_str()
             ),
         ),
         Err(error) => error_page(&page, &error),
