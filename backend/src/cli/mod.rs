@@ -1,5 +1,5 @@
-//! The `factoria` command line: serve, migrate, import, export, match, suggest-cpv, reindex, demo,
-//! admin.
+//! The `factoria` command line: serve, migrate, import, export, match, suggest-cpv, reindex,
+//! backup, restore, demo, admin.
 
 mod matching;
 
@@ -74,6 +74,18 @@ enum Command {
     Recommend(RecommendArgs),
     /// Rebuild the search index from the database, embedding what changed.
     Reindex,
+    /// Write a consistent copy of the database (and the development secret) with a manifest
+    /// into one file, while the server keeps serving and writing.
+    Backup {
+        /// The backup file to write.
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty database and data folder, bring it to this version's
+    /// schema and rebuild the search index.
+    Restore {
+        /// The backup file to read.
+        file: PathBuf,
+    },
     /// Create a fresh demo database with generated data and serve it.
     Demo {
         /// Address to listen on.
@@ -178,7 +190,10 @@ enum AdminCommand {
 /// Runs the command line; the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    if let Err(error) = init_tracing() {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -198,15 +213,28 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+/// Logs to standard error, as text for people or, with `FACTORIA_LOG_FORMAT=json`, one JSON
+/// object per line for a log pipeline (with the fields of the request's span, its id among
+/// them, in every line).
+fn init_tracing() -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FACTORIA_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,tantivy=warn,ort=warn,sqlx=warn,sea_orm=warn")
     });
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let format = std::env::var("FACTORIA_LOG_FORMAT").unwrap_or_default();
+    let _ = match format.as_str() {
+        "" | "text" => logs.try_init(),
+        "json" => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        other => bail!("FACTORIA_LOG_FORMAT must be text or json, not `{other}`"),
+    };
+    Ok(())
 }
 
 fn load_config(
@@ -306,6 +334,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config(&cli, None, None)?;
             reindex(config).await?;
         }
+        Command::Backup { file } => {
+            let config = load_config(&cli, None, None)?;
+            let manifest = crate::backup::backup(&config, file).await?;
+            let rows: i64 = manifest.rows.values().sum();
+            eprintln!(
+                "backed up {rows} rows in {} tables (schema {}) to {}",
+                manifest.rows.len(),
+                manifest
+                    .migrations
+                    .last()
+                    .map(String::as_str)
+                    .unwrap_or("empty"),
+                file.display()
+            );
+        }
+        Command::Restore { file } => {
+            let config = load_config(&cli, None, None)?;
+            let manifest = crate::backup::restore(&config, file).await?;
+            let rows: i64 = manifest.rows.values().sum();
+            eprintln!(
+                "restored {rows} rows taken at {} by factoria {}",
+                manifest.created_at.to_rfc3339(),
+                manifest.factoria_version
+            );
+            reindex(config).await?;
+        }
         Command::Demo { bind, no_serve } => {
             // `data/demo` unless a folder is named, by the flag or the environment.
             let data_dir = cli
@@ -370,8 +424,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    tracing::info!(address = %bind, "serving; press Ctrl-C to stop");
-    eprintln!("Factoría is serving at http://{bind}/ (API reference at http://{bind}/api/docs)");
+    // A log line, so that JSON logs stay JSON from the first line.
+    tracing::info!(address = %bind, "Factoría is serving at http://{bind}/ (API reference at http://{bind}/api/docs); press Ctrl-C to stop");
     app.serve(listener, app::shutdown_signal()).await
 }
 

@@ -20,9 +20,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::Request;
 use axum::response::IntoResponse;
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::context::Context;
 
@@ -66,9 +68,18 @@ pub fn router(ctx: Context) -> Router {
             tracing::error!("a request handler panicked");
             error::ApiError(crate::domain::Error::Internal(anyhow::anyhow!("handler panicked"))).into_response()
         }))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request.headers().get(operations::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+                })
+                // One line per answered request: the access log, with the request's id.
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(operations::plain_request_id))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
 }
 

@@ -160,3 +160,43 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     response
 }
+
+/// The header that carries a request's id, from the proxy in front or made here, echoed in the
+/// answer and written in every log line of the request.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Keeps an incoming request id only when it is a plain token (1 to 64 letters, digits, `.`,
+/// `_`, `-`), as proxies make them; anything else is dropped, so a new one is made and no
+/// client writes arbitrary text into the logs.
+pub async fn plain_request_id(mut request: Request, next: Next) -> Response {
+    let plain = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(is_plain_id);
+    if !plain {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+fn is_plain_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_id;
+
+    #[test]
+    fn only_plain_tokens_are_kept_as_request_ids() {
+        assert!(is_plain_id("4f9c2d1e-8a7b-4c3d-9e0f-123456789abc"));
+        assert!(is_plain_id("nginx.req_42"));
+        for bad in ["", "a b", "id\u{7f}", "x\"y", &"a".repeat(65), "línea"] {
+            assert!(!is_plain_id(bad), "{bad:?}");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod attacks;
+mod backup;
 mod cli;
 mod concurrency;
 mod contract;

@@ -124,3 +124,71 @@ async fn metrics_are_scraped_from_the_loopback_or_with_the_token_and_readiness_i
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(wrong.status().as_u16(), 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_request_id_in_every_line_of_a_request() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let server = factoria_tests::ServeProcess::start(
+        dir.path(),
+        &[("FACTORIA_LOG_FORMAT", "json".to_owned())],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let get = |id: Option<&str>| {
+        let mut request = client.get(format!("{}/api/v1/challenges?q=agua", server.url));
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        request.send()
+    };
+    let from_proxy = get(Some("proxy-7f3a.1"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        from_proxy.headers()["x-request-id"],
+        "proxy-7f3a.1",
+        "the proxy's id is kept"
+    );
+    let forged = get(Some("a b\tc")).await.unwrap_or_else(|e| panic!("{e}"));
+    let made = forged.headers()["x-request-id"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        made.len() == 36 && made != "a b\tc",
+        "a new id replaces one that is not a plain token: {made}"
+    );
+
+    // The access line of each request is written when it is answered; wait for both.
+    let log = || std::fs::read_to_string(&server.log).unwrap_or_default();
+    let started = std::time::Instant::now();
+    while !(log().contains("proxy-7f3a.1") && log().contains(&made)) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no access lines:\n{}",
+            log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let lines: Vec<Value> = log()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let of_request: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["span"]["name"] == "request")
+        .collect();
+    assert!(of_request.len() >= 2, "{lines:?}");
+    for line in &of_request {
+        assert!(
+            line["span"]["id"]
+                .as_str()
+                .is_some_and(|id| id == "proxy-7f3a.1" || id.len() == 36),
+            "a request's line without its id: {line}"
+        );
+    }
+    assert!(
+        of_request.iter().any(|l| l["span"]["id"] == "proxy-7f3a.1" && l["span"]["path"] == "/api/v1/challenges"),
+        "{of_request:?}"
+    );
+}

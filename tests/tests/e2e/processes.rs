@@ -8,7 +8,7 @@ use factoria_tests::smtp::{SmtpServer, free_port, header};
 use factoria_tests::{ServeProcess, pg};
 use serde_json::{Value, json};
 
-async fn create_admin_token(database_url: &str, dir: &std::path::Path) -> String {
+pub(crate) async fn create_admin_token(database_url: &str, dir: &std::path::Path) -> String {
     let env = [
         ("FACTORIA_DATABASE_URL", database_url),
         ("FACTORIA_NEW_PASSWORD", "una contraseña larga"),
@@ -38,7 +38,7 @@ async fn create_admin_token(database_url: &str, dir: &std::path::Path) -> String
 
 /// The ids a search answers; any failure to answer fails the test (an empty list would read as
 /// "not indexed yet").
-async fn search_ids(base: &str, path: &str) -> Vec<String> {
+pub(crate) async fn search_ids(base: &str, path: &str) -> Vec<String> {
     let response = reqwest::get(format!("{base}{path}"))
         .await
         .unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -289,7 +289,7 @@ async fn emails_survive_workers_killed_mid_run_with_at_most_one_duplicate_per_wo
 }
 
 /// Counts rows with a short-lived connection of the test's own; a failure fails the test.
-async fn count_rows(database_url: &str, sql: &str) -> i64 {
+pub(crate) async fn count_rows(database_url: &str, sql: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Database, Statement};
     let db = Database::connect(database_url)
         .await
