@@ -34,6 +34,22 @@ impl Context {
         matches!(tokio::time::timeout(within, probe).await, Ok(Ok(_)))
     }
 
+    /// Connections of the database pool: open, and idle among them.
+    pub fn database_pool(&self) -> (usize, usize) {
+        use sea_orm::DbBackend;
+        match self.db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size() as usize, pool.num_idle())
+            }
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size() as usize, pool.num_idle())
+            }
+            _ => (0, 0),
+        }
+    }
+
     /// Waits up to `within` until this process's index reflects a change just saved to `key`
     /// (embedding it at once, ahead of bulk work). A slow index only delays the caller: the
     /// queued job finishes the work later, so this logs instead of failing.

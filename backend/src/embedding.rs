@@ -77,9 +77,13 @@ pub async fn run_embed_job(
 ) -> std::result::Result<(), jobs::JobError> {
     let payload: jobs::EntityPayload = serde_json::from_str(payload)
         .map_err(|e| jobs::JobError::Permanent(format!("bad payload: {e}")))?;
-    embed_entity(&ctx.db, &ctx.search.embedder, payload.key()?, false)
+    let started = std::time::Instant::now();
+    let embedded = embed_entity(&ctx.db, &ctx.search.embedder, payload.key()?, false)
         .await
         .map_err(|e| jobs::JobError::Retry(e.to_string()))?;
+    metrics::counter!("factoria_embedded_texts_total").increment(embedded as u64);
+    metrics::histogram!("factoria_embed_job_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
     ctx.search.notify_change();
     Ok(())
 }

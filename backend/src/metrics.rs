@@ -22,7 +22,16 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &BUCKETS)
                 .ok()?;
             match builder.install_recorder() {
-                Ok(handle) => Some(handle),
+                Ok(handle) => {
+                    // Counters exist from the start, so that a rate over them has a first
+                    // sample and an alert on failures needs no failure to be set up.
+                    for outcome in ["sent", "retried", "rejected", "suppressed"] {
+                        metrics::counter!("factoria_email_deliveries_total", "outcome" => outcome)
+                            .increment(0);
+                    }
+                    metrics::counter!("factoria_embedded_texts_total").increment(0);
+                    Some(handle)
+                }
                 Err(error) => {
                     tracing::warn!(%error, "cannot install the metrics recorder");
                     None

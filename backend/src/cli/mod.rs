@@ -576,7 +576,7 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     let count = docs.len();
     let index = factoria_search::SearchIndex::open(&index_dir)?;
     let bar = crate::progress::bar(count as u64, "indexing");
-    tokio::task::spawn_blocking(move || index.rebuild(docs, position.max(1))).await??;
+    tokio::task::spawn_blocking(move || index.rebuild(docs, position)).await??;
     bar.finish_and_clear();
     eprintln!(
         "reindexed {count} documents ({embedded} texts embedded) into {}",

@@ -254,6 +254,8 @@ async fn send(ctx: &Context, id: i64) -> std::result::Result<(), JobError> {
     let stored: Stored = serde_json::from_str(&row.data)
         .map_err(|e| JobError::Permanent(format!("stored email {id} is unreadable: {e}")))?;
     if is_suppressed(&ctx.db, &row.recipient, topic).await? {
+        metrics::counter!("factoria_email_deliveries_total", "outcome" => "suppressed")
+            .increment(1);
         mark(ctx, id, "suppressed", None, None, spent(&stored)).await?;
         return Ok(());
     }
@@ -276,15 +278,20 @@ async fn send(ctx: &Context, id: i64) -> std::result::Result<(), JobError> {
         .map_err(|e| JobError::Permanent(format!("cannot build email {id}: {e}")))?;
     match ctx.mailer.send(message).await {
         Delivery::Sent => {
+            metrics::counter!("factoria_email_deliveries_total", "outcome" => "sent").increment(1);
             mark(ctx, id, "sent", None, Some(db::now()), spent(&stored)).await?;
             tracing::info!(email = id, template = %row.template, to = %mask(&row.recipient), "email sent");
             Ok(())
         }
         Delivery::Retry(reason) => {
+            metrics::counter!("factoria_email_deliveries_total", "outcome" => "retried")
+                .increment(1);
             mark(ctx, id, "queued", Some(reason.clone()), None, None).await?;
             Err(JobError::Retry(reason))
         }
         Delivery::Rejected(reason) => {
+            metrics::counter!("factoria_email_deliveries_total", "outcome" => "rejected")
+                .increment(1);
             mark(
                 ctx,
                 id,

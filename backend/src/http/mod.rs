@@ -8,7 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 mod openapi;
-mod operations;
+pub mod operations;
 pub mod pages;
 pub mod ratelimit;
 pub mod redirect;

@@ -129,6 +129,10 @@ async fn metrics(
             metrics::gauge!("factoria_database_up").set(0.0);
         }
     }
+    let (size, idle) = state.ctx.database_pool();
+    metrics::gauge!("factoria_database_connections", "state" => "busy")
+        .set(size.saturating_sub(idle) as f64);
+    metrics::gauge!("factoria_database_connections", "state" => "idle").set(idle as f64);
     let stats = state.ctx.search.index.stats();
     metrics::gauge!("factoria_index_documents", "kind" => "company").set(stats.companies as f64);
     metrics::gauge!("factoria_index_documents", "kind" => "challenge").set(stats.challenges as f64);

@@ -46,7 +46,9 @@ pub async fn max_seq(db: &Db) -> Result<i64> {
 pub(super) async fn initialise(db: &Db, service: &Arc<SearchService>) -> Result<()> {
     let index = service.index.clone();
     if index.position() == 0 {
-        // Read the log position before the tables: what changes meanwhile is replayed.
+        // Read the log position before the tables: what changes meanwhile is replayed. An
+        // empty log stays at 0 (rebuilt again at the next start, which costs nothing): marking
+        // it 1 would skip the first change ever logged.
         let position = max_seq(db).await?;
         let docs = load_all(db, &|_| {}).await?;
         tracing::info!(
@@ -55,7 +57,7 @@ pub(super) async fn initialise(db: &Db, service: &Arc<SearchService>) -> Result<
             "search index rebuilt from the database"
         );
         service
-            .with_index(move |index| index.rebuild(docs, position.max(1)))
+            .with_index(move |index| index.rebuild(docs, position))
             .await?;
     } else {
         let docs = load_all(db, &|_| {}).await?;

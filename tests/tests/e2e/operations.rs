@@ -69,6 +69,9 @@ async fn metrics_are_scraped_from_the_loopback_or_with_the_token_and_readiness_i
         "factoria_index_behind_changes",
         "factoria_index_documents",
         "factoria_database_up",
+        "factoria_database_connections",
+        "factoria_email_deliveries",
+        "factoria_embedded_texts",
     ] {
         assert!(
             families.contains(expected),
@@ -191,4 +194,72 @@ async fn json_logs_carry_the_request_id_in_every_line_of_a_request() {
         of_request.iter().any(|l| l["span"]["id"] == "proxy-7f3a.1" && l["span"]["path"] == "/api/v1/challenges"),
         "{of_request:?}"
     );
+}
+
+/// A replica whose index is more than `READY_MAX_BEHIND` changes behind the log (another
+/// replica imported a batch) says it is not ready, and is ready again once it has caught up.
+/// The replica here runs no follower, so the test decides when it catches up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_is_503_while_the_index_is_behind_and_200_once_caught_up() {
+    use factoria::app::{self, IndexLocation};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("r.sqlite").display()
+    );
+    let config = factoria_tests::test_config(dir.path(), &url);
+    let ctx = app::context(
+        config,
+        Some(factoria_tests::embedder()),
+        IndexLocation::Memory,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let router = factoria::http::router(ctx.clone());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    let ready = || async {
+        let response = reqwest::get(format!("{base}/readyz"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or_else(|e| panic!("{e}"));
+        (status, body)
+    };
+    assert_eq!(ready().await.0, 200);
+
+    let behind = factoria::http::operations::READY_MAX_BEHIND + 1;
+    let tx = factoria::db::begin_write(&ctx.db)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for id in 0..behind {
+        factoria::db::record_change(&tx, factoria_search::EntityKey::company(1_000 + id))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = ready().await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["index_behind"], behind, "{body}");
+    assert_eq!(body["database"], true);
+
+    factoria::indexing::catch_up(&ctx.db, &ctx.search)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = ready().await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["index_behind"], 0);
+    server.abort();
 }

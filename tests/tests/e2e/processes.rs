@@ -417,3 +417,57 @@ async fn an_import_killed_mid_run_is_completed_by_running_it_again() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// An index whose files were damaged (a disk error, a bad copy) is discarded at start and
+/// rebuilt from the database before the server listens: what was searchable still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_index_is_rebuilt_from_the_database_at_start() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("c.sqlite").display()
+    );
+    let token = create_admin_token(&database_url, dir.path()).await;
+    let index = dir.path().join("index");
+    let env = vec![
+        ("FACTORIA_DATABASE_URL", database_url.clone()),
+        ("FACTORIA_INDEX_DIR", index.display().to_string()),
+    ];
+    let server = ServeProcess::start(dir.path(), &env).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/companies", server.url))
+        .bearer_auth(&token)
+        .json(&json!({"id": "co-intacta", "name": "Intacta", "kind": "sme", "description": "Empresa palabracorrupta de pruebas."}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 201);
+    let query = "/api/v1/companies/search?q=palabracorrupta&mode=bm25";
+    let started = Instant::now();
+    while search_ids(&server.url, query).await.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "never indexed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(server);
+
+    // Every file of the index overwritten with garbage.
+    let mut damaged = 0;
+    for entry in std::fs::read_dir(&index)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        if entry.path().is_file() {
+            std::fs::write(entry.path(), b"\x00garbage{not an index")
+                .unwrap_or_else(|e| panic!("{e}"));
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0, "the index had files");
+    let server = ServeProcess::start(dir.path(), &env).await;
+    assert_eq!(
+        search_ids(&server.url, query).await,
+        vec!["co-intacta".to_owned()]
+    );
+    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    assert!(log.contains("search index discarded"), "{log}");
+}
