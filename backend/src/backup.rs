@@ -34,6 +34,8 @@ const MANIFEST: &str = "manifest.json";
 const SQLITE_FILE: &str = "database.sqlite";
 const POSTGRES_FILE: &str = "database.pgdump";
 const SECRET_FILE: &str = "secret.key";
+/// Every member a backup may hold besides the manifest.
+const MEMBERS: [&str; 3] = [SQLITE_FILE, POSTGRES_FILE, SECRET_FILE];
 
 /// The database engine a backup was taken from; it restores only into the same engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +98,13 @@ pub async fn backup(config: &Config, out: &Path) -> anyhow::Result<Manifest> {
         .tempdir_in(&folder)
         .with_context(|| format!("cannot write the backup into {}", folder.display()))?;
 
+    if let Some(path) = sqlite_path(&config.database_url) {
+        ensure!(
+            path.is_file(),
+            "there is no database at {}: nothing to back up (check FACTORIA_DATA_DIR or FACTORIA_DATABASE_URL)",
+            path.display()
+        );
+    }
     let db = crate::db::connect(&config.database_url)
         .await
         .context("cannot connect to the database")?;
@@ -113,10 +122,17 @@ pub async fn backup(config: &Config, out: &Path) -> anyhow::Result<Manifest> {
         other => bail!("cannot back up a {other:?} database"),
     };
     db.close().await?;
+    ensure!(
+        !census.migrations.is_empty(),
+        "the database {} holds no Factoría schema: nothing to back up",
+        config.database_url_for_logs()
+    );
 
     let mut members = vec![(name, work.path().join(name))];
+    // The generated development secret, when it is the one in use (a configured
+    // FACTORIA_SECRET_KEY belongs in the secret store, not in backups).
     let secret = config.data_dir.join(SECRET_FILE);
-    if secret.is_file() {
+    if std::fs::read(&secret).is_ok_and(|bytes| config.secret.matches(&bytes)) {
         members.push((SECRET_FILE, secret));
     }
     let mut files = BTreeMap::new();
@@ -157,10 +173,18 @@ pub async fn backup(config: &Config, out: &Path) -> anyhow::Result<Manifest> {
 /// damaged, tampered with or from a newer schema, or when the target is not empty. The search
 /// index is the caller's to rebuild.
 pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Manifest> {
+    // Unpacked in the data folder, not in a temporary file system that may live in memory.
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
     let work = tempfile::Builder::new()
         .prefix(".factoria-restore-")
-        .tempdir()
-        .context("cannot create a temporary folder to unpack the backup")?;
+        .tempdir_in(&config.data_dir)
+        .with_context(|| {
+            format!(
+                "cannot unpack the backup into {}",
+                config.data_dir.display()
+            )
+        })?;
     let manifest = unpack(file, work.path())?;
     check_schema(&manifest)?;
     ensure_index_empty(&config.index_dir)?;
@@ -176,10 +200,15 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Manifest> {
                 let existing = open_sqlite(&path, true).await?;
                 ensure_database_empty(&existing, &path.display().to_string()).await?;
                 existing.close().await?;
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut name = path.clone().into_os_string();
-                    name.push(suffix);
-                    let _ = std::fs::remove_file(PathBuf::from(name));
+            }
+            // An empty file, or none; a journal left beside it would be replayed onto the copy.
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut name = path.clone().into_os_string();
+                name.push(suffix);
+                let name = PathBuf::from(name);
+                if name.exists() {
+                    std::fs::remove_file(&name)
+                        .with_context(|| format!("cannot remove {}", name.display()))?;
                 }
             }
             if let Some(parent) = path.parent() {
@@ -188,6 +217,9 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Manifest> {
             }
             std::fs::copy(work.path().join(SQLITE_FILE), &path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            // It holds password hashes and personal data: the owner's only.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
             crate::db::connect(&config.database_url).await?
         }
         Engine::Postgres => {
@@ -201,13 +233,12 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Manifest> {
             ensure_database_empty(&db, &config.database_url_for_logs()).await?;
             run_postgres_tool(
                 "pg_restore",
+                &config.database_url,
                 &[
                     "--no-owner",
                     "--no-privileges",
                     "--exit-on-error",
                     "--single-transaction",
-                    "--dbname",
-                    &config.database_url,
                     &work.path().join(POSTGRES_FILE).display().to_string(),
                 ],
             )
@@ -265,11 +296,27 @@ pub fn unpack(file: &Path, into: &Path) -> anyhow::Result<Manifest> {
         manifest.format
     );
 
+    if let Some(unknown) = manifest
+        .files
+        .keys()
+        .find(|n| !MEMBERS.contains(&n.as_str()))
+    {
+        bail!(
+            "the manifest of {} lists {unknown:?}, which no Factoría backup holds: it was altered",
+            file.display()
+        );
+    }
     let mut seen = Vec::new();
     for entry in entries {
         let mut entry = entry.with_context(damaged)?;
+        // Only the plain files a backup holds, by their exact names: nothing is written
+        // outside the unpacking folder, whatever the archive says.
         let name = entry.path()?.to_string_lossy().into_owned();
-        let Some(expected) = manifest.files.get(&name) else {
+        let Some(expected) = manifest
+            .files
+            .get(&name)
+            .filter(|_| MEMBERS.contains(&name.as_str()) && entry.header().entry_type().is_file())
+        else {
             bail!(
                 "{} holds {name}, which its manifest does not list: it was altered",
                 file.display()
@@ -289,13 +336,19 @@ pub fn unpack(file: &Path, into: &Path) -> anyhow::Result<Manifest> {
             out.write_all(&buffer[..n])?;
             bytes += n as u64;
         }
+        ensure!(
+            bytes >= expected.bytes,
+            "{} is truncated: {name} ends after {bytes} of its {} bytes",
+            file.display(),
+            expected.bytes
+        );
         let actual = FileDigest {
             bytes,
             sha256: format!("{:x}", hasher.finalize()),
         };
         ensure!(
             &actual == expected,
-            "{name} in {} does not match its checksum in the manifest: the file was damaged or tampered with",
+            "{name} in {} does not match its checksum in the manifest: the file was damaged or altered",
             file.display()
         );
         seen.push(name);
@@ -471,6 +524,7 @@ async fn dump_postgres(db: &DatabaseConnection, url: &str, copy: &Path) -> anyho
     let census = census(&tx).await?;
     run_postgres_tool(
         "pg_dump",
+        url,
         &[
             "--format=custom",
             "--no-owner",
@@ -479,8 +533,6 @@ async fn dump_postgres(db: &DatabaseConnection, url: &str, copy: &Path) -> anyho
             &snapshot,
             "--file",
             &copy.display().to_string(),
-            "--dbname",
-            url,
         ],
     )
     .await?;
@@ -488,13 +540,28 @@ async fn dump_postgres(db: &DatabaseConnection, url: &str, copy: &Path) -> anyho
     Ok(census)
 }
 
-/// Runs `pg_dump` or `pg_restore` (from `FACTORIA_PG_BIN` when set, else the `PATH`).
-async fn run_postgres_tool(tool: &str, args: &[&str]) -> anyhow::Result<()> {
+/// Runs `pg_dump` or `pg_restore` (from `FACTORIA_PG_BIN` when set, else the `PATH`) on the
+/// database at `url`; its password goes in the tool's environment, never on a command line
+/// that `ps` shows.
+async fn run_postgres_tool(tool: &str, url: &str, args: &[&str]) -> anyhow::Result<()> {
     let program = match std::env::var_os("FACTORIA_PG_BIN") {
         Some(dir) => PathBuf::from(dir).join(tool),
         None => PathBuf::from(tool),
     };
-    let output = tokio::process::Command::new(&program)
+    let mut command = tokio::process::Command::new(&program);
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if let Some(password) = parsed.password() {
+                command.env("PGPASSWORD", percent_decode(password));
+                let _ = parsed.set_password(None);
+            }
+            command.arg("--dbname").arg(parsed.as_str());
+        }
+        Err(_) => {
+            command.arg("--dbname").arg(url);
+        }
+    }
+    let output = command
         .args(args)
         .output()
         .await
@@ -534,6 +601,31 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
+/// `%XX` escapes of a URL's user information, decoded (a `+` stays a `+`).
+fn percent_decode(text: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    std::ffi::OsString::from_vec(out)
+}
+
 fn digest(path: &Path) -> anyhow::Result<FileDigest> {
     let mut file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -548,6 +640,14 @@ fn digest(path: &Path) -> anyhow::Result<FileDigest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_decoded_as_url_user_information() {
+        assert_eq!(
+            percent_decode("a%40b+c%2"),
+            std::ffi::OsString::from("a@b+c%2")
+        );
+    }
 
     #[test]
     fn the_file_of_a_sqlite_url() {

@@ -34,19 +34,27 @@ impl Context {
         matches!(tokio::time::timeout(within, probe).await, Ok(Ok(_)))
     }
 
-    /// Connections of the database pool: open, and idle among them.
-    pub fn database_pool(&self) -> (usize, usize) {
+    /// Connections of the database pool.
+    pub fn database_pool(&self) -> PoolUse {
         use sea_orm::DbBackend;
         match self.db.get_database_backend() {
             DbBackend::Sqlite => {
                 let pool = self.db.get_sqlite_connection_pool();
-                (pool.size() as usize, pool.num_idle())
+                PoolUse {
+                    open: pool.size() as usize,
+                    idle: pool.num_idle(),
+                    max: pool.options().get_max_connections() as usize,
+                }
             }
             DbBackend::Postgres => {
                 let pool = self.db.get_postgres_connection_pool();
-                (pool.size() as usize, pool.num_idle())
+                PoolUse {
+                    open: pool.size() as usize,
+                    idle: pool.num_idle(),
+                    max: pool.options().get_max_connections() as usize,
+                }
             }
-            _ => (0, 0),
+            _ => PoolUse::default(),
         }
     }
 
@@ -70,4 +78,15 @@ impl Context {
             self.config.public_url.as_str().trim_end_matches('/')
         )
     }
+}
+
+/// How much of the database pool is in use.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolUse {
+    /// Connections open.
+    pub open: usize,
+    /// Open and idle.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: usize,
 }

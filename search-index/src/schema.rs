@@ -11,8 +11,9 @@ use crate::analysis::Lang;
 use crate::documents::{Document, normalise_certification};
 
 /// Version of the schema and of what is derived into it; bumping it makes every replica
-/// rebuild its index from the database.
-pub const SCHEMA_VERSION: u32 = 1;
+/// rebuild its index from the database. 2: indexes built over an empty change log had skipped
+/// its first change.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Stored for challenges without a deadline, so "deadline on or after" needs no special case.
 pub const NO_DEADLINE: i64 = i64::MAX / 2;

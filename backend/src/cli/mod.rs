@@ -358,7 +358,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 manifest.created_at.to_rfc3339(),
                 manifest.factoria_version
             );
-            reindex(config).await?;
+            reindex(config).await.context(
+                "the database is restored, but the search index could not be rebuilt: fix the cause and run `factoria reindex`",
+            )?;
         }
         Command::Demo { bind, no_serve } => {
             // `data/demo` unless a folder is named, by the flag or the environment.

@@ -301,6 +301,20 @@ pub async fn issue_api_token(
     ip: Option<&str>,
 ) -> Result<(String, TokenView)> {
     let user = actor.session_user()?;
+    // The same rule for the API and the account page.
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > 80
+        || name
+            .chars()
+            .any(|c| c.is_control() || crate::types::validation::is_line_break(c))
+    {
+        return Err(crate::types::validation::FieldErrors::one(
+            "name",
+            "name the token in one line of up to 80 characters",
+        )
+        .into());
+    }
     let tx = db::begin_write(&ctx.db).await?;
     let (token, view) = create_api_token(&tx, user.id, name, scopes).await?;
     super::audit::record(

@@ -169,8 +169,21 @@ pub async fn purge(ctx: &Context, now: chrono::DateTime<chrono::Utc>) -> Result<
         .await?;
     let mut purged = Purged::default();
     for row in stale.iter().filter(|u| !members.contains(&u.id)) {
-        erase_account(ctx, row.id, None, action::UNVERIFIED_PURGED, None).await?;
-        purged.unverified_accounts += 1;
+        let still_unproven = |user: &user::Model, memberships: u64| {
+            user.email_verified_at.is_none() && memberships == 0
+        };
+        if erase_account_if(
+            ctx,
+            row.id,
+            None,
+            action::UNVERIFIED_PURGED,
+            None,
+            still_unproven,
+        )
+        .await?
+        {
+            purged.unverified_accounts += 1;
+        }
     }
     let ended = now - ENDED_KEPT_FOR;
     purged.links = user_token::Entity::delete_many()
@@ -199,11 +212,33 @@ async fn erase_account(
     why: &'static str,
     ip: Option<&str>,
 ) -> Result<()> {
+    erase_account_if(ctx, user_id, by, why, ip, |_, _| true)
+        .await
+        .map(|_| ())
+}
+
+/// [`erase_account`], only if `still`, asked inside the erasing transaction with the account
+/// as it is then and its number of memberships, says so; whether it erased.
+async fn erase_account_if(
+    ctx: &Context,
+    user_id: i64,
+    by: Option<i64>,
+    why: &'static str,
+    ip: Option<&str>,
+    still: impl Fn(&user::Model, u64) -> bool,
+) -> Result<bool> {
     let tx = db::begin_write(&ctx.db).await?;
     let row = user::Entity::find_by_id(user_id)
         .one(&tx)
         .await?
         .ok_or(Error::NotFound("user"))?;
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .count(&tx)
+        .await?;
+    if !still(&row, memberships) {
+        return Ok(false);
+    }
     let address = row.email.to_lowercase();
     let backend = tx.get_database_backend();
 
@@ -305,7 +340,7 @@ async fn erase_account(
         remove_written_emails(dir, &address);
     }
     ctx.search.notify_change();
-    Ok(())
+    Ok(true)
 }
 
 /// Hides the companies of which `user_id` is the only member, as moderation would, recording

@@ -60,6 +60,9 @@ pub fn router(ctx: Context) -> Router {
         .merge(operations::routes())
         .fallback(not_found)
         .with_state(state)
+        // Inside the observers, so that a request cut off after 60 s is counted, logged and
+        // carries its id like any other answer.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
         .layer(axum::middleware::from_fn(operations::observe))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::api_errors_as_json))
@@ -80,7 +83,6 @@ pub fn router(ctx: Context) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(axum::middleware::from_fn(operations::plain_request_id))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
 }
 
 async fn not_found() -> error::ApiError {

@@ -23,6 +23,9 @@ pub const READY_MAX_BEHIND: i64 = 100;
 /// Statuses of the outbox, each reported even at zero (an alert on failures needs the series).
 const EMAIL_STATUSES: [&str; 4] = ["queued", "sent", "failed", "suppressed"];
 
+/// Statuses of a job, each reported even at zero.
+const JOB_STATUSES: [&str; 4] = ["queued", "running", "done", "failed"];
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health))
@@ -102,6 +105,14 @@ async fn metrics(
     match operations::snapshot(&state.ctx).await {
         Ok(snapshot) => {
             let now = chrono::Utc::now();
+            // Every kind and status is set, at zero when absent, so that a series falls back to
+            // zero when its jobs are done instead of keeping its last value.
+            for kind in crate::jobs::kind::ALL {
+                for status in JOB_STATUSES {
+                    metrics::gauge!("factoria_jobs", "kind" => kind, "status" => status).set(0.0);
+                }
+                metrics::gauge!("factoria_job_oldest_queued_age_seconds", "kind" => kind).set(0.0);
+            }
             for job in &snapshot.jobs {
                 metrics::gauge!("factoria_jobs", "kind" => job.kind.clone(), "status" => job.status.clone())
                     .set(job.n as f64);
@@ -129,10 +140,11 @@ async fn metrics(
             metrics::gauge!("factoria_database_up").set(0.0);
         }
     }
-    let (size, idle) = state.ctx.database_pool();
+    let pool = state.ctx.database_pool();
     metrics::gauge!("factoria_database_connections", "state" => "busy")
-        .set(size.saturating_sub(idle) as f64);
-    metrics::gauge!("factoria_database_connections", "state" => "idle").set(idle as f64);
+        .set(pool.open.saturating_sub(pool.idle) as f64);
+    metrics::gauge!("factoria_database_connections", "state" => "idle").set(pool.idle as f64);
+    metrics::gauge!("factoria_database_connections_max").set(pool.max as f64);
     let stats = state.ctx.search.index.stats();
     metrics::gauge!("factoria_index_documents", "kind" => "company").set(stats.companies as f64);
     metrics::gauge!("factoria_index_documents", "kind" => "challenge").set(stats.challenges as f64);
@@ -176,8 +188,7 @@ pub async fn plain_request_id(mut request: Request, next: Next) -> Response {
     let plain = request
         .headers()
         .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(is_plain_id);
+        .is_none_or(|v| v.to_str().is_ok_and(is_plain_id));
     if !plain {
         request.headers_mut().remove(REQUEST_ID);
     }

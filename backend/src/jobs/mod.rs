@@ -32,6 +32,17 @@ pub mod kind {
     pub const PURGE_IDEMPOTENCY_KEYS: &str = "purge_idempotency_keys";
     /// Erase never-verified accounts, dead emailed links and ended sessions (periodic).
     pub const PURGE_ACCOUNTS: &str = "purge_accounts";
+
+    /// Every kind, for the metrics.
+    pub const ALL: [&str; 7] = [
+        EMBED,
+        SEND_EMAIL,
+        EXPIRE_INTRODUCTIONS,
+        DIGESTS,
+        DEADLINE_REMINDERS,
+        PURGE_IDEMPOTENCY_KEYS,
+        PURGE_ACCOUNTS,
+    ];
 }
 
 /// Enqueues the periodic jobs unless one of each is already waiting: every replica may call

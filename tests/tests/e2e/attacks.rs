@@ -1362,3 +1362,38 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    a_page_elsewhere_cannot_change_the_language_of_an_account,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        app.user_token("lucia@startup.example", false, None, None)
+            .await;
+        let (cookie, _) = app.session_of("lucia@startup.example").await;
+        let locale = "SELECT COUNT(*) AS n FROM users WHERE email = 'lucia@startup.example' AND locale = 'en'";
+        let switch = |site: &'static str| {
+            app.http
+                .get(app.at("/lang?to=en&back=/"))
+                .header("cookie", cookie.clone())
+                .header("sec-fetch-site", site)
+                .send()
+        };
+        // An <img src="https://factoria…/lang?to=en"> on another site.
+        let response = switch("cross-site").await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status().as_u16(), 303);
+        assert_eq!(
+            app.count(locale).await,
+            0,
+            "the account's language changed from elsewhere"
+        );
+        // The person clicking the switch on this site.
+        switch("same-origin")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            app.count(locale).await,
+            1,
+            "the account follows a click on the site"
+        );
+    }
+);

@@ -66,6 +66,24 @@ impl Site {
     }
 }
 
+/// Where the database's bytes start in a backup file, and how many there are.
+fn database_member(file: &Path) -> (usize, usize) {
+    let mut archive =
+        tar::Archive::new(std::fs::File::open(file).unwrap_or_else(|e| panic!("{e}")));
+    for entry in archive.entries().unwrap_or_else(|e| panic!("{e}")) {
+        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
+        let name = entry
+            .path()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .display()
+            .to_string();
+        if name.starts_with("database.") {
+            return (entry.raw_file_position() as usize, entry.size() as usize);
+        }
+    }
+    panic!("{} holds no database", file.display())
+}
+
 fn manifest_of(file: &Path) -> Manifest {
     let unpacked = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     factoria::backup::unpack(file, unpacked.path()).unwrap_or_else(|e| panic!("{e:#}"))
@@ -79,7 +97,7 @@ fn with_manifest(file: &Path, edit: impl Fn(&mut Value)) -> PathBuf {
     let mut value = serde_json::to_value(&manifest).unwrap_or_else(|e| panic!("{e}"));
     edit(&mut value);
     let text = serde_json::to_vec(&value).unwrap_or_else(|e| panic!("{e}"));
-    let out = file.with_extension("edited.tar");
+    let out = file.with_extension("c.tar");
     let mut builder =
         tar::Builder::new(std::fs::File::create(&out).unwrap_or_else(|e| panic!("{e}")));
     let mut header = tar::Header::new_gnu();
@@ -233,22 +251,29 @@ on_both!(
         );
         drop(restored);
 
-        // A restore refuses what it must, and changes nothing when it does.
+        // A restore refuses what it must, and changes nothing when it does: over a database
+        // that holds data (the index folder removed, so the database is what is checked)…
+        std::fs::remove_dir_all(target.dir.path().join("index")).unwrap_or_else(|e| panic!("{e}"));
+        let companies = "SELECT COUNT(*) AS n FROM companies";
+        let before_refusal = target.count(companies).await;
         let (code, _, stderr) = target.cli(&["restore", &file_arg]);
         assert_ne!(code, 0);
         assert!(
-            stderr.contains("not empty"),
+            stderr.contains("is not empty"),
             "a restore over data: {stderr}"
         );
+        assert_eq!(target.count(companies).await, before_refusal);
 
+        // …or from a file with one bit of the database changed, cut short inside the
+        // database, or from a newer schema (file names that say nothing of why).
         let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{e}"));
-        let tampered = source.dir.path().join("tampered.tar");
+        let (start, size) = database_member(&file);
+        let tampered = source.dir.path().join("a.tar");
         let mut altered = bytes.clone();
-        let middle = altered.len() / 2;
-        altered[middle] ^= 0x20;
+        altered[start + size / 2] ^= 0x20;
         std::fs::write(&tampered, &altered).unwrap_or_else(|e| panic!("{e}"));
-        let truncated = source.dir.path().join("truncated.tar");
-        std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap_or_else(|e| panic!("{e}"));
+        let truncated = source.dir.path().join("b.tar");
+        std::fs::write(&truncated, &bytes[..start + size / 3]).unwrap_or_else(|e| panic!("{e}"));
         let newer = with_manifest(&file, |m| {
             m["migrations"]
                 .as_array_mut()

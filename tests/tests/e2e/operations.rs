@@ -161,6 +161,23 @@ async fn json_logs_carry_the_request_id_in_every_line_of_a_request() {
         made.len() == 36 && made != "a b\tc",
         "a new id replaces one that is not a plain token: {made}"
     );
+    let not_text = client
+        .get(format!("{}/api/v1/challenges?q=agua", server.url))
+        .header(
+            "x-request-id",
+            reqwest::header::HeaderValue::from_bytes(b"\xffid").unwrap_or_else(|e| panic!("{e}")),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        not_text.headers()["x-request-id"]
+            .to_str()
+            .map(str::len)
+            .unwrap_or_default(),
+        36,
+        "bytes that are not text are replaced too"
+    );
 
     // The access line of each request is written when it is answered; wait for both.
     let log = || std::fs::read_to_string(&server.log).unwrap_or_default();

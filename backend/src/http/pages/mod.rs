@@ -430,6 +430,7 @@ struct LangQuery {
 async fn switch_language(
     axum::extract::State(state): axum::extract::State<AppState>,
     page: Page,
+    headers: axum::http::HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = if q.to.as_deref() == Some("en") {
@@ -442,7 +443,16 @@ async fn switch_language(
         .as_deref()
         .and_then(crate::http::redirect::local_target)
         .unwrap_or_else(|| "/".into());
-    if let Err(error) = crate::domain::accounts::set_locale(&state.ctx, &page.actor, lang).await {
+    // The language of the account (its emails) follows only a click on this site: a page
+    // elsewhere that embeds this address (an image, a link) changes at most this browser's
+    // cookie. Browsers say where a request comes from in `Sec-Fetch-Site`.
+    let from_this_site = matches!(
+        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+        Some("same-origin" | "none")
+    );
+    if from_this_site
+        && let Err(error) = crate::domain::accounts::set_locale(&state.ctx, &page.actor, lang).await
+    {
         return error_page(&page, &error);
     }
     let mut response = Redirect::to(&back).into_response();
