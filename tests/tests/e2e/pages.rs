@@ -208,6 +208,17 @@ async fn a_form_with_faults_is_shown_again_with_what_was_typed() {
             "the error summary links to {anchor}"
         );
     }
+    // In Spanish, as the page is.
+    for said in [
+        "«no es un correo» no es una dirección de correo como nombre@ejemplo.es.",
+        "«1234» no es un código CPV: necesita 8 cifras, como 72316000.",
+    ] {
+        assert!(body.contains(said), "{said} missing");
+    }
+    assert!(
+        !body.contains(" is not ") && !body.contains("must be"),
+        "an English field error on a Spanish page"
+    );
     for kept in [
         "value=\"Sensórica Nueva\"",
         "value=\"hace años\"",

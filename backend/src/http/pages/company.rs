@@ -317,7 +317,7 @@ fn refused(page: &Page, company_id: Option<String>, form: &FormData, error: &Err
                 page,
                 company_id,
                 form_as_typed(form),
-                form_errors(errors, profile_field),
+                form_errors(errors, profile_field, page.es),
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             false,
@@ -526,7 +526,7 @@ mod tests {
         ]);
         let errors = CompanyProfile::parse(&record_of(&submitted), UnknownFields::Reject)
             .expect_err("invalid");
-        let shown = form_errors(&errors, profile_field);
+        let shown = form_errors(&errors, profile_field, false);
         for field in ["name", "founded", "contact_email", "cpv"] {
             assert!(shown.has(field), "{field} not reported in {shown:?}");
         }

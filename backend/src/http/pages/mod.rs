@@ -12,6 +12,7 @@ mod feeds;
 pub(crate) mod labels;
 mod officer;
 mod public;
+mod spanish;
 mod startup;
 
 use askama::Template;
@@ -262,12 +263,13 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for FormData {
     }
 }
 
-/// Field errors of the domain as form errors. A path becomes the id of its input: list
-/// positions are dropped (`cpv[2]` → `cpv`), nesting becomes `_` (`contact.email` →
-/// `contact_email`), and `rename` maps what the form calls differently.
+/// Field errors of the domain as form errors, in Spanish when `es`. A path becomes the id of
+/// its input: list positions are dropped (`cpv[2]` → `cpv`), nesting becomes `_`
+/// (`contact.email` → `contact_email`), and `rename` maps what the form calls differently.
 pub fn form_errors(
     errors: &crate::types::validation::FieldErrors,
     rename: impl Fn(&str) -> Option<&'static str>,
+    es: bool,
 ) -> factoria_frontend::layout::FormErrors {
     let mut out: Vec<factoria_frontend::layout::FormError> = Vec::new();
     for e in &errors.0 {
@@ -283,7 +285,10 @@ pub fn form_errors(
         }
         out.push(factoria_frontend::layout::FormError {
             field: id,
-            message: e.message.clone(),
+            message: es
+                .then(|| spanish::field_message(&e.message))
+                .flatten()
+                .map_or_else(|| e.message.clone(), |m| capitalised(&m)),
         });
     }
     factoria_frontend::layout::FormErrors(out)
@@ -365,59 +370,12 @@ pub fn error_page(page: &Page, error: &Error) -> Response {
     let template = factoria_frontend::email_pages::Message {
         frame: page.frame(title_es, title_en),
         paragraphs: vec![if page.es {
-            in_spanish(error).unwrap_or(message)
+            spanish::error(error).unwrap_or(message)
         } else {
             message
         }],
     };
     render(template, status, false)
-}
-
-/// The Spanish of the domain's errors that people meet on pages (links, limits, access).
-/// Messages not listed are shown as the domain words them.
-fn in_spanish(error: &Error) -> Option<String> {
-    let text = match error {
-        Error::NotFound(what) => {
-            return Some(match *what {
-                "challenge" => "No hay ningún reto con esa dirección.".into(),
-                "company" => "No hay ninguna empresa con esa dirección.".into(),
-                "introduction" => "No hay ninguna presentación con esa dirección.".into(),
-                _ => "No hemos encontrado lo que buscas.".into(),
-            });
-        }
-        Error::Unauthenticated => return Some("Entra en Factoría para continuar.".into()),
-        Error::RateLimited {
-            retry_after_seconds,
-        } => {
-            return Some(format!(
-                "Demasiados intentos seguidos: vuelve a probar dentro de {retry_after_seconds} s."
-            ));
-        }
-        Error::Internal(_) => {
-            return Some("Algo ha fallado por nuestra parte; lo hemos registrado.".into());
-        }
-        Error::Unavailable(_) => {
-            return Some(
-                "El servicio no está disponible ahora mismo; prueba de nuevo en un momento.".into(),
-            );
-        }
-        other => other.to_string(),
-    };
-    let spanish = match text.as_str() {
-        "this link has already been used" => "Este enlace ya se ha usado.",
-        "this link has expired" => "Este enlace ha caducado.",
-        "this link is not valid" => "Este enlace no es válido.",
-        "this introduction has expired" => "Esta presentación ha caducado.",
-        "wrong email address or password" => "El correo o la contraseña no son correctos.",
-        "administrators only" => "Solo para administradores.",
-        "only members of a company may do this" => {
-            "Solo los miembros de una empresa pueden hacer esto."
-        }
-        "this token may only read" => "Este token solo permite leer.",
-        "you may act only for your own company" => "Solo puedes actuar en nombre de tu empresa.",
-        _ => return None,
-    };
-    Some(spanish.to_owned())
 }
 
 #[derive(Deserialize)]
@@ -478,22 +436,10 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
 }
 
-#[cfg(test)]
-mod spanish_tests {
-    use super::in_spanish;
-    use crate::domain::Error;
-
-    #[test]
-    fn errors_people_meet_on_pages_read_in_spanish() {
-        let said = |e: Error| in_spanish(&e);
-        assert_eq!(
-            said(Error::Forbidden("this link has already been used".into())).as_deref(),
-            Some("Este enlace ya se ha usado.")
-        );
-        assert_eq!(
-            said(Error::NotFound("challenge")).as_deref(),
-            Some("No hay ningún reto con esa dirección.")
-        );
-        assert_eq!(said(Error::Forbidden("something new".into())), None);
-    }
+/// `text` with its first letter in capitals.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }

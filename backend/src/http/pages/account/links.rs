@@ -224,7 +224,7 @@ async fn choose_password(
                 form_token: form.get("form_token").into(),
                 action: action.into(),
                 token: form.get("token").into(),
-                errors: form_errors(&errors, |_| None),
+                errors: form_errors(&errors, |_| None, page.es),
             },
             StatusCode::UNPROCESSABLE_ENTITY,
             false,

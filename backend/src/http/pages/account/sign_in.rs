@@ -105,7 +105,7 @@ pub(super) async fn signup_submit(
             let template = SignUpPage {
                 frame: page.frame("Registrar una empresa", "Register a company"),
                 form_token: token,
-                errors: form_errors(&errors, |_| None),
+                errors: form_errors(&errors, |_| None, page.es),
                 email: form.get("email").to_owned(),
                 name: form.get("name").to_owned(),
             };
@@ -153,7 +153,7 @@ pub(super) async fn login_submit(
         let template = Login {
             frame: page.frame("Entrar", "Sign in"),
             form_token: token,
-            errors: form_errors(&errors, |_| None),
+            errors: form_errors(&errors, |_| None, page.es),
             email: email.to_owned(),
         };
         render(template, StatusCode::UNPROCESSABLE_ENTITY, false)

@@ -315,7 +315,7 @@ async fn submit(state: &AppState, page: &Page, form: &FormData, id: Option<&str>
                 departments,
                 context,
                 form_as_typed(form),
-                form_errors(&errors, challenge_field),
+                form_errors(&errors, challenge_field, page.es),
                 None,
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -539,7 +539,7 @@ mod tests {
         ]);
         let errors = ChallengeSpec::parse(&record_of(&submitted), UnknownFields::Reject)
             .expect_err("invalid");
-        let shown = form_errors(&errors, challenge_field);
+        let shown = form_errors(&errors, challenge_field, false);
         for field in ["title", "description", "budget", "deadline", "cpv"] {
             assert!(shown.has(field), "{field} not reported in {shown:?}");
         }

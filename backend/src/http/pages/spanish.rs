@@ -1,0 +1,289 @@
+//! Spanish for what the domain says in English and people read on Spanish pages: its common
+//! errors, and the field errors of forms (the generic ones of `types::validation` and of the
+//! value types), matched by their stable wording. A message not listed is shown as the domain
+//! words it; `messages_of_the_value_types_read_in_spanish` lists every shape.
+
+use crate::domain::Error;
+
+/// The Spanish of the domain's errors that people meet on pages (links, limits, access).
+/// Messages not listed are shown as the domain words them.
+pub(super) fn error(error: &Error) -> Option<String> {
+    let text = match error {
+        Error::NotFound(what) => {
+            return Some(match *what {
+                "challenge" => "No hay ningún reto con esa dirección.".into(),
+                "company" => "No hay ninguna empresa con esa dirección.".into(),
+                "introduction" => "No hay ninguna presentación con esa dirección.".into(),
+                _ => "No hemos encontrado lo que buscas.".into(),
+            });
+        }
+        Error::Unauthenticated => return Some("Entra en Factoría para continuar.".into()),
+        Error::RateLimited {
+            retry_after_seconds,
+        } => {
+            return Some(format!(
+                "Demasiados intentos seguidos: vuelve a probar dentro de {retry_after_seconds} s."
+            ));
+        }
+        Error::Internal(_) => {
+            return Some("Algo ha fallado por nuestra parte; lo hemos registrado.".into());
+        }
+        Error::Unavailable(_) => {
+            return Some(
+                "El servicio no está disponible ahora mismo; prueba de nuevo en un momento.".into(),
+            );
+        }
+        Error::Invalid(faults) => {
+            let parts: Vec<String> = faults
+                .0
+                .iter()
+                .map(|f| {
+                    let path = f.field.split('[').next().unwrap_or(&f.field);
+                    let name = field_name(path).unwrap_or(path);
+                    let message = field_message(&f.message).unwrap_or_else(|| f.message.clone());
+                    format!("{name}: {message}")
+                })
+                .collect();
+            return Some(parts.join(" "));
+        }
+        other => other.to_string(),
+    };
+    let spanish = match text.as_str() {
+        "this link has already been used" => "Este enlace ya se ha usado.",
+        "this link has expired" => "Este enlace ha caducado.",
+        "this link is not valid" => "Este enlace no es válido.",
+        "this introduction has expired" => "Esta presentación ha caducado.",
+        "wrong email address or password" => "El correo o la contraseña no son correctos.",
+        "administrators only" => "Solo para administradores.",
+        "only members of a company may do this" => {
+            "Solo los miembros de una empresa pueden hacer esto."
+        }
+        "this token may only read" => "Este token solo permite leer.",
+        "you may act only for your own company" => "Solo puedes actuar en nombre de tu empresa.",
+        _ => return None,
+    };
+    Some(spanish.to_owned())
+}
+
+/// The Spanish name of an input field, for messages shown away from the form.
+fn field_name(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "name" => "Nombre",
+        "email" => "Correo",
+        "password" => "Contraseña",
+        "department" => "Departamento",
+        "title" => "Título",
+        "summary" => "Resumen",
+        "description" => "Descripción",
+        "kind" => "Tipo",
+        "size" => "Tamaño",
+        "founded" => "Año de fundación",
+        "region" => "Región",
+        "municipality" => "Municipio",
+        "website" => "Web",
+        "contact.name" => "Persona de contacto",
+        "contact.email" => "Correo de contacto",
+        "tax_id" => "NIF",
+        "languages" => "Idiomas",
+        "capabilities" => "Capacidades",
+        "technologies" => "Tecnologías",
+        "sectors" => "Sectores",
+        "cpv" => "Códigos CPV",
+        "trl" | "trl_min" => "TRL",
+        "certifications" => "Certificaciones",
+        "budget_eur" => "Presupuesto",
+        "deadline" => "Plazo",
+        "outcomes" => "Resultados esperados",
+        "requirements.must" => "Requisitos imprescindibles",
+        "requirements.should" => "Requisitos deseables",
+        "locale" => "Idioma",
+        "scopes" => "Permisos",
+        _ => return None,
+    })
+}
+
+/// The Spanish of a field error, shown beside its input or after its field's name.
+pub(super) fn field_message(message: &str) -> Option<String> {
+    let fixed = match message {
+        "is required" => Some("es obligatorio."),
+        "must be one line" => Some("debe ocupar una sola línea."),
+        "contains control characters" => Some("contiene caracteres de control."),
+        "must be text" => Some("debe ser texto."),
+        "must be a number" => Some("debe ser un número."),
+        "must be a whole number" => Some("debe ser un número entero."),
+        "must be true or false" => Some("debe ser sí o no."),
+        "must be a list" => Some("debe ser una lista."),
+        "is empty" => Some("está vacío."),
+        "write your name (up to 120 characters)" => {
+            Some("escribe tu nombre (hasta 120 caracteres).")
+        }
+        "write your name on one line" => Some("escribe tu nombre en una sola línea."),
+        "use at least 10 characters" => Some("usa al menos 10 caracteres."),
+        "use at most 200 characters" => Some("usa como máximo 200 caracteres."),
+        "choose es or en" => Some("elige es o en."),
+        "name the token in one line of up to 80 characters" => {
+            Some("ponle al token un nombre de una línea, de hasta 80 caracteres.")
+        }
+        _ => None,
+    };
+    if let Some(fixed) = fixed {
+        return Some(fixed.to_owned());
+    }
+    if let Some(n) = between(message, "is longer than ", " characters") {
+        return Some(format!("tiene más de {n} caracteres."));
+    }
+    if let Some((items, max)) = between(message, "has ", " are allowed")
+        .and_then(|middle| middle.split_once(" items; at most "))
+    {
+        return Some(format!(
+            "tiene {items} elementos; se admiten como máximo {max}."
+        ));
+    }
+    if let Some((n, range)) = message.split_once(" is out of range: use a number from ")
+        && let Some((low, high)) = range.split_once(" to ")
+    {
+        return Some(format!(
+            "{n} está fuera de rango: usa un número del {low} al {high}."
+        ));
+    }
+    // `value` is not …: the value the person typed, then what it should have been.
+    let (value, rest) = match message.strip_prefix('`').and_then(|m| m.split_once('`')) {
+        Some((value, rest)) => (format!("«{value}»"), rest),
+        None => {
+            let (value, rest) = message.split_once(' ')?;
+            (value.to_owned(), message.get(value.len()..).unwrap_or(rest))
+        }
+    };
+    let said = match rest {
+        " is not an email address like name@example.org" => {
+            "no es una dirección de correo como nombre@ejemplo.es".to_owned()
+        }
+        " is longer than the 254 characters an address may have" => {
+            "tiene más de los 254 caracteres que admite una dirección".to_owned()
+        }
+        " is not a web address like https://example.org" => {
+            "no es una dirección web como https://ejemplo.es".to_owned()
+        }
+        " is not a CPV code: it needs 8 digits, like 72316000" => {
+            "no es un código CPV: necesita 8 cifras, como 72316000".to_owned()
+        }
+        " is not a code of the CPV 2008 vocabulary" => {
+            "no es un código del vocabulario CPV 2008".to_owned()
+        }
+        " is not a CPV division: two digits of the vocabulary, like 72" => {
+            "no es una división CPV: dos cifras del vocabulario, como 72".to_owned()
+        }
+        " is not a Spanish tax id (NIF 12345678Z, NIE X1234567L or CIF B12345674)" => {
+            "no es un NIF, NIE o CIF español (NIF 12345678Z, NIE X1234567L o CIF B12345674)"
+                .to_owned()
+        }
+        " has a wrong check character: please copy the tax id again" => {
+            "tiene mal el carácter de control: copia de nuevo el NIF".to_owned()
+        }
+        " is not a technology readiness level: use a whole number from 1 to 9" => {
+            "no es un nivel de madurez tecnológica (TRL): usa un número entero del 1 al 9"
+                .to_owned()
+        }
+        " is not a language code: use two letters, like es or en" => {
+            "no es un código de idioma: usa dos letras, como es o en".to_owned()
+        }
+        " is not an amount of euros: use a positive number like 150000" => {
+            "no es un importe en euros: usa un número positivo, como 150000".to_owned()
+        }
+        " has more than two decimals: amounts are in euros and cents" => {
+            "tiene más de dos decimales: los importes van en euros y céntimos".to_owned()
+        }
+        " euros is beyond the 1,000,000,000 € a challenge can budget" => {
+            "euros superan los 1.000.000.000 € que puede presupuestar un reto".to_owned()
+        }
+        other => {
+            // A closed vocabulary: "`x` is not a company kind: use one of a, b, c".
+            let (_, choices) = other
+                .strip_prefix(" is not ")?
+                .split_once(": use one of ")?;
+            format!("no es válido: usa uno de estos valores: {choices}")
+        }
+    };
+    Some(format!("{value} {said}."))
+}
+
+/// The text between `prefix` and `suffix` when `message` is exactly that.
+fn between<'a>(message: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.strip_suffix(suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{error, field_message};
+    use crate::domain::Error;
+    use crate::types::validation::FieldErrors;
+
+    #[test]
+    fn errors_people_meet_on_pages_read_in_spanish() {
+        assert_eq!(
+            error(&Error::Forbidden("this link has already been used".into())).as_deref(),
+            Some("Este enlace ya se ha usado.")
+        );
+        assert_eq!(
+            error(&Error::NotFound("challenge")).as_deref(),
+            Some("No hay ningún reto con esa dirección.")
+        );
+        assert_eq!(error(&Error::Forbidden("something new".into())), None);
+        let mut faults = FieldErrors::one("name", "is required");
+        faults.push(
+            "cpv[1]",
+            "`7231` is not a CPV code: it needs 8 digits, like 72316000",
+        );
+        assert_eq!(
+            error(&Error::Invalid(faults)).as_deref(),
+            Some(
+                "Nombre: es obligatorio. Códigos CPV: «7231» no es un código CPV: necesita 8 cifras, como 72316000."
+            )
+        );
+    }
+
+    /// Every message the value types and the field reader produce, made by the code itself, has
+    /// its Spanish: a new message without one fails here.
+    #[test]
+    fn messages_of_the_value_types_read_in_spanish() {
+        use crate::types::{CompanyKind, Cpv, Email, Language, Money, TaxId, Trl, WebUrl};
+        let made: Vec<String> = [
+            Email::parse("nobody").err(),
+            Email::parse(&format!("{}@example.org", "a".repeat(260))).err(),
+            WebUrl::parse("not a url").err(),
+            Cpv::parse("7231").err(),
+            Cpv::parse("00000000").err(),
+            Cpv::parse_division("00").err(),
+            TaxId::parse("hello").err(),
+            TaxId::parse("12345678A").err(),
+            Trl::new(12).err(),
+            Language::parse("xx").err(),
+            Money::from_euros(-3.0).err(),
+            Money::from_euros(1.005).err(),
+            Money::from_euros(2e9).err(),
+            CompanyKind::parse("tiny").err(),
+        ]
+        .into_iter()
+        .map(|m| m.unwrap_or_else(|| panic!("a bad value was accepted")))
+        .chain(
+            [
+                "is required",
+                "is longer than 300 characters",
+                "must be one line",
+                "has 41 items; at most 40 are allowed",
+                "1700 is out of range: use a number from 1800 to 2026",
+            ]
+            .map(str::to_owned),
+        )
+        .collect();
+        for message in &made {
+            let spanish = field_message(message);
+            assert!(
+                spanish
+                    .as_deref()
+                    .is_some_and(|s| !s.contains(" is ") && !s.contains(" use ")),
+                "{message:?} has no Spanish: {spanish:?}"
+            );
+        }
+    }
+}
