@@ -35,6 +35,7 @@ struct FileConfig {
     session_absolute_hours: Option<u64>,
     workers: Option<usize>,
     trusted_proxies: Option<u64>,
+    trusted_proxy_networks: Option<String>,
     search_rate_per_minute: Option<u64>,
     metrics_token: Option<String>,
     ocid_prefix: Option<String>,
@@ -215,6 +216,10 @@ pub(super) fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
         l.problem("FACTORIA_TRUST_PROXY was replaced by FACTORIA_TRUSTED_PROXIES: set it to the number of reverse proxies in front of the server");
     }
     let trusted_proxies = l.number("TRUSTED_PROXIES", file.trusted_proxies, 0, 0..=10) as usize;
+    let trusted_proxy_networks = networks(
+        &mut l,
+        env("TRUSTED_PROXY_NETWORKS").or(file.trusted_proxy_networks.clone()),
+    );
     let search_rate_per_minute = l.number(
         "SEARCH_RATE_PER_MINUTE",
         file.search_rate_per_minute,
@@ -261,6 +266,7 @@ pub(super) fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
         session_absolute_timeout: Duration::from_secs(absolute_hours * 3600),
         workers,
         trusted_proxies,
+        trusted_proxy_networks,
         search_rate_per_minute,
         metrics_token: metrics_token.map(|t| Secret(t.into_bytes())),
         ocid_prefix,
@@ -511,4 +517,27 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?;
     file.write_all(bytes)
+}
+
+/// The networks reverse proxies connect from: by default the loopback and the private ranges
+/// (a proxy on the same host or the same internal network).
+const PRIVATE_NETWORKS: &str =
+    "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7";
+
+/// Reads a comma-separated list of addresses and networks (`10.0.0.5`, `10.0.0.0/8`).
+fn networks(l: &mut Loader, given: Option<String>) -> Vec<ipnet::IpNet> {
+    let text = given.unwrap_or_else(|| PRIVATE_NETWORKS.to_owned());
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        match item
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        {
+            Ok(network) => out.push(network),
+            Err(_) => l.problem(format!(
+                "FACTORIA_TRUSTED_PROXY_NETWORKS: `{item}` is not an address or a network like 10.0.0.0/8"
+            )),
+        }
+    }
+    out
 }

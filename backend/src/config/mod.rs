@@ -119,6 +119,9 @@ pub struct Config {
     /// How many reverse proxies stand in front of the server: the client is the rightmost
     /// `X-Forwarded-For` hop they did not add (0: the TCP peer, and the header is ignored).
     pub trusted_proxies: usize,
+    /// Where those proxies connect from: `X-Forwarded-For` is read only from a peer in one of
+    /// these networks (a client that reaches the port directly cannot forge its address).
+    pub trusted_proxy_networks: Vec<ipnet::IpNet>,
     /// Searches (and other requests that embed text) a client may make per minute; 0: no limit.
     pub search_rate_per_minute: u32,
     /// Prefix of the Open Contracting ids of challenges (`FACTORIA_OCID_PREFIX`).

@@ -37,14 +37,24 @@ impl ClientIp {
     }
 
     /// The client behind `trusted_proxies` proxies, from the peer address and the
-    /// `X-Forwarded-For` values (each proxy appends the address it received from). With fewer
-    /// hops than proxies the leftmost is the best there is; an unparsable hop is no address.
+    /// `X-Forwarded-For` values (each proxy appends the address it received from). The header
+    /// counts only when the peer is in one of the `proxy_networks`: anyone else is the client.
+    /// With fewer hops than proxies the leftmost is the best there is; an unparsable hop is no
+    /// address.
     pub fn resolve(
         peer: Option<IpAddr>,
         forwarded_for: &[&str],
         trusted_proxies: usize,
+        proxy_networks: &[ipnet::IpNet],
     ) -> ClientIp {
-        if trusted_proxies == 0 {
+        let from_a_proxy = peer.is_some_and(|peer| {
+            let peer = match peer {
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, IpAddr::V4),
+                v4 => v4,
+            };
+            proxy_networks.iter().any(|n| n.contains(&peer))
+        });
+        if trusted_proxies == 0 || !from_a_proxy {
             return ClientIp(peer);
         }
         let hops: Vec<&str> = forwarded_for
@@ -84,6 +94,7 @@ impl FromRequestParts<AppState> for ClientIp {
             peer,
             &forwarded,
             state.ctx.config.trusted_proxies,
+            &state.ctx.config.trusted_proxy_networks,
         ))
     }
 }
@@ -321,9 +332,28 @@ mod tests {
         text.parse().ok()
     }
 
+    fn private() -> Vec<ipnet::IpNet> {
+        ["127.0.0.0/8", "10.0.0.0/8", "::1/128"]
+            .iter()
+            .filter_map(|n| n.parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn a_client_reaching_the_port_directly_cannot_forge_its_address() {
+        // Not from a proxy's network: the header is the client's own words.
+        let direct = ClientIp::resolve(ip("203.0.113.9"), &["10.9.9.9"], 1, &private());
+        assert_eq!(direct.0, ip("203.0.113.9"));
+        // From the proxy, over IPv4 or as an IPv4-mapped IPv6 peer: the header counts.
+        for proxy in ["10.0.0.2", "::ffff:10.0.0.2", "::1"] {
+            let relayed = ClientIp::resolve(ip(proxy), &["198.51.100.7"], 1, &private());
+            assert_eq!(relayed.0, ip("198.51.100.7"), "{proxy}");
+        }
+    }
+
     #[test]
     fn without_trusted_proxies_the_peer_is_the_client_whatever_the_header_says() {
-        let client = ClientIp::resolve(ip("203.0.113.9"), &["10.0.0.1"], 0);
+        let client = ClientIp::resolve(ip("203.0.113.9"), &["10.0.0.1"], 0, &private());
         assert_eq!(client.0, ip("203.0.113.9"));
     }
 
@@ -332,23 +362,26 @@ mod tests {
         // The client forged the first hop; one proxy appended the real address.
         let forged = ["6.6.6.6, 198.51.100.7"];
         assert_eq!(
-            ClientIp::resolve(ip("10.0.0.2"), &forged, 1).0,
+            ClientIp::resolve(ip("10.0.0.2"), &forged, 1, &private()).0,
             ip("198.51.100.7")
         );
         // Two proxies: the second appended the first's address.
         let two = ["6.6.6.6, 198.51.100.7, 10.0.0.3"];
         assert_eq!(
-            ClientIp::resolve(ip("10.0.0.2"), &two, 2).0,
+            ClientIp::resolve(ip("10.0.0.2"), &two, 2, &private()).0,
             ip("198.51.100.7")
         );
         // Headers split over several lines read as one list.
         let split = ["6.6.6.6", "198.51.100.7, 10.0.0.3"];
         assert_eq!(
-            ClientIp::resolve(ip("10.0.0.2"), &split, 2).0,
+            ClientIp::resolve(ip("10.0.0.2"), &split, 2, &private()).0,
             ip("198.51.100.7")
         );
         // No header behind a proxy: the peer.
-        assert_eq!(ClientIp::resolve(ip("10.0.0.2"), &[], 1).0, ip("10.0.0.2"));
+        assert_eq!(
+            ClientIp::resolve(ip("10.0.0.2"), &[], 1, &private()).0,
+            ip("10.0.0.2")
+        );
     }
 
     #[test]

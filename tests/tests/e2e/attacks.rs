@@ -855,6 +855,20 @@ async fn production_refuses_plain_http_and_reads_only_the_host_cookie() {
         stderr.contains("FACTORIA_PUBLIC_URL") && stderr.contains("https"),
         "{stderr}"
     );
+    // A proxy network that is not one stops the start, naming the value.
+    let (code, _, stderr) = run_cli(
+        dir.path(),
+        &[(
+            "FACTORIA_TRUSTED_PROXY_NETWORKS",
+            "10.0.0.0/8, proxy.internal",
+        )],
+        &["migrate"],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("`proxy.internal` is not an address"),
+        "{stderr}"
+    );
 
     // The test server is on the loopback address, where browsers take Secure cookies: it sets
     // the __Host- cookie, and the same value under the plain name is nobody's session.
