@@ -94,6 +94,12 @@ pub struct PreviewView {
     pub addressable: usize,
     /// Companies examined.
     pub considered: usize,
+    /// Companies in the index.
+    pub published: usize,
+    /// Companies not counted for lacking a required certification.
+    pub without_certifications: usize,
+    /// The certifications required, joined for reading.
+    pub certifications: String,
     /// Per requirement.
     pub lines: Vec<SupplyLine>,
 }

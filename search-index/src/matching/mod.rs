@@ -495,8 +495,17 @@ pub struct MatchResults {
 pub struct Preview {
     /// Companies that pass the hard constraints and cover at least half of the must-haves.
     pub addressable: usize,
-    /// Companies examined.
+    /// Companies examined: the nearest to the challenge and its requirements, by meaning and
+    /// by words, among those the hard constraints leave.
     pub considered: usize,
+    /// Companies in the index.
+    pub published: usize,
+    /// Companies not counted as able to address it because they lack a required
+    /// certification: left out before examining (when certifications filter) or examined and
+    /// set aside (when they demote).
+    pub without_required_certifications: usize,
+    /// The certifications required, as the challenge names them.
+    pub required_certifications: Vec<String>,
     /// Per requirement, how many of those companies cover it.
     pub requirements: Vec<RequirementSupply>,
 }
@@ -831,6 +840,10 @@ impl SearchIndex {
             filters.certifications = probe.doc.required_certifications.clone();
         }
         let allowed = catalog.allowed(Kind::Company, &filters);
+        let published = catalog
+            .allowed(Kind::Company, &Filters::default())
+            .count_ones(..);
+        let mut without_required_certifications = published.saturating_sub(allowed.count_ones(..));
         let k = config.candidates;
         let mut pool: HashSet<EntityKey> = HashSet::new();
         let requirement_vectors = probe
@@ -885,6 +898,9 @@ impl SearchIndex {
                     best[i] = Some((similarity, *key));
                 }
             }
+            if !f.missing_certifications.is_empty() {
+                without_required_certifications += 1;
+            }
             let meets_trl = f.trl_gap == 0;
             if meets_trl
                 && f.missing_certifications.is_empty()
@@ -919,6 +935,9 @@ impl SearchIndex {
         Ok(Preview {
             addressable,
             considered: pool.len(),
+            published,
+            without_required_certifications,
+            required_certifications: probe.doc.required_certifications.clone(),
             requirements,
         })
     }

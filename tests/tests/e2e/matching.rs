@@ -375,6 +375,31 @@ async fn the_preview_counts_supply_and_names_uncovered_requirements() {
         "nobody flies heavy-lift helicopters: {preview}"
     );
     assert!(preview["considered"].as_u64().unwrap_or(0) >= 3);
+    assert_eq!(preview["without_required_certifications"], 0, "{preview}");
+    let published = preview["published"].as_u64().unwrap_or(0);
+    assert!(published >= 3, "{preview}");
+
+    // A certification nobody holds: nobody can address it, and the preview says why.
+    let mut certified = draft.clone();
+    certified["required_certifications"] = json!(["Certificación inexistente XYZ"]);
+    let (status, preview) = app
+        .send(
+            Method::POST,
+            "/api/v1/challenges/preview",
+            &certified,
+            Some(&officer),
+        )
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["addressable"], 0, "{preview}");
+    assert_eq!(
+        preview["without_required_certifications"], preview["considered"],
+        "every company examined lacks it: {preview}"
+    );
+    assert_eq!(
+        preview["required_certifications"],
+        json!(["Certificación inexistente XYZ"])
+    );
     let (status, _) = app
         .send(Method::POST, "/api/v1/challenges/preview", &draft, None)
         .await;

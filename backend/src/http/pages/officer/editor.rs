@@ -333,6 +333,9 @@ async fn submit(state: &AppState, page: &Page, form: &FormData, id: Option<&str>
                 let view = PreviewView {
                     addressable: preview.addressable,
                     considered: preview.considered,
+                    published: preview.published,
+                    without_certifications: preview.without_required_certifications,
+                    certifications: preview.required_certifications.join(", "),
                     lines: preview
                         .requirements
                         .into_iter()
