@@ -118,7 +118,10 @@ async fn pages_send_visitors_to_sign_in_and_refuse_other_roles() {
     );
     let (status, _, body) = page(&app, "/officer", Some(&company)).await;
     assert_eq!(status, 403, "company members do not see officers' pages");
-    assert!(body.contains("officers of a department"), "{body}");
+    assert!(
+        body.contains("Estas páginas son para el personal de un departamento."),
+        "said in the page's language: {body}"
+    );
     assert_eq!(
         page(&app, "/admin", Some(&officer)).await.0,
         403,

@@ -60,9 +60,127 @@ pub(super) fn error(error: &Error) -> Option<String> {
         }
         "this token may only read" => "Este token solo permite leer.",
         "you may act only for your own company" => "Solo puedes actuar en nombre de tu empresa.",
-        _ => return None,
+        "an account with this email address already exists" => {
+            "Ya existe una cuenta con ese correo."
+        }
+        "tokens are created from a signed-in session, not with another token" => {
+            "Los tokens se crean desde una sesión iniciada, no con otro token."
+        }
+        "these pages are for officers of a department" => {
+            "Estas páginas son para el personal de un departamento."
+        }
+        "only officers of a department may create challenges" => {
+            "Solo el personal de un departamento puede crear retos."
+        }
+        "only officers of the challenge's department may change it"
+        | "only officers of the challenge's department edit it" => {
+            "Solo el personal del departamento del reto puede modificarlo."
+        }
+        "only officers of the challenge's department see its matches"
+        | "only officers of the challenge's department judge its matches"
+        | "only officers of the challenge's department keep its shortlist" => {
+            "Solo el personal del departamento del reto trabaja con sus empresas afines."
+        }
+        "only officers of the challenge's department see its introductions"
+        | "only officers of the challenge's department introduce companies"
+        | "only officers of the challenge's department record stages" => {
+            "Solo el personal del departamento del reto gestiona sus presentaciones."
+        }
+        "only officers preview the supply for a challenge" => {
+            "Solo el personal de un departamento puede ver la oferta disponible."
+        }
+        "only members of this company may change it" => {
+            "Solo los miembros de esta empresa pueden modificarla."
+        }
+        "only members of the company see its introductions" => {
+            "Solo los miembros de la empresa ven sus presentaciones."
+        }
+        "only members of the company see its recommendations" => {
+            "Solo los miembros de la empresa ven sus recomendaciones."
+        }
+        "introductions are for published challenges" => {
+            "Solo se presentan empresas a retos publicados."
+        }
+        "only published challenges can be followed or answered" => {
+            "Solo se pueden seguir o responder retos publicados."
+        }
+        "a published challenge must be closed before it is awarded" => {
+            "Un reto publicado debe cerrarse antes de adjudicarse."
+        }
+        "a challenge cannot go back to draft once published" => {
+            "Un reto publicado no puede volver a borrador."
+        }
+        "a draft was never published, so there is nothing to cancel: it stays a draft, seen only by its department" => {
+            "Un borrador nunca se publicó, así que no hay nada que cancelar: sigue en borrador, visible solo para su departamento."
+        }
+        text => return with_values(text),
     };
     Some(spanish.to_owned())
+}
+
+/// The Spanish of messages that carry a value: statuses, ids.
+fn with_values(text: &str) -> Option<String> {
+    if let Some(status) = text.strip_prefix("the challenge is already ") {
+        return Some(format!("El reto ya está {}.", status_es(status)?));
+    }
+    if let Some(rest) = text.strip_prefix("the challenge is ") {
+        let (status, after) = rest.split_once(", which is final")?;
+        let edited = if after.is_empty() {
+            ""
+        } else {
+            ": ya no se puede modificar"
+        };
+        return Some(format!(
+            "El reto está {}, que es definitivo{edited}.",
+            status_es(status)?
+        ));
+    }
+    if let Some(to) = text
+        .strip_prefix("a draft cannot be ")
+        .and_then(|rest| rest.strip_suffix(": publish it first"))
+    {
+        return Some(format!(
+            "Un borrador no puede quedar {}: publícalo antes.",
+            status_es(to)?
+        ));
+    }
+    if let Some((from, to)) = text
+        .strip_prefix("a ")
+        .and_then(|rest| rest.split_once(" challenge cannot become "))
+    {
+        return Some(format!(
+            "Un reto {} no puede quedar {}.",
+            status_es(from)?,
+            status_es(to)?
+        ));
+    }
+    if text.starts_with("this introduction was already answered") {
+        return Some("Esta presentación ya se respondió.".to_owned());
+    }
+    if text.starts_with("this company was already introduced to this challenge") {
+        return Some("Esta empresa ya se presentó a este reto.".to_owned());
+    }
+    for (what, spanish) in [("challenge", "un reto"), ("company", "una empresa")] {
+        if let Some(id) = text
+            .strip_prefix(&format!("a {what} with id "))
+            .and_then(|rest| rest.strip_suffix(" already exists"))
+        {
+            return Some(format!("Ya existe {spanish} con el identificador {id}."));
+        }
+    }
+    None
+}
+
+/// A challenge's status as an adjective of «el reto».
+fn status_es(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "draft" => "en borrador",
+        "published" => "publicado",
+        "closed" => "cerrado",
+        "awarded" => "adjudicado",
+        "cancelled" => "cancelado",
+        _ => return None,
+    })
 }
 
 /// The Spanish name of an input field, for messages shown away from the form.
@@ -229,6 +347,22 @@ mod tests {
             Some("No hay ningún reto con esa dirección.")
         );
         assert_eq!(error(&Error::Forbidden("something new".into())), None);
+        // Every refusal of a status change, made by the code itself.
+        use crate::types::ChallengeStatus::{self, *};
+        let statuses = [Draft, Published, Closed, Awarded, Cancelled];
+        for from in statuses {
+            for to in statuses {
+                if let Err(message) = ChallengeStatus::check_transition(from, to) {
+                    let spanish = error(&Error::Conflict(message.clone()));
+                    assert!(
+                        spanish
+                            .as_deref()
+                            .is_some_and(|s| s.starts_with("El reto") || s.starts_with("Un ")),
+                        "{message:?} has no Spanish: {spanish:?}"
+                    );
+                }
+            }
+        }
         let mut faults = FieldErrors::one("name", "is required");
         faults.push(
             "cpv[1]",
