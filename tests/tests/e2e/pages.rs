@@ -180,6 +180,38 @@ async fn pages_send_visitors_to_sign_in_and_refuse_other_roles() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_shows_the_days_left_and_its_budget_as_each_language_writes_them() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut record = challenge("ch-plazo", "published");
+    let deadline = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+    record["deadline"] = json!(deadline.format("%Y-%m-%d").to_string());
+    record["budget_eur"] = json!(250000);
+    app.import(&[], &[record]).await;
+    let shown = deadline.format("%d/%m/%Y").to_string();
+    for (cookie, said) in [
+        (
+            None,
+            [format!("{shown} (quedan 10 días)"), "250.000 €".to_owned()],
+        ),
+        (
+            Some("factoria_lang=en"),
+            [format!("{shown} (10 days left)"), "€250,000".to_owned()],
+        ),
+    ] {
+        for path in ["/challenges/ch-plazo", "/challenges"] {
+            let (status, _, body) = page(&app, path, cookie).await;
+            assert_eq!(status, 200, "{path}");
+            for text in &said {
+                assert!(
+                    body.contains(text.as_str()),
+                    "{path} ({cookie:?}) lacks {text}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_with_faults_is_shown_again_with_what_was_typed() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.user_with_password(

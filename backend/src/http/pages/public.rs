@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use factoria_frontend::pages::public::{
     Accessibility, ChallengePage, FacetGroup, FacetOption, Home, Results, ResultsFragment, Search,
 };
-use factoria_frontend::pages::{ChallengeCard, PageLink, euros};
+use factoria_frontend::pages::{ChallengeCard, PageLink, money};
 use factoria_search::{Document, Filters, Kind, SortOrder};
 
 use super::{FormData, Page, error_page, labels, redirect_with_notice, show};
@@ -24,6 +24,20 @@ pub fn sector_names(page: &Page, keys: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// A deadline as cards show it: the date, and while it is ahead how many days are left.
+pub fn deadline_text(page: &Page, deadline: Option<chrono::NaiveDate>) -> Option<String> {
+    let date = deadline?;
+    let shown = date.format("%d/%m/%Y").to_string();
+    let left = (date - chrono::Utc::now().date_naive()).num_days();
+    Some(match left {
+        ..0 => shown,
+        0 => format!("{shown} ({})", page.t("último día", "last day")),
+        1 => format!("{shown} ({})", page.t("queda 1 día", "1 day left")),
+        days if page.es => format!("{shown} (quedan {days} días)"),
+        days => format!("{shown} ({days} days left)"),
+    })
+}
+
 /// A challenge of the index as a card.
 pub fn card_of(page: &Page, doc: &factoria_search::ChallengeDoc) -> ChallengeCard {
     ChallengeCard {
@@ -34,8 +48,8 @@ pub fn card_of(page: &Page, doc: &factoria_search::ChallengeDoc) -> ChallengeCar
             .clone()
             .unwrap_or_else(|| doc.description.chars().take(240).collect()),
         department: doc.department.clone(),
-        deadline: doc.deadline.map(|d| d.format("%d/%m/%Y").to_string()),
-        budget: doc.budget_eur.map(euros),
+        deadline: deadline_text(page, doc.deadline),
+        budget: doc.budget_eur.map(|b| money(b, page.es)),
         sectors: sector_names(page, &doc.sectors),
         status: labels::status_text(page, &doc.status),
         highlights: Vec::new(),
@@ -178,8 +192,8 @@ async fn search(
                 title: item.title.clone(),
                 summary: item.summary.clone().unwrap_or_default(),
                 department: item.department.clone().unwrap_or_default(),
-                deadline: item.deadline.map(|d| d.format("%d/%m/%Y").to_string()),
-                budget: item.budget_eur.map(euros),
+                deadline: deadline_text(&page, item.deadline),
+                budget: item.budget_eur.map(|b| money(b, page.es)),
                 sectors: sector_names(&page, &item.sectors),
                 status: item
                     .status
@@ -325,12 +339,12 @@ async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<Str
         title: r.title.clone(),
         summary: r.summary.clone().unwrap_or_default(),
         department: r.department.clone(),
-        deadline: r.deadline.map(|d| d.format("%d/%m/%Y").to_string()),
+        deadline: deadline_text(&page, r.deadline),
         budget: r
             .budget_eur
             .as_ref()
             .and_then(serde_json::Value::as_f64)
-            .map(|b| euros(b as u64)),
+            .map(|b| money(b as u64, page.es)),
         sectors: sector_names(&page, &r.sectors),
         status: labels::status(&page, r.status),
         highlights: Vec::new(),

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use factoria_frontend::pages::company::{Following, ForYou};
-use factoria_frontend::pages::{ChallengeCard, euros};
+use factoria_frontend::pages::{ChallengeCard, money};
 use factoria_search::{Document, Kind};
 
 use super::company::require_company;
@@ -69,11 +69,8 @@ async fn for_you(
                         id: item.challenge.id.clone(),
                         title: item.challenge.title.clone(),
                         department: item.challenge.department.clone(),
-                        deadline: item
-                            .challenge
-                            .deadline
-                            .map(|d| d.format("%d/%m/%Y").to_string()),
-                        budget: item.challenge.budget_eur.map(euros),
+                        deadline: super::public::deadline_text(&page, item.challenge.deadline),
+                        budget: item.challenge.budget_eur.map(|b| money(b, page.es)),
                         status: labels::status_text(&page, &item.challenge.status),
                         ..ChallengeCard::default()
                     },
