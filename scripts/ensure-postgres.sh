@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Makes a PostgreSQL server reachable for the tests at FACTORIA_TEST_POSTGRES_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres, trust authentication): starts the local
-# Debian cluster when it is stopped, or installs PostgreSQL from Debian's packages when absent.
+# Debian cluster when it is stopped, or installs PostgreSQL from Debian's packages when absent;
+# and its client tools (pg_dump, pg_restore) for the backup tests.
 set -euo pipefail
 URL=${FACTORIA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 ready() { pg_isready -q -d "$URL" 2>/dev/null || (command -v psql >/dev/null && psql "$URL" -Atc 'select 1' >/dev/null 2>&1); }
 
+# `factoria backup` and `restore` of PostgreSQL drive pg_dump and pg_restore.
+if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then
+  echo "installing PostgreSQL's client tools from Debian's packages" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null
+fi
 if command -v pg_isready >/dev/null && ready; then exit 0; fi
 if [ -n "${FACTORIA_TEST_POSTGRES_URL:-}" ]; then
   echo "PostgreSQL at $FACTORIA_TEST_POSTGRES_URL is not reachable" >&2; exit 1
