@@ -38,22 +38,8 @@ impl Context {
     pub fn database_pool(&self) -> PoolUse {
         use sea_orm::DbBackend;
         match self.db.get_database_backend() {
-            DbBackend::Sqlite => {
-                let pool = self.db.get_sqlite_connection_pool();
-                PoolUse {
-                    open: pool.size() as usize,
-                    idle: pool.num_idle(),
-                    max: pool.options().get_max_connections() as usize,
-                }
-            }
-            DbBackend::Postgres => {
-                let pool = self.db.get_postgres_connection_pool();
-                PoolUse {
-                    open: pool.size() as usize,
-                    idle: pool.num_idle(),
-                    max: pool.options().get_max_connections() as usize,
-                }
-            }
+            DbBackend::Sqlite => PoolUse::of(self.db.get_sqlite_connection_pool()),
+            DbBackend::Postgres => PoolUse::of(self.db.get_postgres_connection_pool()),
             _ => PoolUse::default(),
         }
     }
@@ -89,4 +75,14 @@ pub struct PoolUse {
     pub idle: usize,
     /// The most the pool opens.
     pub max: usize,
+}
+
+impl PoolUse {
+    fn of<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> Self {
+        PoolUse {
+            open: pool.size() as usize,
+            idle: pool.num_idle(),
+            max: pool.options().get_max_connections() as usize,
+        }
+    }
 }

@@ -70,6 +70,25 @@ pub struct Options {
     pub disk_index: bool,
 }
 
+/// A database of its own for one test: the SQLite file `file` in `dir`, or a PostgreSQL
+/// database created for it (dropped with the returned guard). Its URL, and the guard.
+pub async fn database(
+    backend: Backend,
+    dir: &std::path::Path,
+    file: &str,
+) -> (String, Option<pg::Database>) {
+    match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}?mode=rwc", dir.join(file).display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let db = pg::Database::create().await;
+            (db.url.clone(), Some(db))
+        }
+    }
+}
+
 /// A configuration for a test in `dir` on `database_url`.
 pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
     let overrides = Overrides {
@@ -92,19 +111,7 @@ impl TestApp {
     /// Starts the app on `backend` with options.
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let (database_url, db) = match backend {
-            Backend::Sqlite => (
-                format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("test.sqlite").display()
-                ),
-                None,
-            ),
-            Backend::Postgres => {
-                let db = pg::Database::create().await;
-                (db.url.clone(), Some(db))
-            }
-        };
+        let (database_url, db) = database(backend, dir.path(), "test.sqlite").await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("{e}"));

@@ -303,11 +303,7 @@ pub async fn issue_api_token(
     let user = actor.session_user()?;
     // The same rule for the API and the account page.
     let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > 80
-        || name
-            .chars()
-            .any(|c| c.is_control() || crate::types::validation::is_line_break(c))
+    if name.is_empty() || name.chars().count() > 80 || !crate::types::validation::is_one_line(name)
     {
         return Err(crate::types::validation::FieldErrors::one(
             "name",

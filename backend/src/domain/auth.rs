@@ -23,7 +23,7 @@ use crate::db::entities::{user, user_token};
 use crate::db::{self};
 use crate::email::{self, Outgoing};
 use crate::types::Email;
-use crate::types::validation::{FieldErrors, ObjectReader, UnknownFields, is_line_break};
+use crate::types::validation::{FieldErrors, ObjectReader, UnknownFields, is_one_line};
 
 /// Purposes of single-use tokens sent by email.
 pub mod purpose {
@@ -240,7 +240,7 @@ impl SignUp {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 120 {
             errors.push("name", "write your name (up to 120 characters)");
-        } else if name.chars().any(|c| c.is_control() || is_line_break(c)) {
+        } else if !is_one_line(name) {
             errors.push("name", "write your name on one line");
         }
         if let Err(m) = accounts::check_password(password) {

@@ -156,19 +156,23 @@ pub struct Purged {
 /// are kept for their administrator), dead emailed links and ended sessions. Runs as a
 /// periodic job.
 pub async fn purge(ctx: &Context, now: chrono::DateTime<chrono::Utc>) -> Result<Purged> {
-    let members = membership::Entity::find()
-        .all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect::<std::collections::HashSet<_>>();
+    use sea_orm::sea_query::Query;
     let stale = user::Entity::find()
         .filter(user::Column::EmailVerifiedAt.is_null())
         .filter(user::Column::CreatedAt.lt(now - UNVERIFIED_KEPT_FOR))
+        .filter(
+            user::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(membership::Column::UserId)
+                    .from(membership::Entity)
+                    .to_owned(),
+            ),
+        )
         .all(&ctx.db)
         .await?;
     let mut purged = Purged::default();
-    for row in stale.iter().filter(|u| !members.contains(&u.id)) {
+    // Asked again inside each erasure: an invitation may have landed since.
+    for row in &stale {
         let still_unproven = |user: &user::Model, memberships: u64| {
             user.email_verified_at.is_none() && memberships == 0
         };

@@ -13,6 +13,11 @@ pub fn is_line_break(c: char) -> bool {
     )
 }
 
+/// Whether `text` is one line of printable text: no control character, no line break.
+pub fn is_one_line(text: &str) -> bool {
+    !text.chars().any(|c| c.is_control() || is_line_break(c))
+}
+
 /// One field at fault and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -175,7 +180,7 @@ impl<'a> ObjectReader<'a> {
     }
 
     fn one_line(&mut self, key: &'static str, text: String) -> Option<String> {
-        if text.contains(is_line_break) {
+        if !is_one_line(&text) {
             self.fault(key, "must be one line");
             None
         } else {

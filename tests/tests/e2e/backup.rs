@@ -29,19 +29,7 @@ struct Site {
 impl Site {
     async fn new(backend: Backend) -> Site {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let (url, pg) = match backend {
-            Backend::Sqlite => (
-                format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("factoria.sqlite").display()
-                ),
-                None,
-            ),
-            Backend::Postgres => {
-                let db = pg::Database::create().await;
-                (db.url.clone(), Some(db))
-            }
-        };
+        let (url, pg) = factoria_tests::database(backend, dir.path(), "factoria.sqlite").await;
         Site { dir, url, _pg: pg }
     }
 
