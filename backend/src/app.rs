@@ -78,6 +78,7 @@ pub async fn context(
         config: Arc::new(config),
         search,
         mailer,
+        clock: crate::clock::Clock::default(),
     })
 }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::indexing::SearchService;
@@ -19,6 +20,8 @@ pub struct Context {
     pub search: Arc<SearchService>,
     /// Outgoing mail.
     pub mailer: Arc<Mailer>,
+    /// The time deadlines are judged by.
+    pub clock: Clock,
 }
 
 impl Context {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod assets;
 pub mod backup;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;

@@ -5,6 +5,9 @@
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
+mod call;
+pub use call::{Answered, CallNotice, CallResult, ProposalReceipt, ScoreLine};
+
 /// What changes from one recipient to another in the footer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Footer {
@@ -215,6 +218,12 @@ pub enum EmailContent {
     Digest(Digest),
     /// `templates/emails/challenge_update`.
     ChallengeUpdate(ChallengeUpdate),
+    /// `templates/emails/proposal_receipt`.
+    ProposalReceipt(ProposalReceipt),
+    /// `templates/emails/call_notice`.
+    CallNotice(CallNotice),
+    /// `templates/emails/call_result`.
+    CallResult(CallResult),
 }
 
 /// The three parts of a rendered email.
@@ -250,7 +259,10 @@ impl EmailContent {
             | EmailContent::IntroductionExpired(_)
             | EmailContent::InterestDeclared(_)
             | EmailContent::Digest(_)
-            | EmailContent::ChallengeUpdate(_) => {}
+            | EmailContent::ChallengeUpdate(_)
+            | EmailContent::ProposalReceipt(_)
+            | EmailContent::CallNotice(_)
+            | EmailContent::CallResult(_) => {}
         }
         content
     }
@@ -270,6 +282,9 @@ impl EmailContent {
             EmailContent::InterestDeclared(_) => "interest_declared",
             EmailContent::Digest(_) => "digest",
             EmailContent::ChallengeUpdate(_) => "challenge_update",
+            EmailContent::ProposalReceipt(_) => "proposal_receipt",
+            EmailContent::CallNotice(_) => "call_notice",
+            EmailContent::CallResult(_) => "call_result",
         }
     }
 }
@@ -621,6 +636,9 @@ pub fn render(
             ChallengeUpdateText { d, es, footer }.render()?,
             ChallengeUpdateHtml { d, es, footer }.render()?,
         ),
+        EmailContent::ProposalReceipt(d) => call::receipt(d, es, footer)?,
+        EmailContent::CallNotice(d) => call::notice(d, es, footer)?,
+        EmailContent::CallResult(d) => call::result(d, es, footer)?,
     };
     Ok(Rendered {
         subject: one_line(&subject),
@@ -722,6 +740,40 @@ mod tests {
                 deadline_soon: true,
                 deadline: "2027-01-31".into(),
                 url: "https://factoria.example/challenges/ch-007".into(),
+            }),
+            EmailContent::ProposalReceipt(ProposalReceipt {
+                name: "Lucía Ortega".into(),
+                company_name: HOSTILE.into(),
+                challenge_title: "Detección temprana de fugas".into(),
+                submitted_at: "31 de enero de 2027, 14:00 (hora de Madrid)".into(),
+                digest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+                deadline: "15 de febrero de 2027, 14:00 (hora de Madrid)".into(),
+                proposal_url: "https://factoria.example/challenges/ch-007/proposal".into(),
+            }),
+            EmailContent::CallNotice(CallNotice {
+                name: "Lucía Ortega".into(),
+                challenge_title: "Detección temprana de fugas".into(),
+                answered: Some(Answered {
+                    question: HOSTILE.into(),
+                    answer: "Sí, los datos de caudal se comparten cada hora.".into(),
+                }),
+                questions_deadline: Some("10 de febrero de 2027, 14:00 (hora de Madrid)".into()),
+                proposals_deadline: None,
+                url: "https://factoria.example/challenges/ch-007#questions".into(),
+            }),
+            EmailContent::CallResult(CallResult {
+                name: "Lucía Ortega".into(),
+                company_name: "Fugas Cero S.L.".into(),
+                challenge_title: "Detección temprana de fugas".into(),
+                selected: true,
+                total: "7,45".into(),
+                scores: vec![ScoreLine {
+                    criterion: "Calidad técnica".into(),
+                    weight: 60,
+                    score: "8,5".into(),
+                    justifications: vec![HOSTILE.into(), "Piloto bien planteado.".into()],
+                }],
+                url: "https://factoria.example/challenges/ch-007#result".into(),
             }),
         ]
     }

@@ -3,6 +3,7 @@
 
 pub mod api_reference;
 pub mod cpv;
+pub mod dates;
 pub mod email_pages;
 pub mod emails;
 pub mod layout;

@@ -13,6 +13,7 @@ mod m20261129_000003_create_email;
 mod m20261129_000004_create_shortlists;
 mod m20261207_000001_pseudonymise_audit;
 mod m20261207_000002_versions_and_idempotency;
+mod m20261207_000003_create_calls;
 
 /// Applies the migrations in order; `factoria migrate` and every server start run it.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_shortlists::Migration),
             Box::new(m20261207_000001_pseudonymise_audit::Migration),
             Box::new(m20261207_000002_versions_and_idempotency::Migration),
+            Box::new(m20261207_000003_create_calls::Migration),
         ]
     }
 }

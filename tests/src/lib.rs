@@ -364,6 +364,21 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{sql}: column n: {e}"))
     }
 
+    /// Runs a `SELECT … AS t` and returns the text `t`; a query that fails or answers no `t`
+    /// fails the test.
+    pub async fn text(&self, sql: &str) -> String {
+        let backend = self.ctx.db.get_database_backend();
+        let row = self
+            .ctx
+            .db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let row = row.unwrap_or_else(|| panic!("{sql}: no row"));
+        row.try_get::<String>("", "t")
+            .unwrap_or_else(|e| panic!("{sql}: column t: {e}"))
+    }
+
     /// GET with an optional bearer token; returns status and JSON.
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
         let mut request = self.http.get(self.at(path));

@@ -420,7 +420,12 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
 
 /// People following a challenge who asked to hear about it: members of following companies
 /// with a live subscription to followed challenges.
-async fn followers<C: ConnectionTrait>(conn: &C, challenge_id: i64) -> Result<Vec<user::Model>> {
+/// The members of companies following a challenge (or interested in it) who subscribed to news
+/// of followed challenges.
+pub async fn followers<C: ConnectionTrait>(
+    conn: &C,
+    challenge_id: i64,
+) -> Result<Vec<user::Model>> {
     let companies: Vec<i64> = interest::Entity::find()
         .filter(interest::Column::ChallengeId.eq(challenge_id))
         .all(conn)

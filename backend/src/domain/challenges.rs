@@ -260,6 +260,51 @@ fn stamp_status(model: &mut challenge::ActiveModel, status: ChallengeStatus, now
     }
 }
 
+/// Sets a challenge's deadline to the day, in Madrid, of its call's proposals deadline, in the
+/// caller's transaction, so lists and feeds show the call's closing day.
+pub async fn set_deadline<C: ConnectionTrait>(
+    conn: &C,
+    row: &challenge::Model,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let day = factoria_frontend::dates::madrid_day(at);
+    if row.deadline == Some(day) {
+        return Ok(());
+    }
+    let mut model: challenge::ActiveModel = row.clone().into();
+    model.deadline = Set(Some(day));
+    model.version = Set(row.version + 1);
+    model.updated_at = Set(db::now());
+    model.update(conn).await?;
+    db::record_change(conn, EntityKey::challenge(row.id)).await?;
+    Ok(())
+}
+
+/// Records the decision of a call, in the caller's transaction: the challenge is awarded to
+/// `company`, or closed when nobody was selected.
+pub async fn conclude<C: ConnectionTrait>(
+    conn: &C,
+    row: &challenge::Model,
+    company: Option<i64>,
+) -> Result<()> {
+    let to = match company {
+        Some(_) => ChallengeStatus::Awarded,
+        None => ChallengeStatus::Closed,
+    };
+    let now = db::now();
+    let mut model: challenge::ActiveModel = row.clone().into();
+    stamp_status(&mut model, to, now);
+    if row.closed_at.is_none() {
+        model.closed_at = Set(Some(now));
+    }
+    model.awarded_company_id = Set(company);
+    model.version = Set(row.version + 1);
+    model.updated_at = Set(now);
+    model.update(conn).await?;
+    db::record_change(conn, EntityKey::challenge(row.id)).await?;
+    Ok(())
+}
+
 /// Whether the actor may see a challenge: drafts belong to their department.
 fn visible(actor: &Actor, row: &challenge::Model) -> bool {
     row.status != ChallengeStatus::Draft || actor.belongs_to_department(row.department_id)

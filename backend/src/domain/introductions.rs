@@ -7,8 +7,6 @@ use factoria_frontend::emails::{
     EmailContent, IntroductionAcceptedCompany, IntroductionAcceptedOfficer, IntroductionDeclined,
     IntroductionExpired, IntroductionRequest,
 };
-use factoria_search::EntityKey;
-use factoria_search::matching::MatchOptions;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -270,23 +268,7 @@ async fn explanation(
     company: i64,
     lang: factoria_search::Lang,
 ) -> Result<(String, Vec<String>)> {
-    let options = MatchOptions {
-        limit: 1,
-        explain: true,
-        lang,
-        focus: Some(EntityKey::company(company)),
-        ..MatchOptions::default()
-    };
-    let results = ctx
-        .search
-        .with_index(move |index| {
-            index.match_indexed_challenge(EntityKey::challenge(challenge), &options)
-        })
-        .await?;
-    let Some(found) = results
-        .and_then(|r| r.matches.into_iter().next())
-        .and_then(|m| m.explanation)
-    else {
+    let Some(found) = super::matching::explain_pair(ctx, challenge, company, lang).await? else {
         return Ok((String::new(), Vec::new()));
     };
     let reasons = found
@@ -603,6 +585,50 @@ pub async fn expire_due(ctx: &Context) -> Result<usize> {
     }
     tx.commit().await?;
     Ok(due.len())
+}
+
+/// A company selected by a call's panel enters the pilot stage of the collaboration pipeline,
+/// in the caller's transaction: its introduction moves there, or one is recorded there.
+pub async fn start_pilot<C: ConnectionTrait>(
+    conn: &C,
+    challenge_id: i64,
+    company_id: i64,
+    actor: Option<i64>,
+    note: String,
+) -> Result<()> {
+    let now = db::now();
+    let existing = introduction::Entity::find()
+        .filter(introduction::Column::ChallengeId.eq(challenge_id))
+        .filter(introduction::Column::CompanyId.eq(company_id))
+        .one(conn)
+        .await?;
+    let id = match existing {
+        Some(row) => {
+            let id = row.id;
+            let mut model: introduction::ActiveModel = row.into();
+            model.stage = Set(IntroductionStage::Pilot);
+            model.updated_at = Set(now);
+            model.update(conn).await?;
+            id
+        }
+        None => {
+            introduction::ActiveModel {
+                challenge_id: Set(challenge_id),
+                company_id: Set(company_id),
+                introduced_by: Set(actor),
+                stage: Set(IntroductionStage::Pilot),
+                message: Set(None),
+                expires_at: Set(now),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?
+            .id
+        }
+    };
+    add_event(conn, id, IntroductionStage::Pilot, Some(note), actor, now).await
 }
 
 /// An officer records a later stage (meeting, pilot, contract) with its date.

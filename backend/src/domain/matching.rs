@@ -16,6 +16,32 @@ use crate::db::entities::{challenge, company, match_feedback};
 use crate::db::{self};
 use crate::indexing;
 
+/// How one company meets one indexed challenge, explained in `lang`; `None` when either is not
+/// in this process's index.
+pub async fn explain_pair(
+    ctx: &Context,
+    challenge: i64,
+    company: i64,
+    lang: Lang,
+) -> Result<Option<Explanation>> {
+    let options = MatchOptions {
+        limit: 1,
+        explain: true,
+        lang,
+        focus: Some(EntityKey::company(company)),
+        ..MatchOptions::default()
+    };
+    let results = ctx
+        .search
+        .with_index(move |index| {
+            index.match_indexed_challenge(EntityKey::challenge(challenge), &options)
+        })
+        .await?;
+    Ok(results
+        .and_then(|r| r.matches.into_iter().next())
+        .and_then(|m| m.explanation))
+}
+
 /// What an officer or a company asks of matching.
 #[derive(Debug, Clone)]
 pub struct MatchQuery {

@@ -295,6 +295,11 @@ async fn erase_account_if(
         "UPDATE introduction_events SET actor_user_id = NULL, note = NULL WHERE actor_user_id = $1",
         "UPDATE challenges SET created_by = NULL WHERE created_by = $1",
         "UPDATE shortlists SET added_by = NULL WHERE added_by = $1",
+        "UPDATE call_questions SET asked_by = NULL WHERE asked_by = $1",
+        "UPDATE call_questions SET answered_by = NULL WHERE answered_by = $1",
+        "UPDATE proposals SET submitted_by = NULL WHERE submitted_by = $1",
+        "UPDATE evaluations SET evaluator_id = NULL WHERE evaluator_id = $1",
+        "DELETE FROM call_evaluators WHERE user_id = $1",
     ] {
         tx.execute_raw(statement(backend, sql, vec![user_id.into()]))
             .await?;

@@ -184,6 +184,24 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// A record's id and the numeric id of one of its children in the path
+/// (`/challenges/{id}/proposals/{proposal}`); a child id that is not a number names nothing
+/// and is answered like an unknown id (404).
+pub struct ChildPath(pub String, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ChildPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let not_found = || ApiError(Error::NotFound("record"));
+        let Path((parent, raw)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        let child = raw.parse().map_err(|_| not_found())?;
+        Ok(ChildPath(parent, child))
+    }
+}
+
 #[cfg(test)]
 mod media_type_tests {
     use super::is_json_media_type;

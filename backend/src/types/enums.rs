@@ -69,6 +69,16 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Where a company's proposal to a call is: a draft only its members see, submitted (and
+    /// still editable until the deadline), withdrawn by the company, then selected or not by
+    /// the panel's decision.
+    ProposalStatus, "a proposal status", {
+        Draft => "draft", Submitted => "submitted", Withdrawn => "withdrawn", Selected => "selected",
+        Unselected => "unselected"
+    }
+);
+
+vocabulary!(
     /// Where an introduction is: introduced → accepted or declined (or expired unanswered), then
     /// meeting → pilot → contract as the officer records them.
     IntroductionStage, "an introduction stage", {

@@ -16,7 +16,8 @@ mod web_url;
 pub use cpv::Cpv;
 pub use email::Email;
 pub use enums::{
-    ChallengeStatus, CompanyKind, InterestKind, IntroductionStage, Language, Locale, SizeClass,
+    ChallengeStatus, CompanyKind, InterestKind, IntroductionStage, Language, Locale,
+    ProposalStatus, SizeClass,
 };
 pub use money::Money;
 pub use tax_id::TaxId;

@@ -212,6 +212,24 @@ impl<'a> ObjectReader<'a> {
             .ok()
     }
 
+    /// A required whole number within `range`.
+    pub fn required_integer(
+        &mut self,
+        key: &'static str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let present = self
+            .object
+            .and_then(|o| o.get(key))
+            .is_some_and(|v| !v.is_null());
+        if !present {
+            self.seen.push(key);
+            self.fault(key, "is required");
+            return None;
+        }
+        self.optional_integer(key, range)
+    }
+
     /// An optional whole number within `range`.
     pub fn optional_integer(
         &mut self,

@@ -463,6 +463,57 @@ on_both!(
                 json!({}),
             ),
             (
+                Method::PUT,
+                "/api/v1/challenges/ch-x/call".into(),
+                json!({"criteria": [{"name": "Calidad", "weight": 100}], "questions_deadline": "2099-01-01T12:00",
+                    "proposals_deadline": "2099-02-01T12:00", "panel": ["todo@gob.example"]}),
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/questions".into(),
+                json!({"text": "¿Plazo?"}),
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/questions/1/answer".into(),
+                json!({"text": "Sí."}),
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/proposals".into(),
+                json!({}),
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/challenges/ch-x/proposals/1".into(),
+                json!({"summary": "Otra."}),
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/proposals/1/submit".into(),
+                json!({}),
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/proposals/1/withdraw".into(),
+                json!({}),
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/proposals/1/declaration".into(),
+                json!({"conflict": false}),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/challenges/ch-x/proposals/1/evaluation".into(),
+                json!({"scores": [{"criterion": "Calidad", "score": 5, "justification": "x"}]}),
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/result".into(),
+                json!({"selected": []}),
+            ),
+            (
                 Method::DELETE,
                 "/api/v1/me".into(),
                 json!({"confirm": true}),
@@ -546,6 +597,8 @@ fn template(path: &str) -> String {
                 ("users" | "introductions" | "tokens", _) => "{id}".to_owned(),
                 ("subscriptions", _) => "{topic}".to_owned(),
                 ("matches", _) => "{company}".to_owned(),
+                ("proposals", _) => "{proposal}".to_owned(),
+                ("questions", _) => "{question}".to_owned(),
                 _ => (*s).to_owned(),
             }
         })

@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod attacks;
 mod backup;
+mod calls;
 mod cli;
 mod concurrency;
 mod contract;

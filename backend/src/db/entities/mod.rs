@@ -3,6 +3,9 @@
 
 pub mod api_token;
 pub mod audit;
+pub mod call;
+pub mod call_evaluator;
+pub mod call_question;
 pub mod challenge;
 pub mod change_log;
 pub mod company;
@@ -10,6 +13,7 @@ pub mod consent;
 pub mod department;
 pub mod email;
 pub mod embedding;
+pub mod evaluation;
 pub mod idempotency_key;
 pub mod interest;
 pub mod introduction;
@@ -17,6 +21,7 @@ pub mod introduction_event;
 pub mod job;
 pub mod match_feedback;
 pub mod membership;
+pub mod proposal;
 pub mod session;
 pub mod shortlist;
 pub mod subscription;

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bodies;
+pub mod calls;
 pub mod challenges;
 pub mod companies;
 pub mod contract;
@@ -52,6 +53,9 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         introductions::introduce, introductions::for_challenge, introductions::for_company, introductions::record_stage,
         introductions::subscriptions, introductions::set_subscription,
         ocds::releases, ocds::release,
+        calls::get_call, calls::set_call, calls::questions, calls::ask, calls::answer,
+        calls::proposals, calls::start_proposal, calls::proposal, calls::edit_proposal, calls::submit_proposal,
+        calls::withdraw_proposal, calls::declare, calls::my_evaluation, calls::score, calls::ranking, calls::publish_result,
     ),
     components(schemas(
         ErrorBody, FieldError, crate::domain::cpv::CpvEntry, crate::domain::cpv::CpvSuggestion, cpv::SuggestionRequest, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
@@ -74,6 +78,13 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         bodies::SignUpBody, bodies::LoginBody, bodies::TokenBody, bodies::VerifyBody, bodies::EmailBody, bodies::NewPasswordBody,
         bodies::InvitationBody, bodies::AdministratorBody, bodies::ModerationBody, bodies::IntroductionBody,
         bodies::StageBody, bodies::SubscriptionBody, bodies::TokenRequestBody, bodies::EraseBody,
+        calls::CallBody, calls::TextBody, calls::ProposalBody, calls::AnswerBody, calls::StartBody, calls::DeclarationBody,
+        calls::ScoresBody, calls::ResultBody, crate::domain::calls::CallView, crate::domain::calls::Criterion,
+        crate::domain::calls::CallOutcome, crate::domain::calls::SelectedProposal, crate::domain::calls::QuestionView,
+        crate::domain::proposals::ProposalView, crate::domain::proposals::ProposalContent, crate::domain::proposals::RequirementAnswer,
+        crate::domain::proposals::ProposalList, crate::domain::proposals::ProposalSummary, crate::types::ProposalStatus,
+        crate::domain::evaluation::EvaluationView, crate::domain::evaluation::CriterionScore, crate::domain::evaluation::Ranking,
+        crate::domain::evaluation::RankedProposal, crate::domain::evaluation::CriterionMean,
     )),
     tags(
         (name = "companies", description = "Company profiles"),
@@ -84,6 +95,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         (name = "accounts", description = "Sign-up, sign-in, API tokens and personal data"),
         (name = "admin", description = "Officers, roles, sessions and moderation"),
         (name = "introductions", description = "Double opt-in introductions and the collaboration pipeline"),
+        (name = "calls", description = "A challenge's call: criteria and deadlines, public questions, proposals, sealed evaluation and the result"),
         (name = "open data", description = "Published challenges in the Open Contracting Data Standard"),
     )
 )]
@@ -147,6 +159,44 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/challenges/preview", post(matching::preview))
         .route("/challenges/{id}/status", post(challenges::change_status))
+        .route(
+            "/challenges/{id}/call",
+            get(calls::get_call).put(calls::set_call),
+        )
+        .route(
+            "/challenges/{id}/questions",
+            get(calls::questions).post(calls::ask),
+        )
+        .route(
+            "/challenges/{id}/questions/{question}/answer",
+            post(calls::answer),
+        )
+        .route(
+            "/challenges/{id}/proposals",
+            get(calls::proposals).post(calls::start_proposal),
+        )
+        .route(
+            "/challenges/{id}/proposals/{proposal}",
+            get(calls::proposal).patch(calls::edit_proposal),
+        )
+        .route(
+            "/challenges/{id}/proposals/{proposal}/submit",
+            post(calls::submit_proposal),
+        )
+        .route(
+            "/challenges/{id}/proposals/{proposal}/withdraw",
+            post(calls::withdraw_proposal),
+        )
+        .route(
+            "/challenges/{id}/proposals/{proposal}/declaration",
+            post(calls::declare),
+        )
+        .route(
+            "/challenges/{id}/proposals/{proposal}/evaluation",
+            get(calls::my_evaluation).put(calls::score),
+        )
+        .route("/challenges/{id}/evaluations", get(calls::ranking))
+        .route("/challenges/{id}/result", post(calls::publish_result))
         .route("/challenges/{id}/matches", get(matching::matches))
         .route(
             "/challenges/{id}/matches/{company}/feedback",

@@ -8,44 +8,7 @@ pub fn date(page: &Page, date: chrono::NaiveDate) -> String {
     long_date(page.es, date)
 }
 
-/// [`date`] in Spanish or English.
-pub fn long_date(es: bool, date: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    const ES: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let month = date.month0() as usize;
-    if es {
-        format!("{} de {} de {}", date.day(), ES[month], date.year())
-    } else {
-        format!("{} {} {}", date.day(), EN[month], date.year())
-    }
-}
+pub use factoria_frontend::dates::long_date;
 
 /// A challenge status in words.
 pub fn status(page: &Page, status: ChallengeStatus) -> String {
