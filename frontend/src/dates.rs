@@ -56,6 +56,18 @@ pub fn moment(es: bool, at: DateTime<Utc>) -> String {
     }
 }
 
+/// The Spanish of a moment [`moment`] wrote in English ("31 January 2027, 14:00 (Madrid
+/// time)"), for messages the domain words in English.
+pub fn moment_in_spanish(english: &str) -> Option<String> {
+    let wall = english.trim().strip_suffix(" (Madrid time)")?;
+    let at = chrono::NaiveDateTime::parse_from_str(wall, "%d %B %Y, %H:%M").ok()?;
+    Some(format!(
+        "{}, {} (hora de Madrid)",
+        long_date(true, at.date()),
+        at.format("%H:%M")
+    ))
+}
+
 /// The day a moment falls on in Madrid.
 pub fn madrid_day(at: DateTime<Utc>) -> chrono::NaiveDate {
     at.with_timezone(&Madrid).date_naive()
@@ -109,5 +121,9 @@ mod tests {
         assert_eq!(utc, winter);
         assert!(parse_moment("2027-03-28T02:30").is_err(), "a skipped hour");
         assert!(parse_moment("31/01/2027").is_err());
+        assert_eq!(
+            moment_in_spanish(&moment(false, winter)).as_deref(),
+            Some("31 de enero de 2027, 14:00 (hora de Madrid)")
+        );
     }
 }

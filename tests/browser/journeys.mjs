@@ -246,6 +246,44 @@ test('a start-up registers, describes itself in English and gets the Spanish cha
   await page.context().close();
 });
 
+test('the start-up asks a question about the call and submits a proposal, requirement by requirement', async () => {
+  const page = await newPage();
+  await signIn(page, STARTUP.email);
+  await page.goto(`${BASE}/challenges/${CHALLENGE}`);
+  assert.match(await page.locator('#call + dl').textContent(), /hora de Madrid/, 'deadlines in Madrid time');
+  await page.getByLabel('Haz una pregunta').fill('¿Se comparten los datos de caudal nocturno?');
+  await page.getByRole('button', { name: 'Enviar la pregunta' }).click();
+  await page.waitForLoadState();
+  assert.match(await notice(page), /Pregunta enviada/);
+  assert.match(await page.locator('.question').first().textContent(), /pendiente de respuesta/, 'the asker sees their question');
+  await check(page, 'challenge-call');
+
+  await page.getByRole('link', { name: 'Preparar una propuesta' }).click();
+  await page.waitForURL(/\/proposal$/);
+  await check(page, 'proposal-start');
+  await page.getByRole('button', { name: 'Empezar la propuesta' }).click();
+  await page.waitForLoadState();
+  assert.match(await notice(page), /Borrador creado/);
+  assert.notEqual(await page.locator('#answer_0').inputValue(), '', 'the must-have is pre-filled from the profile');
+  await page.getByRole('button', { name: 'Enviar la propuesta' }).click();
+  await page.waitForLoadState();
+  assert.ok(await page.locator('#error-summary').isVisible(), 'what is missing is summarised');
+  assert.match(await page.locator('#error-summary').textContent(), /obligatorio para enviar/);
+  await check(page, 'proposal-errors');
+  await page.getByLabel('Resumen', { exact: true }).fill('Monitorización acústica permanente en válvulas e hidrantes.');
+  await page.getByLabel('Cómo lo resolveríais', { exact: true }).fill('Registradores acústicos que escuchan cada noche y correlan el ruido para localizar fugas.');
+  await page.getByLabel('Precio (euros)').fill('180.000');
+  await page.getByLabel('Calendario', { exact: true }).fill('Seis meses: instalación, ajuste y operación.');
+  await page.getByLabel('Equipo', { exact: true }).fill('Dos ingenieras de redes y un analista de datos.');
+  await page.getByRole('button', { name: 'Enviar la propuesta' }).click();
+  await page.waitForLoadState();
+  assert.match(await notice(page), /Propuesta enviada/);
+  assert.match(await page.locator('code.digest').textContent(), /^[0-9a-f]{64}$/, 'the receipt shows the SHA-256');
+  await check(page, 'proposal-submitted');
+  await linkFromEmail(STARTUP.email, `/challenges/${CHALLENGE}/proposal`);
+  await page.context().close();
+});
+
 test('an officer drafts, previews and publishes a challenge, then introduces the start-up', async () => {
   const page = await newPage();
   await signIn(page, OFFICER);

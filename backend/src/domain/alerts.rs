@@ -418,10 +418,8 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
     Ok(sent)
 }
 
-/// People following a challenge who asked to hear about it: members of following companies
-/// with a live subscription to followed challenges.
-/// The members of companies following a challenge (or interested in it) who subscribed to news
-/// of followed challenges.
+/// People following a challenge who asked to hear about it: the active, verified members of
+/// companies following it (or interested in it) with a live subscription to followed challenges.
 pub async fn followers<C: ConnectionTrait>(
     conn: &C,
     challenge_id: i64,
@@ -454,6 +452,8 @@ pub async fn followers<C: ConnectionTrait>(
         .collect();
     Ok(user::Entity::find()
         .filter(user::Column::Id.is_in(subscribed))
+        .filter(user::Column::DisabledAt.is_null())
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
         .all(conn)
         .await?)
 }

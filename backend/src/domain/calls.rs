@@ -191,6 +191,33 @@ pub struct QuestionView {
     pub yours: bool,
 }
 
+/// A challenge's public page: the challenge as the visitor sees it, its call and the questions
+/// they may read.
+pub struct ForPage {
+    /// The challenge, and the visitor's relation to it.
+    pub visitor: interests::ForVisitor,
+    /// Its call, when it has one.
+    pub call: Option<CallView>,
+    /// The questions the visitor may read.
+    pub questions: Vec<QuestionView>,
+}
+
+/// Everything a challenge's public page shows.
+pub async fn for_page(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result<ForPage> {
+    let visitor = interests::for_visitor(ctx, actor, challenge_id).await?;
+    let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
+    let call = find_for(ctx, actor, &challenge).await?;
+    let questions = match call {
+        Some(_) => questions(ctx, actor, challenge_id).await?,
+        None => Vec::new(),
+    };
+    Ok(ForPage {
+        visitor,
+        call,
+        questions,
+    })
+}
+
 /// The stored call of a challenge, if it has one.
 pub async fn call_of<C: ConnectionTrait>(
     conn: &C,
@@ -211,14 +238,37 @@ pub fn criteria_of(row: &call::Model) -> Result<Vec<Criterion>> {
     serde_json::from_str(&row.criteria).map_err(|e| Error::Internal(e.into()))
 }
 
-/// The user ids of a call's panel.
+/// The user ids of a call's panel: those still active officers of the challenge's department
+/// (one disabled or moved elsewhere no longer evaluates, nor holds up the result).
 pub async fn panel_of<C: ConnectionTrait>(conn: &C, challenge_id: i64) -> Result<Vec<i64>> {
-    Ok(call_evaluator::Entity::find()
+    let named: Vec<i64> = call_evaluator::Entity::find()
         .filter(call_evaluator::Column::ChallengeId.eq(challenge_id))
         .all(conn)
         .await?
         .into_iter()
         .map(|e| e.user_id)
+        .collect();
+    let Some(challenge) = challenge::Entity::find_by_id(challenge_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let officers: Vec<i64> = membership::Entity::find()
+        .filter(membership::Column::DepartmentId.eq(challenge.department_id))
+        .filter(membership::Column::UserId.is_in(named))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(officers))
+        .filter(user::Column::DisabledAt.is_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
         .collect())
 }
 
@@ -226,6 +276,41 @@ pub async fn panel_of<C: ConnectionTrait>(conn: &C, challenge_id: i64) -> Result
 /// company here: nobody outside a company reads its proposals or questions).
 pub fn is_member(actor: &Actor, company: i64) -> bool {
     actor.user().is_some_and(|u| u.companies.contains(&company))
+}
+
+/// An officer of `department` in their own right (an administrator of the platform is not a
+/// member of every panel or department here: nobody outside the department reads its call's
+/// proposals, scores or unanswered questions).
+pub fn is_officer_of(actor: &Actor, department: i64) -> bool {
+    actor
+        .user()
+        .is_some_and(|u| u.departments.contains(&department))
+}
+
+/// The company a member acts for in a call (`write`) or reads for: theirs in their own right.
+pub async fn own_company<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    named: Option<&str>,
+    write: bool,
+) -> Result<company::Model> {
+    let company = if write {
+        interests::acting_company(conn, actor, named).await?
+    } else {
+        interests::member_company(conn, actor, named).await?
+    };
+    if is_member(actor, company.id) {
+        Ok(company)
+    } else {
+        Err(Error::forbidden("you may act only for your own company"))
+    }
+}
+
+/// Serialises the writes to one challenge's call, in the caller's write transaction: on
+/// PostgreSQL the challenge's row stays locked until the transaction ends, so what is read next
+/// (a question, a proposal, an evaluation, the result) is what this write changes.
+pub async fn lock<C: ConnectionTrait>(conn: &C, challenge: &challenge::Model) -> Result<()> {
+    Ok(db::lock_row(conn, "challenges", challenge.id).await?)
 }
 
 /// "31 January 2027, 14:00 (Madrid time)": how refusals name a deadline.
@@ -260,7 +345,7 @@ async fn view(
     row: &call::Model,
 ) -> Result<CallView> {
     let now = ctx.clock.now();
-    let panel = if actor.belongs_to_department(challenge.department_id) {
+    let panel = if is_officer_of(actor, challenge.department_id) || actor.is_admin() {
         let ids = panel_of(&ctx.db, challenge.id).await?;
         let names = user::Entity::find()
             .filter(user::Column::Id.is_in(ids))
@@ -336,6 +421,7 @@ pub async fn set(
         challenge.department_id,
         "only officers of the challenge's department set its call",
     )?;
+    lock(&tx, &challenge).await?;
     if !matches!(
         challenge.status,
         ChallengeStatus::Draft | ChallengeStatus::Published
@@ -373,10 +459,18 @@ pub async fn set(
                 "a published call's deadlines may only move later",
             );
         }
+        // Proposals are written against the published rules: they do not change under them.
+        if settings.criteria != criteria_of(old)? {
+            errors.push("criteria", "a published call's criteria do not change");
+        }
+        if settings.max_budget.map(Money::cents) != old.max_budget_cents {
+            errors.push("max_budget", "a published call's budget does not change");
+        }
     }
     let mut panel = Vec::with_capacity(settings.panel.len());
     for (i, address) in settings.panel.iter().enumerate() {
         match officer_of(&tx, challenge.department_id, address).await? {
+            Some(id) if panel.contains(&id) => {}
             Some(id) => panel.push(id),
             None => errors.push(
                 format!("panel[{i}]"),
@@ -428,7 +522,7 @@ pub async fn set(
         let questions = moved(old.questions_deadline, settings.questions_deadline);
         let proposals = moved(old.proposals_deadline, settings.proposals_deadline);
         if questions.is_some() || proposals.is_some() {
-            announce(ctx, &tx, &challenge, None, questions, proposals).await?;
+            announce(ctx, &tx, &challenge, None, None, questions, proposals).await?;
         }
     }
     audit::record(
@@ -468,17 +562,22 @@ async fn officer_of<C: ConnectionTrait>(
 }
 
 /// Everyone a call's news must reach: the members of the companies that follow the challenge
-/// or declared interest in it (those subscribed to news of followed challenges), and every
-/// member of a company with a proposal in it, whatever its state.
-async fn participants<C: ConnectionTrait>(conn: &C, challenge_id: i64) -> Result<Vec<user::Model>> {
+/// or declared interest in it (those subscribed to news of followed challenges), every member
+/// of a company with a proposal in it, whatever its state, and of the company that asked.
+async fn participants<C: ConnectionTrait>(
+    conn: &C,
+    challenge_id: i64,
+    asker: Option<i64>,
+) -> Result<Vec<user::Model>> {
     let mut people = super::alerts::followers(conn, challenge_id).await?;
-    let proposers: Vec<i64> = proposal::Entity::find()
+    let mut proposers: Vec<i64> = proposal::Entity::find()
         .filter(proposal::Column::ChallengeId.eq(challenge_id))
         .all(conn)
         .await?
         .into_iter()
         .map(|p| p.company_id)
         .collect();
+    proposers.extend(asker);
     for person in members_of(conn, proposers).await? {
         if !people.iter().any(|p| p.id == person.id) {
             people.push(person);
@@ -512,12 +611,13 @@ async fn announce<C: ConnectionTrait>(
     ctx: &Context,
     conn: &C,
     challenge: &challenge::Model,
+    asker: Option<i64>,
     answered: Option<Answered>,
     questions_deadline: Option<DateTime<Utc>>,
     proposals_deadline: Option<DateTime<Utc>>,
 ) -> Result<usize> {
     let mut queued = 0;
-    for person in participants(conn, challenge.id).await? {
+    for person in participants(conn, challenge.id, asker).await? {
         let Ok(to) = Email::parse(&person.email) else {
             tracing::warn!(
                 user = person.id,
@@ -630,6 +730,7 @@ pub async fn answer(
         challenge.department_id,
         "only officers of the challenge's department answer its questions",
     )?;
+    lock(&tx, &challenge).await?;
     let call = required_call(&tx, challenge.id).await?;
     let row = call_question::Entity::find_by_id(question_id)
         .filter(call_question::Column::ChallengeId.eq(challenge.id))
@@ -647,6 +748,7 @@ pub async fn answer(
         )));
     }
     let question = row.question.clone();
+    let asker = row.company_id;
     let mut model: call_question::ActiveModel = row.into();
     model.answer = Set(Some(answer.clone()));
     model.answered_by = Set(Some(officer.id));
@@ -656,6 +758,7 @@ pub async fn answer(
         ctx,
         &tx,
         &challenge,
+        Some(asker),
         Some(Answered { question, answer }),
         None,
         None,
@@ -690,7 +793,7 @@ pub async fn questions(
         .order_by_asc(call_question::Column::Id)
         .all(&ctx.db)
         .await?;
-    let officer = actor.belongs_to_department(challenge.department_id);
+    let officer = is_officer_of(actor, challenge.department_id);
     Ok(rows
         .iter()
         .filter_map(|row| {

@@ -191,10 +191,10 @@ pub async fn declare(
     conflict: bool,
 ) -> Result<EvaluationView> {
     let evaluator = actor.writer()?;
-    let now = ctx.clock.now();
     let tx = db::begin_write(&ctx.db).await?;
+    let now = ctx.clock.now();
     let (_, call, row, access) =
-        proposals::reach(&tx, actor, challenge_id, proposal_id, now).await?;
+        proposals::reach(&tx, actor, challenge_id, proposal_id, true, now).await?;
     check_evaluator(access)?;
     check_undecided(&call)?;
     if access == Access::Evaluator {
@@ -238,10 +238,10 @@ pub async fn score(
     scores: Vec<CriterionScore>,
 ) -> Result<EvaluationView> {
     let evaluator = actor.writer()?;
-    let now = ctx.clock.now();
     let tx = db::begin_write(&ctx.db).await?;
+    let now = ctx.clock.now();
     let (_, call, row, access) =
-        proposals::reach(&tx, actor, challenge_id, proposal_id, now).await?;
+        proposals::reach(&tx, actor, challenge_id, proposal_id, true, now).await?;
     check_evaluator(access)?;
     check_undecided(&call)?;
     if access == Access::Undeclared {
@@ -313,7 +313,7 @@ pub async fn mine(
 ) -> Result<Option<EvaluationView>> {
     let now = ctx.clock.now();
     let (_, _, row, access) =
-        proposals::reach(&ctx.db, actor, challenge_id, proposal_id, now).await?;
+        proposals::reach(&ctx.db, actor, challenge_id, proposal_id, false, now).await?;
     check_evaluator(access)?;
     let Some(user_id) = actor.user_id() else {
         return Err(Error::Unauthenticated);
@@ -419,8 +419,11 @@ fn consolidate(criteria: &[Criterion], evaluations: &[evaluation::Model]) -> Res
 /// The consolidated ranking, for officers of the challenge's department after the proposals
 /// deadline; an evaluator sees a proposal's scores once they have submitted their own for it.
 pub async fn ranking(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result<Ranking> {
+    if matches!(actor, Actor::Anonymous) {
+        return Err(Error::Unauthenticated);
+    }
     let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
-    if !actor.belongs_to_department(challenge.department_id) {
+    if !calls::is_officer_of(actor, challenge.department_id) {
         return Err(Error::forbidden(
             "only officers of the challenge's department see its evaluation",
         ));
@@ -440,6 +443,13 @@ pub async fn ranking(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result
     let mut missing = 0;
     for (row, evaluations) in handed_in(&ctx.db, challenge.id).await? {
         missing += owed(&panel, &evaluations);
+        let conflicted = evaluations
+            .iter()
+            .any(|e| e.evaluator_id == viewer && e.conflict);
+        if on_panel && conflicted {
+            // Removed from this proposal: not even its place in the ranking.
+            continue;
+        }
         let done_by_viewer = evaluations
             .iter()
             .any(|e| e.evaluator_id == viewer && !e.conflict && e.submitted_at.is_some());
@@ -495,13 +505,14 @@ pub async fn publish_result(
     selected: Vec<i64>,
 ) -> Result<CallView> {
     let officer = actor.writer()?;
-    let now = ctx.clock.now();
     let tx = db::begin_write(&ctx.db).await?;
+    let now = ctx.clock.now();
     let challenge = challenges::find(&tx, actor, challenge_id).await?;
     actor.check_manages_department(
         challenge.department_id,
         "only officers of the challenge's department publish its result",
     )?;
+    calls::lock(&tx, &challenge).await?;
     let call = calls::required_call(&tx, challenge.id).await?;
     check_undecided(&call)?;
     if now < call.proposals_deadline {

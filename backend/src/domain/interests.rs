@@ -48,7 +48,7 @@ pub async fn acting_company<C: ConnectionTrait>(
 }
 
 /// The company a member reads for: the one named, which must be theirs, or their only one.
-async fn member_company<C: ConnectionTrait>(
+pub async fn member_company<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     named: Option<&str>,

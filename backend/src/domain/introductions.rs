@@ -603,6 +603,8 @@ pub async fn start_pilot<C: ConnectionTrait>(
         .one(conn)
         .await?;
     let id = match existing {
+        // Already further on (a contract): the pilot is behind it.
+        Some(row) if row.stage == IntroductionStage::Contract => return Ok(()),
         Some(row) => {
             let id = row.id;
             let mut model: introduction::ActiveModel = row.into();

@@ -11,7 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::calls::{self, deadline_words, is_member};
-use super::{Actor, Error, Result, audit, challenges, interests, matching};
+use super::{Actor, Error, Result, audit, challenges, matching};
 use crate::context::Context;
 use crate::db::entities::{call, challenge, company, evaluation, proposal, user};
 use crate::db::{self};
@@ -265,16 +265,16 @@ fn is_open(challenge: &challenge::Model, call: &call::Model, now: DateTime<Utc>)
 
 /// Refuses a change once proposals are closed (409 naming the deadline).
 fn check_open(challenge: &challenge::Model, call: &call::Model, now: DateTime<Utc>) -> Result<()> {
-    if challenge.status != ChallengeStatus::Published {
-        return Err(Error::Conflict(format!(
-            "the challenge is {}: it takes no proposals",
-            challenge.status
-        )));
-    }
     if now >= call.proposals_deadline {
         return Err(Error::Conflict(format!(
             "proposals closed on {}",
             deadline_words(call.proposals_deadline)
+        )));
+    }
+    if challenge.status != ChallengeStatus::Published {
+        return Err(Error::Conflict(format!(
+            "the challenge is {}: it takes no proposals",
+            challenge.status
         )));
     }
     Ok(())
@@ -330,7 +330,7 @@ pub async fn start(
     actor.check_write()?;
     let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
     let call = calls::required_call(&ctx.db, challenge.id).await?;
-    let company = interests::acting_company(&ctx.db, actor, company).await?;
+    let company = calls::own_company(&ctx.db, actor, company, true).await?;
     let now = ctx.clock.now();
     if let Some(row) = find_of(&ctx.db, challenge.id, company.id).await? {
         return view(&ctx.db, &challenge, &call, &row, now).await;
@@ -340,6 +340,7 @@ pub async fn start(
     // across a match computation.
     let content = first_draft(ctx, &challenge, &company, actor.lang()).await?;
     let tx = db::begin_write(&ctx.db).await?;
+    calls::lock(&tx, &challenge).await?;
     let row = match find_of(&tx, challenge.id, company.id).await? {
         Some(row) => row,
         None => {
@@ -434,14 +435,21 @@ pub async fn access<C: ConnectionTrait>(
 }
 
 /// The challenge, its call and one of its proposals as `actor` may reach it (404 otherwise).
+///
+/// For a write (`conn` is its transaction), the call's writes are serialised first
+/// ([`calls::lock`]), so that everything read here is what the write changes.
 pub async fn reach<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     challenge_id: &str,
     proposal_id: i64,
+    write: bool,
     now: DateTime<Utc>,
 ) -> Result<(challenge::Model, call::Model, proposal::Model, Access)> {
     let challenge = challenges::find(conn, actor, challenge_id).await?;
+    if write {
+        calls::lock(conn, &challenge).await?;
+    }
     let call = calls::required_call(conn, challenge.id).await?;
     let row = proposal::Entity::find_by_id(proposal_id)
         .filter(proposal::Column::ChallengeId.eq(challenge.id))
@@ -464,7 +472,7 @@ pub async fn get(
 ) -> Result<ProposalView> {
     let now = ctx.clock.now();
     let (challenge, call, row, access) =
-        reach(&ctx.db, actor, challenge_id, proposal_id, now).await?;
+        reach(&ctx.db, actor, challenge_id, proposal_id, false, now).await?;
     if access == Access::Undeclared {
         return Err(Error::Conflict(
             "declare whether you have a conflict of interest with this company before opening its proposal"
@@ -526,13 +534,16 @@ pub async fn save(
     edit: ProposalEdit,
 ) -> Result<ProposalView> {
     actor.check_write()?;
-    let now = ctx.clock.now();
     let tx = db::begin_write(&ctx.db).await?;
-    let (challenge, call, row, access) = reach(&tx, actor, challenge_id, proposal_id, now).await?;
+    let now = ctx.clock.now();
+    let (challenge, call, row, access) =
+        reach(&tx, actor, challenge_id, proposal_id, true, now).await?;
     check_member(access)?;
     check_open(&challenge, &call, now)?;
     let content = edit.apply(content_of(&row)?)?;
-    let resubmit = row.status == ProposalStatus::Submitted;
+    // A submitted proposal is handed in again, with a new receipt, only when it changed.
+    let resubmit = row.status == ProposalStatus::Submitted
+        && row.digest.as_deref() != Some(digest_of(&content_text(&content)?).as_str());
     let status = match row.status {
         ProposalStatus::Withdrawn => ProposalStatus::Draft,
         other => other,
@@ -570,9 +581,10 @@ pub async fn submit(
     proposal_id: i64,
 ) -> Result<ProposalView> {
     actor.check_write()?;
-    let now = ctx.clock.now();
     let tx = db::begin_write(&ctx.db).await?;
-    let (challenge, call, row, access) = reach(&tx, actor, challenge_id, proposal_id, now).await?;
+    let now = ctx.clock.now();
+    let (challenge, call, row, access) =
+        reach(&tx, actor, challenge_id, proposal_id, true, now).await?;
     check_member(access)?;
     check_open(&challenge, &call, now)?;
     let content = content_of(&row)?;
@@ -690,7 +702,13 @@ async fn send_receipt<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(Error::NotFound("company"))?;
-    let to = Email::parse(&submitter.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let Ok(to) = Email::parse(&submitter.email) else {
+        tracing::warn!(
+            user = submitter.id,
+            "a stored address does not parse; no receipt sent"
+        );
+        return Ok(());
+    };
     let lang = factoria_search::Lang::from_code(&submitter.locale);
     let es = lang == factoria_search::Lang::Es;
     let content = EmailContent::ProposalReceipt(ProposalReceipt {
@@ -723,11 +741,15 @@ pub async fn withdraw(
     proposal_id: i64,
 ) -> Result<ProposalView> {
     actor.check_write()?;
-    let now = ctx.clock.now();
     let tx = db::begin_write(&ctx.db).await?;
-    let (challenge, call, row, access) = reach(&tx, actor, challenge_id, proposal_id, now).await?;
+    let now = ctx.clock.now();
+    let (challenge, call, row, access) =
+        reach(&tx, actor, challenge_id, proposal_id, true, now).await?;
     check_member(access)?;
     check_open(&challenge, &call, now)?;
+    if row.status == ProposalStatus::Withdrawn {
+        return Err(Error::Conflict("this proposal is already withdrawn".into()));
+    }
     let mut model: proposal::ActiveModel = row.into();
     model.status = Set(ProposalStatus::Withdrawn);
     model.updated_at = Set(now);
@@ -745,4 +767,73 @@ pub async fn withdraw(
     let out = view(&tx, &challenge, &call, &row, now).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// A member's view of their company's proposal to a challenge, for its page.
+pub struct Mine {
+    /// The challenge's title.
+    pub challenge_title: String,
+    /// Proposals are accepted until then.
+    pub deadline: DateTime<Utc>,
+    /// Proposals are accepted now.
+    pub open: bool,
+    /// The proposal, once started.
+    pub proposal: Option<ProposalView>,
+}
+
+/// What a member does to their company's proposal from its page.
+pub enum MyAction {
+    /// Save changes.
+    Save(ProposalEdit),
+    /// Save changes, then submit (the changes are kept when the submission is refused).
+    Submit(ProposalEdit),
+    /// Withdraw it.
+    Withdraw,
+}
+
+/// Their company's proposal to a challenge, for a member.
+pub async fn mine(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result<Mine> {
+    let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
+    let call = calls::required_call(&ctx.db, challenge.id).await?;
+    let company = calls::own_company(&ctx.db, actor, None, false).await?;
+    let now = ctx.clock.now();
+    let proposal = match find_of(&ctx.db, challenge.id, company.id).await? {
+        Some(row) => Some(view(&ctx.db, &challenge, &call, &row, now).await?),
+        None => None,
+    };
+    let open = proposal
+        .as_ref()
+        .map_or(is_open(&challenge, &call, now), |p| p.editable);
+    Ok(Mine {
+        challenge_title: challenge.title,
+        deadline: call.proposals_deadline,
+        open,
+        proposal,
+    })
+}
+
+/// A member acts on their company's proposal from its page.
+pub async fn act_on_mine(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    action: MyAction,
+) -> Result<ProposalView> {
+    let id = mine(ctx, actor, challenge_id)
+        .await?
+        .proposal
+        .ok_or(Error::NotFound("proposal"))?
+        .id;
+    match action {
+        MyAction::Save(edit) => save(ctx, actor, challenge_id, id, edit).await,
+        MyAction::Submit(edit) => {
+            // Saving a submitted proposal submits it again, with its receipt.
+            let saved = save(ctx, actor, challenge_id, id, edit).await?;
+            if saved.status == ProposalStatus::Submitted {
+                return Ok(saved);
+            }
+            submit(ctx, actor, challenge_id, id).await
+        }
+        MyAction::Withdraw => withdraw(ctx, actor, challenge_id, id).await,
+    }
 }

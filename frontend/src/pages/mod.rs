@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod call;
 pub mod company;
 pub mod officer;
 pub mod public;

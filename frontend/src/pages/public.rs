@@ -139,6 +139,8 @@ pub struct ChallengePage {
     pub interested: bool,
     /// The visitor is an officer of its department.
     pub manages: bool,
+    /// Its call, when it has one.
+    pub call: Option<super::call::CallSection>,
 }
 
 /// The accessibility statement.

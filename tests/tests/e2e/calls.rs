@@ -261,14 +261,14 @@ on_both!(
             )
             .await;
         assert_eq!(status, 409, "answered once");
-        // Told at once to the company with a proposal; not to the one that asked without one.
+        // Told at once to the company with a proposal and to the one that asked; nobody else.
         assert_eq!(
             outbox(&app, "call_notice", "lucia@fugascero.example").await,
             1
         );
         assert_eq!(
             outbox(&app, "call_notice", "claire@hydrolisten.example").await,
-            0
+            1
         );
         assert_eq!(
             outbox(&app, "call_notice", "ventas@taquilla.example").await,
@@ -454,7 +454,7 @@ on_both!(
         );
         assert_eq!(
             outbox(&app, "call_notice", "claire@hydrolisten.example").await,
-            2
+            3
         );
 
         // After the proposals deadline: nothing changes any more.
@@ -686,8 +686,8 @@ on_both!(
             2 + 2 + 2 + 3 + 1 + 6 + 5 + 1
         );
 
-        // Delivered over SMTP: 2 receipts and a third for the resubmission, 5 notices, 2 results.
-        let messages = smtp.wait_for(10, Duration::from_secs(60)).await;
+        // Delivered over SMTP: 2 receipts and a third for the resubmission, 6 notices, 2 results.
+        let messages = smtp.wait_for(11, Duration::from_secs(60)).await;
         let to = |m: &String, who: &str| header(m, "To").unwrap_or_default().contains(who);
         let results: Vec<&String> = messages
             .iter()

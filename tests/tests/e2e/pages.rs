@@ -458,6 +458,25 @@ async fn journeys_in_a_real_browser() {
         None,
     )
     .await;
+    // A call on the challenge the start-up answers, judged by the officer who signs in.
+    let chief = app
+        .user_token("jefa@canal.example", false, None, Some(DEPARTMENT))
+        .await;
+    let now = app.ctx.clock.now();
+    let (status, call) = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/challenges/ch-fugas/call",
+            &serde_json::json!({
+                "criteria": [{"name": "Calidad técnica", "weight": 70, "guidance": "Cómo localiza las fugas"}, {"name": "Precio", "weight": 30}],
+                "questions_deadline": (now + chrono::Duration::days(10)).to_rfc3339(),
+                "proposals_deadline": (now + chrono::Duration::days(20)).to_rfc3339(),
+                "max_budget": 250000, "pilot_months": 6, "panel": ["laura@canal.example"],
+            }),
+            Some(&chief),
+        )
+        .await;
+    assert_eq!(status, 200, "{call}");
 
     let artifacts = crate_dir().join("artifacts/browser");
     let _ = std::fs::remove_dir_all(&artifacts);

@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod call;
 mod company;
 mod conflicts;
 mod cpv_form;
@@ -429,6 +430,7 @@ pub fn routes() -> Router<AppState> {
         .merge(email_links::routes())
         .merge(feeds::routes())
         .merge(public::routes())
+        .merge(call::routes())
         .merge(account::routes())
         .merge(company::routes())
         .merge(startup::routes())

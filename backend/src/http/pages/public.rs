@@ -11,8 +11,8 @@ use factoria_frontend::pages::{ChallengeCard, PageLink, money};
 use factoria_search::{Document, Filters, Kind, SortOrder};
 
 use super::{FormData, Page, error_page, labels, redirect_with_notice, show};
-use crate::domain::interests;
 use crate::domain::search::{SearchQuery, SearchResponse};
+use crate::domain::{calls, interests};
 use crate::http::AppState;
 use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::{ChallengeStatus, InterestKind};
@@ -324,12 +324,17 @@ async fn search(
 }
 
 async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Response {
-    let interests::ForVisitor {
-        view,
-        manages,
-        following,
-        interested,
-    } = match interests::for_visitor(&state.ctx, &page.actor, &id).await {
+    let calls::ForPage {
+        visitor:
+            interests::ForVisitor {
+                view,
+                manages,
+                following,
+                interested,
+            },
+        call,
+        questions,
+    } = match calls::for_page(&state.ctx, &page.actor, &id).await {
         Ok(found) => found,
         Err(error) => return error_page(&page, &error),
     };
@@ -371,6 +376,8 @@ async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<Str
         following,
         interested,
         manages,
+        call: call
+            .map(|c| super::call::section(&page, &c, &questions, page.actor.is_company_member())),
     })
 }
 

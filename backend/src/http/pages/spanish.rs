@@ -118,8 +118,11 @@ pub(super) fn error(error: &Error) -> Option<String> {
     Some(spanish.to_owned())
 }
 
-/// The Spanish of messages that carry a value: statuses, ids.
+/// The Spanish of messages that carry a value: statuses, ids, deadlines.
 fn with_values(text: &str) -> Option<String> {
+    if let Some(call) = call_refusal(text) {
+        return Some(call);
+    }
     if let Some(status) = text.strip_prefix("the challenge is already ") {
         return Some(format!("El reto ya está {}.", status_es(status)?));
     }
@@ -169,6 +172,55 @@ fn with_values(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The refusals of a call: closed deadlines, a challenge that takes no proposals.
+fn call_refusal(text: &str) -> Option<String> {
+    use factoria_frontend::dates::moment_in_spanish;
+    for (english, spanish) in [
+        ("proposals closed on ", "El plazo de propuestas terminó el "),
+        ("questions closed on ", "El plazo de preguntas terminó el "),
+        (
+            "proposals are sealed until ",
+            "Las propuestas están selladas hasta el ",
+        ),
+    ] {
+        if let Some(rest) = text.strip_prefix(english) {
+            let (moment, advice) = match rest.split_once(": ") {
+                Some((moment, "extend the questions deadline to answer")) => {
+                    (moment, ": amplía el plazo de preguntas para responder")
+                }
+                Some((moment, "the call can no longer change")) => {
+                    (moment, ": la convocatoria ya no puede cambiar")
+                }
+                Some(_) => return None,
+                None => (rest, ""),
+            };
+            return Some(format!("{spanish}{}{advice}.", moment_in_spanish(moment)?));
+        }
+    }
+    if let Some(status) = text
+        .strip_prefix("the challenge is ")
+        .and_then(|rest| rest.strip_suffix(": it takes no proposals"))
+    {
+        return Some(format!(
+            "El reto está {}: no admite propuestas.",
+            status_es(status)?
+        ));
+    }
+    Some(
+        match text {
+            "questions are for published challenges" => {
+                "Solo se admiten preguntas en retos publicados."
+            }
+            "only members of the proposing company change a proposal" => {
+                "Solo los miembros de la empresa que la presenta pueden cambiar una propuesta."
+            }
+            "this question is already answered" => "Esta pregunta ya tiene respuesta.",
+            _ => return None,
+        }
+        .to_owned(),
+    )
 }
 
 /// A challenge's status as an adjective of «el reto».
@@ -239,6 +291,8 @@ pub(super) fn field_message(message: &str) -> Option<String> {
         "use at least 10 characters" => Some("usa al menos 10 caracteres."),
         "use at most 200 characters" => Some("usa como máximo 200 caracteres."),
         "choose es or en" => Some("elige es o en."),
+        "is required to submit" => Some("es obligatorio para enviar la propuesta."),
+        "is not a requirement of this challenge" => Some("no es un requisito de este reto."),
         "name the token in one line of up to 80 characters" => {
             Some("ponle al token un nombre de una línea, de hasta 80 caracteres.")
         }
@@ -246,6 +300,21 @@ pub(super) fn field_message(message: &str) -> Option<String> {
     };
     if let Some(fixed) = fixed {
         return Some(fixed.to_owned());
+    }
+    if let Some(requirement) =
+        message.strip_prefix("say how the proposal meets this must-have requirement: ")
+    {
+        return Some(format!(
+            "explica cómo cumple la propuesta este requisito obligatorio: {requirement}"
+        ));
+    }
+    if let Some(euros) = between(message, "is above the call's maximum budget of ", " euros")
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        return Some(format!(
+            "supera el importe máximo de la convocatoria, {}.",
+            factoria_frontend::pages::money(euros, true)
+        ));
     }
     if let Some(n) = between(message, "is longer than ", " characters") {
         return Some(format!("tiene más de {n} caracteres."));
@@ -374,6 +443,37 @@ mod tests {
                 "Nombre: es obligatorio. Códigos CPV: «7231» no es un código CPV: necesita 8 cifras, como 72316000."
             )
         );
+    }
+
+    #[test]
+    fn the_refusals_of_a_call_read_in_spanish() {
+        let at = chrono::DateTime::parse_from_rfc3339("2027-01-31T13:00:00Z")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_timezone(&chrono::Utc);
+        let words = crate::domain::calls::deadline_words(at);
+        let conflict = |text: String| error(&Error::Conflict(text));
+        assert_eq!(
+            conflict(format!("proposals closed on {words}")).as_deref(),
+            Some("El plazo de propuestas terminó el 31 de enero de 2027, 14:00 (hora de Madrid).")
+        );
+        assert_eq!(
+            conflict(format!(
+                "questions closed on {words}: extend the questions deadline to answer"
+            ))
+            .as_deref(),
+            Some(
+                "El plazo de preguntas terminó el 31 de enero de 2027, 14:00 (hora de Madrid): amplía el plazo de preguntas para responder."
+            )
+        );
+        assert_eq!(
+            conflict("the challenge is closed: it takes no proposals".into()).as_deref(),
+            Some("El reto está cerrado: no admite propuestas.")
+        );
+        assert_eq!(
+            field_message("is above the call's maximum budget of 250000 euros").as_deref(),
+            Some("supera el importe máximo de la convocatoria, 250.000 €.")
+        );
+        assert!(field_message("is required to submit").is_some());
     }
 
     /// Every message the value types and the field reader produce, made by the code itself, has
