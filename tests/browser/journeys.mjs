@@ -376,6 +376,54 @@ test('the start-up accepts the introduction from its inbox, and the officer reco
   await page.context().close();
 });
 
+test('the officer answers a question, then evaluates a sealed call and publishes its result', async () => {
+  const page = await newPage();
+  await signIn(page, OFFICER);
+  await page.goto(`${BASE}/officer/challenges/${CHALLENGE}/call`);
+  await check(page, 'call-settings');
+  await page.getByLabel(/^Respuesta/).first().fill('Sí: los datos de caudal nocturno se comparten cada hora.');
+  await page.getByRole('button', { name: 'Publicar la respuesta' }).first().click();
+  await page.waitForLoadState();
+  assert.match(await notice(page), /Respuesta publicada/);
+  await page.getByLabel('Peso del criterio 1').fill('50');
+  await page.getByRole('button', { name: 'Guardar la convocatoria' }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator('#error-summary').textContent(), /100/, 'weights that do not sum to 100 are named');
+  await check(page, 'call-settings-errors');
+
+  await page.goto(`${BASE}/officer/challenges/ch-meters/evaluation`);
+  await check(page, 'evaluation');
+  await page.getByRole('link', { name: 'Fugas Cero Ingeniería S.L.' }).click();
+  await page.waitForURL(/\/proposals\/\d+$/);
+  await check(page, 'declaration');
+  await page.getByRole('button', { name: /No tengo conflicto/ }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator('main').textContent(), /Contadores con telelectura/, 'the proposal opens');
+  await page.getByRole('button', { name: 'Enviar la puntuación' }).click();
+  await page.waitForLoadState();
+  assert.ok(await page.locator('#error-summary').isVisible(), 'scores and justifications are required');
+  await check(page, 'evaluate-errors');
+  const scores = page.getByLabel('Puntuación de 0 a 10');
+  const reasons = page.getByLabel('Justificación');
+  await scores.nth(0).fill('8');
+  await reasons.nth(0).fill('Propuesta sólida y probada en otros municipios.');
+  await scores.nth(1).fill('7,5');
+  await reasons.nth(1).fill('Precio ajustado al presupuesto.');
+  await page.getByRole('button', { name: 'Enviar la puntuación' }).click();
+  await page.waitForURL(/\/evaluation$/);
+  assert.match(await notice(page), /Puntuación enviada/);
+  assert.match(await page.locator('table').textContent(), /7,85/, 'the weighted score, written the Spanish way');
+  await page.getByLabel('Fugas Cero Ingeniería S.L.').check();
+  await page.getByRole('button', { name: 'Publicar el resultado' }).click();
+  await page.waitForLoadState();
+  assert.match(await notice(page), /Resultado publicado/);
+  await check(page, 'evaluation-decided');
+  await page.goto(`${BASE}/challenges/ch-meters`);
+  assert.match(await page.locator('#result ~ ul').textContent(), /Fugas Cero/);
+  await check(page, 'challenge-result');
+  await page.context().close();
+});
+
 test('an administrator reads the analytics and manages users', async () => {
   const page = await newPage();
   await signIn(page, ADMIN);

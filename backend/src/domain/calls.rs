@@ -802,3 +802,54 @@ pub async fn questions(
         })
         .collect())
 }
+
+/// A challenge's call as its department's officers manage it.
+pub struct ForOfficer {
+    /// The challenge's title.
+    pub challenge_title: String,
+    /// Its status.
+    pub status: ChallengeStatus,
+    /// The call, once set.
+    pub call: Option<CallView>,
+    /// The panel's addresses, to edit them.
+    pub panel_emails: Vec<String>,
+    /// Every question, answered or not.
+    pub questions: Vec<QuestionView>,
+}
+
+/// The call of a challenge for an officer of its department.
+pub async fn for_officer(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result<ForOfficer> {
+    let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
+    if !actor.belongs_to_department(challenge.department_id) {
+        return Err(Error::forbidden(
+            "only officers of the challenge's department set its call",
+        ));
+    }
+    let call = find_for(ctx, actor, &challenge).await?;
+    let ids: Vec<i64> = call_evaluator::Entity::find()
+        .filter(call_evaluator::Column::ChallengeId.eq(challenge.id))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|e| e.user_id)
+        .collect();
+    let panel_emails = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .order_by_asc(user::Column::Email)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    let questions = match call {
+        Some(_) => questions(ctx, actor, challenge_id).await?,
+        None => Vec::new(),
+    };
+    Ok(ForOfficer {
+        challenge_title: challenge.title,
+        status: challenge.status,
+        call,
+        panel_emails,
+        questions,
+    })
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::calls::{self, CallView, Criterion, deadline_words};
-use super::proposals::{self, Access};
+use super::proposals::{self, Access, ProposalView};
 use super::{Actor, Error, Result, audit, challenges, introductions};
 use crate::context::Context;
 use crate::db::entities::{call, challenge, company, evaluation, proposal};
@@ -485,6 +485,145 @@ pub async fn ranking(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result
         complete: missing == 0,
         missing,
         items,
+    })
+}
+
+/// One handed-in proposal as an evaluator of the panel stands with it.
+#[derive(Debug, Clone)]
+pub struct PanelItem {
+    /// Proposal id.
+    pub proposal: i64,
+    /// Company name.
+    pub company_name: String,
+    /// `None` until they declare; `Some(true)` when they declared a conflict.
+    pub conflict: Option<bool>,
+    /// They have submitted their scores.
+    pub scored: bool,
+}
+
+/// A call's evaluation as an officer of the department sees it.
+pub struct Desk {
+    /// The challenge's title.
+    pub challenge_title: String,
+    /// The call's criteria.
+    pub criteria: Vec<Criterion>,
+    /// Proposals stay sealed until then.
+    pub proposals_deadline: DateTime<Utc>,
+    /// The deadline has passed.
+    pub open_for_evaluation: bool,
+    /// The viewer is on the panel.
+    pub on_panel: bool,
+    /// For an evaluator, where they stand with each proposal.
+    pub mine: Vec<PanelItem>,
+    /// The consolidated ranking, after the deadline.
+    pub ranking: Option<Ranking>,
+    /// The result is published.
+    pub decided: bool,
+}
+
+/// The evaluation desk of a call, for an officer of the challenge's department.
+pub async fn desk(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result<Desk> {
+    let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
+    if !calls::is_officer_of(actor, challenge.department_id) {
+        return Err(Error::forbidden(
+            "only officers of the challenge's department see its evaluation",
+        ));
+    }
+    let call = calls::required_call(&ctx.db, challenge.id).await?;
+    let open_for_evaluation = ctx.clock.now() >= call.proposals_deadline;
+    let panel = calls::panel_of(&ctx.db, challenge.id).await?;
+    let viewer = actor.user_id();
+    let on_panel = viewer.is_some_and(|id| panel.contains(&id));
+    let mut mine = Vec::new();
+    if on_panel && open_for_evaluation {
+        for (row, evaluations) in handed_in(&ctx.db, challenge.id).await? {
+            let own = evaluations.iter().find(|e| e.evaluator_id == viewer);
+            let company_name = company::Entity::find_by_id(row.company_id)
+                .one(&ctx.db)
+                .await?
+                .map(|c| c.name)
+                .unwrap_or_default();
+            mine.push(PanelItem {
+                proposal: row.id,
+                company_name,
+                conflict: own.map(|e| e.conflict),
+                scored: own.is_some_and(|e| e.submitted_at.is_some()),
+            });
+        }
+    }
+    let ranking = if open_for_evaluation {
+        Some(ranking(ctx, actor, challenge_id).await?)
+    } else {
+        None
+    };
+    Ok(Desk {
+        challenge_title: challenge.title,
+        criteria: calls::criteria_of(&call)?,
+        proposals_deadline: call.proposals_deadline,
+        open_for_evaluation,
+        on_panel,
+        mine,
+        ranking,
+        decided: call.result_published_at.is_some(),
+    })
+}
+
+/// One proposal as an evaluator (or, after the result, an officer) opens it.
+pub struct ToEvaluate {
+    /// The challenge's title.
+    pub challenge_title: String,
+    /// The proposing company.
+    pub company_name: String,
+    /// The viewer is on the panel and may still score it.
+    pub evaluator: bool,
+    /// The proposal; `None` until the evaluator declares no conflict of interest.
+    pub proposal: Option<ProposalView>,
+    /// The call's criteria.
+    pub criteria: Vec<Criterion>,
+    /// The viewer's own evaluation.
+    pub mine: Option<EvaluationView>,
+}
+
+/// One proposal for its evaluation page; 404 for whoever may not reach it.
+pub async fn to_evaluate(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    proposal_id: i64,
+) -> Result<ToEvaluate> {
+    let now = ctx.clock.now();
+    let (challenge, call, row, access) =
+        proposals::reach(&ctx.db, actor, challenge_id, proposal_id, false, now).await?;
+    if access == Access::Member {
+        return Err(Error::NotFound("proposal"));
+    }
+    let company_name = company::Entity::find_by_id(row.company_id)
+        .one(&ctx.db)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let proposal = match access {
+        Access::Undeclared => None,
+        _ => Some(proposals::get(ctx, actor, challenge_id, proposal_id).await?),
+    };
+    let mine = match (access, actor.user_id()) {
+        (Access::Evaluator, Some(user_id)) => evaluation::Entity::find()
+            .filter(evaluation::Column::ProposalId.eq(row.id))
+            .filter(evaluation::Column::EvaluatorId.eq(user_id))
+            .one(&ctx.db)
+            .await?
+            .map(|e| evaluation_view(&e))
+            .transpose()?,
+        _ => None,
+    };
+    Ok(ToEvaluate {
+        challenge_title: challenge.title,
+        company_name,
+        evaluator: matches!(access, Access::Evaluator | Access::Undeclared)
+            && call.result_published_at.is_none(),
+        proposal,
+        criteria: calls::criteria_of(&call)?,
+        mine,
     })
 }
 

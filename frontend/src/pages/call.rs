@@ -78,3 +78,111 @@ pub struct ProposalForm {
     /// Links, one per line.
     pub links: String,
 }
+
+/// An officer sets a challenge's call and answers its questions.
+#[derive(Template)]
+#[template(path = "pages/call_settings.html")]
+pub struct CallSettingsPage {
+    /// Frame.
+    pub frame: Frame,
+    /// Interchange id of the challenge.
+    pub challenge_id: String,
+    /// Its title.
+    pub challenge_title: String,
+    /// The form's values.
+    pub form: CallForm,
+    /// Faults of the last attempt.
+    pub errors: FormErrors,
+    /// The call is set: its questions and evaluation can be reached.
+    pub has_call: bool,
+    /// Questions may still be answered.
+    pub questions_open: bool,
+    /// Every question: id, text, answer (empty until answered).
+    pub questions: Vec<(i64, String, String)>,
+}
+
+/// What the call's form shows.
+#[derive(Debug, Clone, Default)]
+pub struct CallForm {
+    /// Criteria rows: name, weight, guidance (blank rows to add more).
+    pub criteria: Vec<(String, String, String)>,
+    /// Madrid wall-clock time, as a `datetime-local` value.
+    pub questions_deadline: String,
+    /// Madrid wall-clock time, as a `datetime-local` value.
+    pub proposals_deadline: String,
+    /// Euros.
+    pub max_budget: String,
+    /// Months.
+    pub pilot_months: String,
+    /// Evaluators' addresses, one per line.
+    pub panel: String,
+}
+
+/// A call's evaluation: an evaluator's proposals, the ranking, the result.
+#[derive(Template)]
+#[template(path = "pages/evaluation.html")]
+pub struct EvaluationPage {
+    /// Frame.
+    pub frame: Frame,
+    /// Interchange id of the challenge.
+    pub challenge_id: String,
+    /// Its title.
+    pub challenge_title: String,
+    /// Until when the proposals stay sealed, in words.
+    pub sealed_until: String,
+    /// The deadline has passed.
+    pub open: bool,
+    /// The viewer evaluates.
+    pub on_panel: bool,
+    /// Their proposals: id, company, where they stand (in words), still to do.
+    pub mine: Vec<(i64, String, String, bool)>,
+    /// The ranking's rows.
+    pub ranking: Vec<RankRow>,
+    /// Evaluations still owed by the panel.
+    pub missing: usize,
+    /// The result is published.
+    pub decided: bool,
+}
+
+/// One row of the ranking.
+#[derive(Debug, Clone)]
+pub struct RankRow {
+    /// Proposal id.
+    pub proposal: i64,
+    /// Company name.
+    pub company: String,
+    /// Weighted mean, written the reader's way; empty while sealed for the viewer.
+    pub total: String,
+    /// Spread between evaluators.
+    pub spread: String,
+    /// Evaluations counted.
+    pub evaluations: usize,
+    /// Sealed for the viewer until they score it.
+    pub sealed: bool,
+    /// Its status, in words.
+    pub status: String,
+}
+
+/// An evaluator declares, reads and scores one proposal.
+#[derive(Template)]
+#[template(path = "pages/evaluate.html")]
+pub struct EvaluatePage {
+    /// Frame.
+    pub frame: Frame,
+    /// Interchange id of the challenge.
+    pub challenge_id: String,
+    /// Proposal id.
+    pub proposal_id: i64,
+    /// The proposing company.
+    pub company_name: String,
+    /// The viewer may still act as an evaluator.
+    pub evaluator: bool,
+    /// The proposal's content, once they may read it.
+    pub proposal: Option<ProposalForm>,
+    /// Score rows: criterion, weight, guidance, score, justification.
+    pub scores: Vec<(String, u8, String, String, String)>,
+    /// Their scores are submitted.
+    pub scored: bool,
+    /// Faults of the last attempt.
+    pub errors: FormErrors,
+}

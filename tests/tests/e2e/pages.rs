@@ -431,7 +431,14 @@ async fn journeys_in_a_real_browser() {
     let data = demo_data();
     let mut companies = vec![company_es(), company_other()];
     companies.extend(data.companies.iter().take(40).cloned());
-    let mut challenges = vec![challenge("ch-fugas", "published")];
+    let mut meters = challenge("ch-meters", "published");
+    meters["title"] = json!("Telelectura de contadores de agua en edificios públicos");
+    meters["summary"] = json!("Leer los contadores a distancia cada hora.");
+    meters["description"] = json!("Los contadores de los edificios públicos se leen a mano cada trimestre; queremos lecturas horarias a distancia para conocer el consumo.");
+    meters["outcomes"] = json!(["Consumo horario conocido"]);
+    meters["requirements"] = json!({"must": ["Lectura remota horaria de contadores"], "should": []});
+    meters["cpv"] = json!(["38550000"]);
+    let mut challenges = vec![challenge("ch-fugas", "published"), meters];
     challenges.extend(
         data.challenges
             .iter()
@@ -477,6 +484,55 @@ async fn journeys_in_a_real_browser() {
         )
         .await;
     assert_eq!(status, 200, "{call}");
+    // A second call whose proposals deadline passes before the journeys start: the officer
+    // evaluates the proposal a company submitted to it and publishes the result.
+    let (status, call) = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/challenges/ch-meters/call",
+            &json!({
+                "criteria": [{"name": "Calidad técnica", "weight": 70}, {"name": "Precio", "weight": 30}],
+                "questions_deadline": (now + chrono::Duration::hours(12)).to_rfc3339(),
+                "proposals_deadline": (now + chrono::Duration::days(1)).to_rfc3339(),
+                "panel": ["laura@canal.example"],
+            }),
+            Some(&chief),
+        )
+        .await;
+    assert_eq!(status, 200, "{call}");
+    let lucia = app
+        .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
+        .await;
+    let (_, draft) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/challenges/ch-meters/proposals",
+            &json!({}),
+            Some(&lucia),
+        )
+        .await;
+    let proposal = format!("/api/v1/challenges/ch-meters/proposals/{}", draft["id"]);
+    let (status, body) = app
+        .send(
+            reqwest::Method::PATCH,
+            &proposal,
+            &json!({"summary": "Contadores con telelectura", "approach": "Módulos radio en cada contador.",
+                "answers": [{"requirement": "Lectura remota horaria de contadores", "answer": "Módulos radio con lectura cada hora"}],
+                "price": 90000, "timeline": "Tres meses", "team": "Dos técnicos"}),
+            Some(&lucia),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .send(
+            reqwest::Method::POST,
+            &format!("{proposal}/submit"),
+            &json!({}),
+            Some(&lucia),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.ctx.clock.advance(chrono::Duration::days(2));
 
     let artifacts = crate_dir().join("artifacts/browser");
     let _ = std::fs::remove_dir_all(&artifacts);

@@ -1,8 +1,10 @@
 //! Pages of officers, by journey: their desk of challenges (`desk`), the challenge editor with
 //! the supply preview (`editor`), the ranked companies of a challenge with shortlist, feedback
-//! and introductions (`matches`), and the introductions' pipeline (`pipeline`). Who may see
+//! and introductions (`matches`), the introductions' pipeline (`pipeline`), and the call with
+//! its questions, evaluation and result (`call`). Who may see
 //! what is decided by `domain::officers` and the other domain modules.
 
+mod call;
 mod desk;
 mod editor;
 mod matches;
@@ -47,6 +49,34 @@ pub(super) fn routes() -> Router<AppState> {
             post(matches::introduce),
         )
         .route("/officer/challenges/{id}/pipeline", get(pipeline::pipeline))
+        .route(
+            "/officer/challenges/{id}/call",
+            get(call::settings).post(call::save),
+        )
+        .route(
+            "/officer/challenges/{id}/questions/{question}/answer",
+            post(call::answer),
+        )
+        .route(
+            "/officer/challenges/{id}/evaluation",
+            get(call::evaluation_desk),
+        )
+        .route(
+            "/officer/challenges/{id}/proposals/{proposal}",
+            get(call::proposal),
+        )
+        .route(
+            "/officer/challenges/{id}/proposals/{proposal}/declaration",
+            post(call::declare),
+        )
+        .route(
+            "/officer/challenges/{id}/proposals/{proposal}/evaluation",
+            post(call::score),
+        )
+        .route(
+            "/officer/challenges/{id}/result",
+            post(call::publish_result),
+        )
         .route(
             "/officer/introductions/{id}/stage",
             post(pipeline::record_stage),
