@@ -90,6 +90,8 @@ pub async fn run(config: Config, serve: bool) -> anyhow::Result<()> {
         );
     }
     let accounts = create_accounts(&ctx, &data).await?;
+    let calls = open_calls(&ctx).await?;
+    eprintln!("Opened {calls} calls for proposals, judged by each department's officer");
     eprintln!(
         "Embedding every profile and challenge with multilingual-e5-small (a minute or two on two cores)…"
     );
@@ -114,6 +116,73 @@ pub async fn run(config: Config, serve: bool) -> anyhow::Result<()> {
         data_dir.join("outbox").display()
     );
     app.serve(listener, app::shutdown_signal()).await
+}
+
+/// Challenges that run a call in the demo, at most.
+const DEMO_CALLS: usize = 6;
+
+/// Calls on the published challenges that close soonest (at least eight days away): criteria,
+/// questions until a week before the deadline, proposals until 14:00 in Madrid on it, judged by
+/// the department's officer.
+async fn open_calls(ctx: &crate::context::Context) -> anyhow::Result<usize> {
+    use crate::db::entities::{challenge, membership};
+    use crate::domain::calls::{self, CallSettings, Criterion};
+    use sea_orm::QueryOrder;
+    let first_day = chrono::Utc::now().date_naive() + chrono::Duration::days(8);
+    let candidates = challenge::Entity::find()
+        .filter(challenge::Column::Status.eq(crate::types::ChallengeStatus::Published))
+        .filter(challenge::Column::Deadline.gte(first_day))
+        .order_by_asc(challenge::Column::Deadline)
+        .all(&ctx.db)
+        .await?;
+    let mut opened = 0;
+    for row in candidates.into_iter().take(DEMO_CALLS) {
+        let Some(officer) = membership::Entity::find()
+            .filter(membership::Column::DepartmentId.eq(row.department_id))
+            .one(&ctx.db)
+            .await?
+        else {
+            continue;
+        };
+        let Some(actor) = accounts::actor_for_user(&ctx.db, officer.user_id, None).await? else {
+            continue;
+        };
+        let (Some(deadline), Some(user)) = (row.deadline, actor.user()) else {
+            continue;
+        };
+        let at_two = |day: chrono::NaiveDate| {
+            factoria_frontend::dates::parse_moment(&format!("{day}T14:00"))
+                .map_err(anyhow::Error::msg)
+        };
+        let criterion = |name: &str, weight: u8, guidance: &str| Criterion {
+            name: name.to_owned(),
+            weight,
+            guidance: Some(guidance.to_owned()),
+        };
+        let settings = CallSettings {
+            criteria: vec![
+                criterion(
+                    "Calidad técnica y encaje con el reto",
+                    50,
+                    "Cómo cumple cada requisito obligatorio y deseable",
+                ),
+                criterion(
+                    "Madurez y capacidad de pilotar",
+                    25,
+                    "TRL, referencias y equipo para el piloto",
+                ),
+                criterion("Precio", 25, "Coste total del piloto frente al presupuesto"),
+            ],
+            questions_deadline: at_two(deadline - chrono::Duration::days(7))?,
+            proposals_deadline: at_two(deadline)?,
+            max_budget: row.budget_cents.map(crate::types::Money::from_cents),
+            pilot_months: Some(6),
+            panel: vec![Email::parse(&user.email).map_err(anyhow::Error::msg)?],
+        };
+        calls::set(ctx, &actor, &row.external_id, settings).await?;
+        opened += 1;
+    }
+    Ok(opened)
 }
 
 /// An administrator, an officer per department and members of some companies.

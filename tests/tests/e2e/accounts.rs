@@ -343,6 +343,117 @@ on_both!(
                 None,
                 [404, 404, 404, 404, 404, 404],
             ),
+            // A call on ch-x, from its settings to its result, before the proposals deadline.
+            (
+                Method::GET,
+                "/api/v1/challenges/ch-x/call",
+                None,
+                [404, 404, 404, 404, 404, 404],
+            ),
+            (
+                Method::PUT,
+                "/api/v1/challenges/ch-x/call",
+                Some(json!({
+                    "criteria": [{"name": "Calidad", "weight": 100}],
+                    "questions_deadline": "2099-01-01T12:00",
+                    "proposals_deadline": "2099-02-01T12:00",
+                    "panel": ["x@gob.example"],
+                })),
+                [401, 403, 403, 200, 403, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/challenges/ch-x/call",
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/questions",
+                Some(json!({"text": "¿Hay datos de caudal?"})),
+                [401, 201, 201, 403, 403, 403],
+            ),
+            (
+                Method::GET,
+                "/api/v1/challenges/ch-x/questions",
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/questions/1/answer",
+                Some(json!({"text": "Sí."})),
+                [401, 403, 403, 200, 403, 409],
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/proposals",
+                Some(json!({})),
+                [401, 200, 200, 403, 403, 403],
+            ),
+            (
+                Method::GET,
+                "/api/v1/challenges/ch-x/proposals",
+                None,
+                [401, 200, 200, 200, 200, 200],
+            ),
+            // Proposal 1 is member A's: sealed for everyone else, its existence not revealed.
+            (
+                Method::GET,
+                "/api/v1/challenges/ch-x/proposals/1",
+                None,
+                [404, 200, 404, 404, 404, 404],
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/challenges/ch-x/proposals/1",
+                Some(json!({"summary": "Sensores acústicos."})),
+                [401, 200, 404, 404, 404, 404],
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/proposals/1/submit",
+                Some(json!({})),
+                [401, 422, 404, 404, 404, 404],
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/proposals/1/withdraw",
+                Some(json!({})),
+                [401, 200, 404, 404, 404, 404],
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/proposals/1/declaration",
+                Some(json!({"conflict": false})),
+                [401, 403, 404, 404, 404, 404],
+            ),
+            (
+                Method::GET,
+                "/api/v1/challenges/ch-x/proposals/1/evaluation",
+                None,
+                [404, 403, 404, 404, 404, 404],
+            ),
+            (
+                Method::PUT,
+                "/api/v1/challenges/ch-x/proposals/1/evaluation",
+                Some(
+                    json!({"scores": [{"criterion": "Calidad", "score": 7, "justification": "Bien."}]}),
+                ),
+                [401, 403, 404, 404, 404, 404],
+            ),
+            (
+                Method::GET,
+                "/api/v1/challenges/ch-x/evaluations",
+                None,
+                [401, 403, 403, 409, 403, 403],
+            ),
+            (
+                Method::POST,
+                "/api/v1/challenges/ch-x/result",
+                Some(json!({"selected": []})),
+                [401, 403, 403, 409, 403, 409],
+            ),
             // Last: creating a company makes the creator its member, which would change the rows above.
             (
                 Method::POST,
@@ -426,6 +537,8 @@ fn template_of(path: &str) -> String {
                 ("users", _) | ("introductions", _) | ("releases", _) => Some("{id}"),
                 ("subscriptions", _) => Some("{topic}"),
                 ("matches", _) => Some("{company}"),
+                ("proposals", _) => Some("{proposal}"),
+                ("questions", _) => Some("{question}"),
                 _ => None,
             };
             parameter.map_or_else(|| (*s).to_owned(), str::to_owned)

@@ -434,9 +434,12 @@ async fn journeys_in_a_real_browser() {
     let mut meters = challenge("ch-meters", "published");
     meters["title"] = json!("Telelectura de contadores de agua en edificios públicos");
     meters["summary"] = json!("Leer los contadores a distancia cada hora.");
-    meters["description"] = json!("Los contadores de los edificios públicos se leen a mano cada trimestre; queremos lecturas horarias a distancia para conocer el consumo.");
+    meters["description"] = json!(
+        "Los contadores de los edificios públicos se leen a mano cada trimestre; queremos lecturas horarias a distancia para conocer el consumo."
+    );
     meters["outcomes"] = json!(["Consumo horario conocido"]);
-    meters["requirements"] = json!({"must": ["Lectura remota horaria de contadores"], "should": []});
+    meters["requirements"] =
+        json!({"must": ["Lectura remota horaria de contadores"], "should": []});
     meters["cpv"] = json!(["38550000"]);
     let mut challenges = vec![challenge("ch-fugas", "published"), meters];
     challenges.extend(
