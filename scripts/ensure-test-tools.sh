@@ -3,7 +3,8 @@
 # - a Python virtual environment with an SMTP server (aiosmtpd), an independent DKIM verifier
 #   (dkimpy), and the API's checkers (openapi-spec-validator, and openapi-python-client with ruff,
 #   which it runs on what it generates) a Prometheus text parser (prometheus-client) the OCDS data review library
-#   (libcoveocds) and a feed parser (feedparser) in target/test-tools/venv;
+#   (libcoveocds), a feed parser (feedparser) and an S3-compatible server (moto) in
+#   target/test-tools/venv;
 # - for the browser journeys: Node with playwright-core, axe-core and the Nu HTML checker
 #   (tests/browser/node_modules), Debian's Chromium, and Java to run the checker.
 set -euo pipefail
@@ -12,9 +13,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 TOOLS=target/test-tools
 mkdir -p "$TOOLS"
-PYTHON_TOOLS=("aiosmtpd==1.4.6" "dkimpy==1.1.8" "openapi-spec-validator==0.9.0" "openapi-python-client==0.29.1" "ruff==0.17.6" "prometheus-client==0.26.0" "libcoveocds==0.17.0" "feedparser==6.0.14")
+PYTHON_TOOLS=("aiosmtpd==1.4.6" "dkimpy==1.1.8" "openapi-spec-validator==0.9.0" "openapi-python-client==0.29.1" "ruff==0.17.6" "prometheus-client==0.26.0" "libcoveocds==0.17.0" "feedparser==6.0.14" "moto[server]==5.1.18")
 if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/pip" freeze 2>/dev/null | grep -qx "openapi-python-client==0.29.1" \
-  || ! "$TOOLS/venv/bin/python" -c 'import aiosmtpd, dkim, openapi_spec_validator, prometheus_client, libcoveocds, feedparser' 2>/dev/null; then
+  || ! "$TOOLS/venv/bin/python" -c 'import aiosmtpd, dkim, openapi_spec_validator, prometheus_client, libcoveocds, feedparser, moto.server' 2>/dev/null; then
   python3 -m venv "$TOOLS/venv"
   "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "${PYTHON_TOOLS[@]}"
 fi

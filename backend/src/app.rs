@@ -73,12 +73,14 @@ pub async fn context(
     }
     .context("cannot open the search index")?;
     let mailer = Arc::new(crate::mailer::Mailer::new(&config.mail)?);
+    let files = crate::files::Files::open(&config.files)?;
     Ok(Context {
         db,
         config: Arc::new(config),
         search,
         mailer,
         clock: crate::clock::Clock::default(),
+        files,
     })
 }
 

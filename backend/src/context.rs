@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::files::Files;
 use crate::indexing::SearchService;
 use crate::links::Signer;
 use crate::mailer::Mailer;
@@ -22,6 +23,8 @@ pub struct Context {
     pub mailer: Arc<Mailer>,
     /// The time deadlines are judged by.
     pub clock: Clock,
+    /// Documents and attachments.
+    pub files: Files,
 }
 
 impl Context {

@@ -17,6 +17,7 @@ pub mod domain;
 pub mod email;
 pub mod embedding;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod indexing;
 pub mod jobs;

@@ -14,6 +14,7 @@ mod m20261129_000004_create_shortlists;
 mod m20261207_000001_pseudonymise_audit;
 mod m20261207_000002_versions_and_idempotency;
 mod m20261207_000003_create_calls;
+mod m20261207_000004_create_documents;
 
 /// Applies the migrations in order; `factoria migrate` and every server start run it.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_pseudonymise_audit::Migration),
             Box::new(m20261207_000002_versions_and_idempotency::Migration),
             Box::new(m20261207_000003_create_calls::Migration),
+            Box::new(m20261207_000004_create_documents::Migration),
         ]
     }
 }

@@ -243,6 +243,7 @@ pub(super) fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
             "FACTORIA_OCID_PREFIX must be the prefix registered with the Open Contracting Partnership, like ocds-213czf (letters, digits and dashes), not {ocid_prefix}"
         ));
     }
+    let files = file_store(&mut l, &data_dir);
     if !l.problems.is_empty() {
         return Err(ConfigError(l.problems));
     }
@@ -272,6 +273,31 @@ pub(super) fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
         ocid_prefix,
         job_lease,
         job_retry_base,
+        files,
+    })
+}
+
+/// Where documents go: an S3-compatible bucket when `FACTORIA_S3_BUCKET` is set (with its
+/// credentials), else `FACTORIA_FILES_DIR` or `<data folder>/files`.
+fn file_store(l: &mut Loader, data_dir: &std::path::Path) -> super::FileStore {
+    let Some(bucket) = env("S3_BUCKET") else {
+        let dir = env("FILES_DIR").map_or_else(|| data_dir.join("files"), PathBuf::from);
+        return super::FileStore::Local(dir);
+    };
+    let (Some(access_key_id), Some(secret_access_key)) =
+        (env("S3_ACCESS_KEY_ID"), env("S3_SECRET_ACCESS_KEY"))
+    else {
+        l.problem(
+            "FACTORIA_S3_BUCKET needs FACTORIA_S3_ACCESS_KEY_ID and FACTORIA_S3_SECRET_ACCESS_KEY",
+        );
+        return super::FileStore::Local(data_dir.join("files"));
+    };
+    super::FileStore::S3(super::S3Settings {
+        bucket,
+        endpoint: env("S3_ENDPOINT"),
+        region: env("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+        access_key_id,
+        secret_access_key: Secret(secret_access_key.into_bytes()),
     })
 }
 

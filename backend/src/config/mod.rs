@@ -132,6 +132,32 @@ pub struct Config {
     pub job_lease: Duration,
     /// First retry delay of a failed job; it doubles with each attempt, up to an hour.
     pub job_retry_base: Duration,
+    /// Where documents and attachments are kept.
+    pub files: FileStore,
+}
+
+/// Where documents and attachments are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileStore {
+    /// A folder of this machine (`<data folder>/files` by default).
+    Local(PathBuf),
+    /// An S3-compatible bucket (`FACTORIA_S3_BUCKET`), which several replicas share.
+    S3(S3Settings),
+}
+
+/// An S3-compatible bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    /// Bucket name.
+    pub bucket: String,
+    /// Endpoint of an S3-compatible service (MinIO, Ceph, a cloud's); AWS when absent.
+    pub endpoint: Option<String>,
+    /// Region.
+    pub region: String,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: Secret,
 }
 
 /// A secret value that never shows in logs or debug output.
@@ -139,6 +165,11 @@ pub struct Config {
 pub struct Secret(pub(crate) Vec<u8>);
 
 impl Secret {
+    /// A secret of these bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Secret {
+        Secret(bytes.into())
+    }
+
     /// The bytes.
     pub fn expose(&self) -> &[u8] {
         &self.0

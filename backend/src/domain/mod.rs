@@ -13,6 +13,7 @@ pub mod calls;
 pub mod challenges;
 pub mod companies;
 pub mod cpv;
+pub mod documents;
 pub mod evaluation;
 pub mod idempotency;
 pub mod interests;

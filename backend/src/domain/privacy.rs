@@ -300,6 +300,7 @@ async fn erase_account_if(
         "UPDATE proposals SET submitted_by = NULL WHERE submitted_by = $1",
         "UPDATE evaluations SET evaluator_id = NULL WHERE evaluator_id = $1",
         "DELETE FROM call_evaluators WHERE user_id = $1",
+        "UPDATE documents SET uploaded_by = NULL WHERE uploaded_by = $1",
     ] {
         tx.execute_raw(statement(backend, sql, vec![user_id.into()]))
             .await?;

@@ -264,7 +264,11 @@ fn is_open(challenge: &challenge::Model, call: &call::Model, now: DateTime<Utc>)
 }
 
 /// Refuses a change once proposals are closed (409 naming the deadline).
-fn check_open(challenge: &challenge::Model, call: &call::Model, now: DateTime<Utc>) -> Result<()> {
+pub fn check_open(
+    challenge: &challenge::Model,
+    call: &call::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
     if now >= call.proposals_deadline {
         return Err(Error::Conflict(format!(
             "proposals closed on {}",

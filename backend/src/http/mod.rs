@@ -38,7 +38,7 @@ pub struct AppState {
 }
 
 /// Largest request body accepted (a company profile is a few kB).
-const BODY_LIMIT: usize = 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole application.
 pub fn router(ctx: Context) -> Router {
@@ -49,22 +49,21 @@ pub fn router(ctx: Context) -> Router {
     };
     // Installed before the first request, so that every request is counted.
     crate::metrics::handle();
-    let api = api::routes().route_layer(axum::middleware::from_fn_with_state(
+    let api = api::routes(BODY_LIMIT).route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         idempotency::honour,
     ));
     Router::new()
         .nest("/api/v1", api)
-        .merge(openapi::routes())
-        .merge(pages::routes())
-        .merge(operations::routes())
+        .merge(openapi::routes().layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
+        .merge(pages::routes().layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
+        .merge(operations::routes().layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .fallback(not_found)
         .with_state(state)
         // Inside the observers, so that a request cut off after 60 s is counted, logged and
         // carries its id like any other answer.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
         .layer(axum::middleware::from_fn(operations::observe))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::api_errors_as_json))
         .layer(axum::middleware::from_fn(move |request, next| security::headers(secure, request, next)))
         .layer(CatchPanicLayer::custom(|_| {

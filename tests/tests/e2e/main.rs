@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod contract;
 mod cpv;
+mod documents;
 mod email;
 mod fixtures;
 mod matching;

@@ -11,6 +11,7 @@ pub mod change_log;
 pub mod company;
 pub mod consent;
 pub mod department;
+pub mod document;
 pub mod email;
 pub mod embedding;
 pub mod evaluation;

@@ -8,6 +8,7 @@ pub mod challenges;
 pub mod companies;
 pub mod contract;
 pub mod cpv;
+pub mod documents;
 mod examples;
 pub mod introductions;
 pub mod matching;
@@ -56,6 +57,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         calls::get_call, calls::set_call, calls::questions, calls::ask, calls::answer,
         calls::proposals, calls::start_proposal, calls::proposal, calls::edit_proposal, calls::submit_proposal,
         calls::withdraw_proposal, calls::declare, calls::my_evaluation, calls::score, calls::ranking, calls::publish_result,
+        documents::add_to_challenge, documents::of_challenge, documents::add_to_proposal, documents::of_proposal, documents::download,
     ),
     components(schemas(
         ErrorBody, FieldError, crate::domain::cpv::CpvEntry, crate::domain::cpv::CpvSuggestion, cpv::SuggestionRequest, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
@@ -85,6 +87,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         crate::domain::proposals::ProposalList, crate::domain::proposals::ProposalSummary, crate::types::ProposalStatus,
         crate::domain::evaluation::EvaluationView, crate::domain::evaluation::CriterionScore, crate::domain::evaluation::Ranking,
         crate::domain::evaluation::RankedProposal, crate::domain::evaluation::CriterionMean,
+        documents::UploadBody, crate::domain::documents::DocumentView,
     )),
     tags(
         (name = "companies", description = "Company profiles"),
@@ -127,8 +130,35 @@ pub struct ChallengePage {
     total: u64,
 }
 
-/// Routes of `/api/v1`.
-pub fn routes() -> Router<AppState> {
+/// Routes of `/api/v1`: bodies up to `body_limit`, and files up to their own limit on the
+/// routes that take them.
+pub fn routes(body_limit: usize) -> Router<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use tower_http::limit::RequestBodyLimitLayer;
+    // A multipart body carries a little more than its file.
+    let upload_limit = crate::domain::documents::MAX_BYTES + 64 * 1024;
+    let files = Router::new()
+        .route(
+            "/challenges/{id}/documents",
+            get(documents::of_challenge).post(documents::add_to_challenge),
+        )
+        .route(
+            "/challenges/{id}/documents/{document}",
+            get(documents::download),
+        )
+        .route(
+            "/challenges/{id}/proposals/{proposal}/documents",
+            get(documents::of_proposal).post(documents::add_to_proposal),
+        )
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit));
+    records()
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .merge(files)
+}
+
+/// The routes of records (JSON bodies).
+fn records() -> Router<AppState> {
     Router::new()
         .route("/companies", get(companies::list).post(companies::create))
         .route("/companies/search", get(search::companies))

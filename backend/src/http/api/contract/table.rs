@@ -97,6 +97,36 @@ pub const OPERATIONS: &[Operation] = &[
         "withdraw_interest",
         Signed,
     ),
+    op(
+        "get",
+        "/api/v1/challenges/{id}/documents",
+        "list_challenge_documents",
+        Optional,
+    ),
+    op(
+        "post",
+        "/api/v1/challenges/{id}/documents",
+        "add_challenge_document",
+        Signed,
+    ),
+    op(
+        "get",
+        "/api/v1/challenges/{id}/documents/{document}",
+        "download_document",
+        Optional,
+    ),
+    op(
+        "get",
+        "/api/v1/challenges/{id}/proposals/{proposal}/documents",
+        "list_proposal_documents",
+        Signed,
+    ),
+    op(
+        "post",
+        "/api/v1/challenges/{id}/proposals/{proposal}/documents",
+        "attach_to_proposal",
+        Signed,
+    ),
     op("get", "/api/v1/challenges/{id}/call", "get_call", Optional),
     op("put", "/api/v1/challenges/{id}/call", "set_call", Signed),
     op(

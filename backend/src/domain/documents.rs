@@ -1,0 +1,262 @@
+//! Documents of a challenge (specifications, annexes: its department adds them, whoever may see
+//! the challenge reads them) and attachments of a proposal (its company adds them until the
+//! deadline; they are sealed with the proposal). A file is PDF or a common office format, known
+//! by its bytes, not its name, of at most 20 MB; its bytes are kept by the file store.
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::proposals::{self, Access};
+use super::{Actor, Error, Result, challenges};
+use crate::context::Context;
+use crate::db::entities::document;
+use crate::db::{self};
+use crate::types::validation::{FieldErrors, is_one_line};
+
+/// The largest file accepted.
+pub const MAX_BYTES: usize = 20 * 1024 * 1024;
+
+/// The types accepted, as their bytes reveal them.
+const ACCEPTED: &[&str] = &[
+    "application/pdf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/rtf",
+];
+
+/// A file as uploaded: the name the person gave it and its bytes.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The file's name on the uploader's machine.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Bytes,
+}
+
+/// A document as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DocumentView {
+    /// Document id.
+    pub id: i64,
+    /// Its file name.
+    pub name: String,
+    /// Its type, as its bytes reveal it.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size_bytes: i64,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Where to download it.
+    pub url: String,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The checked name and type of an upload, or the faults of its `file` field.
+fn check(upload: &Upload) -> std::result::Result<(String, &'static str), FieldErrors> {
+    let name = upload
+        .name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if name.is_empty() || name.chars().count() > 200 || !is_one_line(&name) {
+        return Err(FieldErrors::one(
+            "file",
+            "give the file a name of one line and at most 200 characters",
+        ));
+    }
+    if upload.bytes.len() > MAX_BYTES {
+        return Err(FieldErrors::one("file", "is larger than 20 MB"));
+    }
+    let found = infer::get(&upload.bytes).map(|t| t.mime_type());
+    match found.and_then(|mime| ACCEPTED.iter().find(|a| **a == mime)) {
+        Some(mime) => Ok((name, mime)),
+        None => Err(FieldErrors::one(
+            "file",
+            "is not a PDF or an office document (Word, Excel, PowerPoint, OpenDocument, RTF), judging by its content",
+        )),
+    }
+}
+
+fn view(row: &document::Model, challenge_id: &str) -> DocumentView {
+    DocumentView {
+        id: row.id,
+        name: row.name.clone(),
+        content_type: row.content_type.clone(),
+        size_bytes: row.size_bytes,
+        sha256: row.sha256.clone(),
+        url: format!("/api/v1/challenges/{challenge_id}/documents/{}", row.id),
+        created_at: row.created_at,
+    }
+}
+
+/// Stores an upload and records it, for `challenge` (and `proposal`).
+async fn keep(
+    ctx: &Context,
+    actor: &Actor,
+    challenge: (i64, &str),
+    proposal: Option<i64>,
+    upload: Upload,
+) -> Result<DocumentView> {
+    let (name, mime) = check(&upload)?;
+    let random: [u8; 16] = rand::random();
+    let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let key = match proposal {
+        Some(p) => format!("proposals/{p}/{random}"),
+        None => format!("challenges/{}/{random}", challenge.0),
+    };
+    let sha256: String = Sha256::digest(&upload.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let size = upload.bytes.len() as i64;
+    // The bytes first: a row never names a file that is not there.
+    ctx.files.put(&key, upload.bytes).await?;
+    let row = document::ActiveModel {
+        challenge_id: Set(challenge.0),
+        proposal_id: Set(proposal),
+        name: Set(name),
+        content_type: Set(mime.to_owned()),
+        size_bytes: Set(size),
+        sha256: Set(sha256),
+        storage_key: Set(key.clone()),
+        uploaded_by: Set(actor.user_id()),
+        created_at: Set(db::now()),
+        ..Default::default()
+    }
+    .insert(&ctx.db)
+    .await;
+    match row {
+        Ok(row) => Ok(view(&row, challenge.1)),
+        Err(error) => {
+            if let Err(cleanup) = ctx.files.delete(&key).await {
+                tracing::warn!(%cleanup, key, "a file whose row could not be saved stays in the store");
+            }
+            Err(error.into())
+        }
+    }
+}
+
+/// An officer of the challenge's department adds a document to it.
+pub async fn add_to_challenge(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    upload: Upload,
+) -> Result<DocumentView> {
+    let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
+    actor.check_manages_department(
+        challenge.department_id,
+        "only officers of the challenge's department add its documents",
+    )?;
+    keep(
+        ctx,
+        actor,
+        (challenge.id, &challenge.external_id),
+        None,
+        upload,
+    )
+    .await
+}
+
+/// A member of the proposing company attaches a file to its proposal before the deadline.
+pub async fn add_to_proposal(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    proposal_id: i64,
+    upload: Upload,
+) -> Result<DocumentView> {
+    actor.check_write()?;
+    let now = ctx.clock.now();
+    let (challenge, call, row, access) =
+        proposals::reach(&ctx.db, actor, challenge_id, proposal_id, false, now).await?;
+    if access != Access::Member {
+        return Err(Error::forbidden(
+            "only members of the proposing company change a proposal",
+        ));
+    }
+    proposals::check_open(&challenge, &call, now)?;
+    keep(
+        ctx,
+        actor,
+        (challenge.id, &challenge.external_id),
+        Some(row.id),
+        upload,
+    )
+    .await
+}
+
+/// The documents of a challenge, for whoever may see it.
+pub async fn of_challenge(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+) -> Result<Vec<DocumentView>> {
+    let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
+    let rows = document::Entity::find()
+        .filter(document::Column::ChallengeId.eq(challenge.id))
+        .filter(document::Column::ProposalId.is_null())
+        .order_by_asc(document::Column::Id)
+        .all(&ctx.db)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| view(r, &challenge.external_id))
+        .collect())
+}
+
+/// The attachments of a proposal, for those who may read it.
+pub async fn of_proposal(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    proposal_id: i64,
+) -> Result<Vec<DocumentView>> {
+    // Reading the proposal decides access (and asks an evaluator to declare first).
+    proposals::get(ctx, actor, challenge_id, proposal_id).await?;
+    let rows = document::Entity::find()
+        .filter(document::Column::ProposalId.eq(proposal_id))
+        .order_by_asc(document::Column::Id)
+        .all(&ctx.db)
+        .await?;
+    Ok(rows.iter().map(|r| view(r, challenge_id)).collect())
+}
+
+/// A document and its bytes, for those who may read what it belongs to; anyone else gets 404.
+pub async fn download(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    document_id: i64,
+) -> Result<(DocumentView, Bytes)> {
+    let challenge = challenges::find(&ctx.db, actor, challenge_id).await?;
+    let row = document::Entity::find_by_id(document_id)
+        .filter(document::Column::ChallengeId.eq(challenge.id))
+        .one(&ctx.db)
+        .await?
+        .ok_or(Error::NotFound("document"))?;
+    if let Some(proposal_id) = row.proposal_id {
+        match proposals::get(ctx, actor, challenge_id, proposal_id).await {
+            Ok(_) => {}
+            Err(Error::NotFound(_) | Error::Conflict(_)) => {
+                return Err(Error::NotFound("document"));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let bytes = ctx.files.get(&row.storage_key).await?;
+    Ok((view(&row, &challenge.external_id), bytes))
+}
