@@ -280,6 +280,11 @@ test('the start-up asks a question about the call and submits a proposal, requir
   assert.match(await notice(page), /Propuesta enviada/);
   assert.match(await page.locator('code.digest').textContent(), /^[0-9a-f]{64}$/, 'the receipt shows the SHA-256');
   await check(page, 'proposal-submitted');
+  await page.getByLabel('Añadir un anexo').setInputFiles({ name: 'Plan del piloto.rtf', mimeType: 'application/rtf', buffer: Buffer.from('{\\rtf1\\ansi Plan del piloto.}') });
+  await page.getByRole('button', { name: 'Añadir el anexo' }).click();
+  await page.waitForLoadState();
+  assert.match(await notice(page), /Anexo añadido/);
+  assert.equal(await page.locator('ul.documents a').first().textContent(), 'Plan del piloto.rtf');
   await linkFromEmail(STARTUP.email, `/challenges/${CHALLENGE}/proposal`);
   await page.context().close();
 });
@@ -390,6 +395,19 @@ test('the officer answers a question, then evaluates a sealed call and publishes
   await page.waitForLoadState();
   assert.match(await page.locator('#error-summary').textContent(), /100/, 'weights that do not sum to 100 are named');
   await check(page, 'call-settings-errors');
+  await page.goto(`${BASE}/officer/challenges/${CHALLENGE}/call`);
+  await page.getByLabel(/Añadir un documento/).setInputFiles({ name: 'notas.txt', mimeType: 'text/plain', buffer: Buffer.from('solo texto') });
+  await page.getByRole('button', { name: 'Añadir el documento' }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator('main').textContent(), /no es un PDF ni un documento de oficina/, 'the type is judged by the bytes, in Spanish');
+  await page.goto(`${BASE}/officer/challenges/${CHALLENGE}/call`);
+  await page.getByLabel(/Añadir un documento/).setInputFiles({ name: 'Pliego técnico.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await page.getByRole('button', { name: 'Añadir el documento' }).click();
+  await page.waitForLoadState();
+  assert.match(await notice(page), /Documento añadido/);
+  await page.goto(`${BASE}/challenges/${CHALLENGE}`);
+  assert.equal(await page.locator('#documents + ul.documents a').first().textContent(), 'Pliego técnico.pdf');
+  await check(page, 'challenge-documents');
 
   await page.goto(`${BASE}/officer/challenges/ch-meters/evaluation`);
   await check(page, 'evaluation');

@@ -9,7 +9,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::proposals::{self, Access};
+use super::calls::{self, ForOfficer, ForPage};
+use super::proposals::{self, Access, Mine};
 use super::{Actor, Error, Result, challenges};
 use crate::context::Context;
 use crate::db::entities::document;
@@ -259,4 +260,63 @@ pub async fn download(
     }
     let bytes = ctx.files.get(&row.storage_key).await?;
     Ok((view(&row, &challenge.external_id), bytes))
+}
+
+/// A challenge's public page with its documents.
+pub async fn challenge_page(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+) -> Result<(ForPage, Vec<DocumentView>)> {
+    let page = calls::for_page(ctx, actor, challenge_id).await?;
+    Ok((page, of_challenge(ctx, actor, challenge_id).await?))
+}
+
+/// A challenge's call for its officers, with its documents.
+pub async fn officer_page(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+) -> Result<(ForOfficer, Vec<DocumentView>)> {
+    let page = calls::for_officer(ctx, actor, challenge_id).await?;
+    Ok((page, of_challenge(ctx, actor, challenge_id).await?))
+}
+
+/// A member's proposal with its attachments.
+pub async fn my_proposal(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+) -> Result<(Mine, Vec<DocumentView>)> {
+    let mine = proposals::mine(ctx, actor, challenge_id).await?;
+    let attached = match &mine.proposal {
+        Some(p) => of_proposal(ctx, actor, challenge_id, p.id).await?,
+        None => Vec::new(),
+    };
+    Ok((mine, attached))
+}
+
+/// A member attaches a file to their company's proposal from its page.
+pub async fn attach_to_mine(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    upload: Upload,
+) -> Result<DocumentView> {
+    let mine = proposals::mine(ctx, actor, challenge_id).await?;
+    let id = mine.proposal.ok_or(Error::NotFound("proposal"))?.id;
+    add_to_proposal(ctx, actor, challenge_id, id, upload).await
+}
+
+/// A size as people read it: «1,2 MB», "1.2 MB", «850 kB».
+pub fn size_words(es: bool, bytes: i64) -> String {
+    let (value, unit) = if bytes >= 1_000_000 {
+        (bytes as f64 / 1_000_000.0, "MB")
+    } else {
+        ((bytes as f64 / 1000.0).max(1.0), "kB")
+    };
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text).to_owned();
+    let text = if es { text.replace('.', ",") } else { text };
+    format!("{text} {unit}")
 }

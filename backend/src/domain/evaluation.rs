@@ -582,6 +582,8 @@ pub struct ToEvaluate {
     pub criteria: Vec<Criterion>,
     /// The viewer's own evaluation.
     pub mine: Option<EvaluationView>,
+    /// The proposal's attachments, once it may be read.
+    pub attachments: Vec<super::documents::DocumentView>,
 }
 
 /// One proposal for its evaluation page; 404 for whoever may not reach it.
@@ -616,7 +618,12 @@ pub async fn to_evaluate(
             .transpose()?,
         _ => None,
     };
+    let attachments = match proposal {
+        Some(_) => super::documents::of_proposal(ctx, actor, challenge_id, proposal_id).await?,
+        None => Vec::new(),
+    };
     Ok(ToEvaluate {
+        attachments,
         challenge_title: challenge.title,
         company_name,
         evaluator: matches!(access, Access::Evaluator | Access::Undeclared)

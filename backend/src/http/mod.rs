@@ -40,6 +40,9 @@ pub struct AppState {
 /// Largest request body accepted (a company profile is a few kB).
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Largest request body that carries a file: the file's limit and the rest of its form.
+pub(crate) const UPLOAD_LIMIT: usize = crate::domain::documents::MAX_BYTES + 64 * 1024;
+
 /// The whole application.
 pub fn router(ctx: Context) -> Router {
     let secure = ctx.config.public_url.scheme() == "https";
@@ -57,6 +60,7 @@ pub fn router(ctx: Context) -> Router {
         .nest("/api/v1", api)
         .merge(openapi::routes().layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .merge(pages::routes().layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
+        .merge(pages::upload_routes().layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)).layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT)))
         .merge(operations::routes().layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .fallback(not_found)
         .with_state(state)

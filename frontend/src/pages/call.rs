@@ -56,6 +56,8 @@ pub struct ProposalPage {
     pub form: ProposalForm,
     /// Faults of the last attempt.
     pub errors: FormErrors,
+    /// Its attachments: name, download address, size.
+    pub attachments: Vec<(String, String, String)>,
 }
 
 /// What the proposal form shows.
@@ -99,6 +101,8 @@ pub struct CallSettingsPage {
     pub questions_open: bool,
     /// Every question: id, text, answer (empty until answered).
     pub questions: Vec<(i64, String, String)>,
+    /// The challenge's documents: name, download address, size.
+    pub documents: Vec<(String, String, String)>,
 }
 
 /// What the call's form shows.
@@ -185,4 +189,6 @@ pub struct EvaluatePage {
     pub scored: bool,
     /// Faults of the last attempt.
     pub errors: FormErrors,
+    /// The proposal's attachments: name, download address, size.
+    pub attachments: Vec<(String, String, String)>,
 }

@@ -141,6 +141,8 @@ pub struct ChallengePage {
     pub manages: bool,
     /// Its call, when it has one.
     pub call: Option<super::call::CallSection>,
+    /// Its documents: name, download address, size.
+    pub documents: Vec<(String, String, String)>,
 }
 
 /// The accessibility statement.

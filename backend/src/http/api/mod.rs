@@ -135,8 +135,7 @@ pub struct ChallengePage {
 pub fn routes(body_limit: usize) -> Router<AppState> {
     use axum::extract::DefaultBodyLimit;
     use tower_http::limit::RequestBodyLimitLayer;
-    // A multipart body carries a little more than its file.
-    let upload_limit = crate::domain::documents::MAX_BYTES + 64 * 1024;
+    let upload_limit = crate::http::UPLOAD_LIMIT;
     let files = Router::new()
         .route(
             "/challenges/{id}/documents",

@@ -13,8 +13,11 @@ use factoria_frontend::pages::money;
 use serde_json::{Value, json};
 
 use super::company::number_or_text;
-use super::{FormData, Page, error_page, form_errors, redirect_with_notice, render, show};
+use super::{
+    FormData, Page, UploadForm, error_page, form_errors, redirect_with_notice, render, show,
+};
 use crate::domain::calls::{self, CallView, QuestionView};
+use crate::domain::documents::{self, DocumentView};
 use crate::domain::proposals::{self, MyAction, ProposalEdit, ProposalView};
 use crate::domain::{Error, Result};
 use crate::http::AppState;
@@ -64,6 +67,23 @@ pub(super) fn section(
         }),
         can_take_part,
     }
+}
+
+/// Documents as links: name, download address, size in the reader's words.
+pub(super) fn document_links(
+    page: &Page,
+    documents: &[DocumentView],
+) -> Vec<(String, String, String)> {
+    documents
+        .iter()
+        .map(|d| {
+            (
+                d.name.clone(),
+                d.url.clone(),
+                documents::size_words(page.es, d.size_bytes),
+            )
+        })
+        .collect()
 }
 
 /// A proposal's status in words.
@@ -168,7 +188,7 @@ fn by_input(errors: &FieldErrors) -> FieldErrors {
 fn proposal_page(
     page: &Page,
     id: &str,
-    mine: &proposals::Mine,
+    (mine, attached): &(proposals::Mine, Vec<DocumentView>),
     form: Option<ProposalForm>,
     errors: FormErrors,
 ) -> ProposalPage {
@@ -188,6 +208,7 @@ fn proposal_page(
             .and_then(|v| Some((dates::moment(page.es, v.submitted_at?), v.digest.clone()?))),
         form: form.or_else(|| view.map(form_of)).unwrap_or_default(),
         errors,
+        attachments: document_links(page, attached),
     }
 }
 
@@ -195,11 +216,11 @@ async fn proposal(State(state): State<AppState>, page: Page, Path(id): Path<Stri
     if let Err(response) = page.user() {
         return response;
     }
-    match proposals::mine(&state.ctx, &page.actor, &id).await {
-        Ok(mine) => show(proposal_page(
+    match documents::my_proposal(&state.ctx, &page.actor, &id).await {
+        Ok(found) => show(proposal_page(
             &page,
             &id,
-            &mine,
+            &found,
             None,
             FormErrors::default(),
         )),
@@ -265,11 +286,12 @@ async fn save(
             redirect_with_notice(&format!("/challenges/{id}/proposal"), &notice)
         }
         Err(Error::Invalid(errors)) => {
-            let mine = match proposals::mine(&state.ctx, &page.actor, &id).await {
-                Ok(mine) => mine,
+            let found = match documents::my_proposal(&state.ctx, &page.actor, &id).await {
+                Ok(found) => found,
                 Err(error) => return error_page(&page, &error),
             };
-            let answers = mine
+            let answers = found
+                .0
                 .proposal
                 .as_ref()
                 .map(|v| form_of(v).answers)
@@ -277,7 +299,7 @@ async fn save(
             let shown = proposal_page(
                 &page,
                 &id,
-                &mine,
+                &found,
                 Some(form_as_typed(&form, &answers)),
                 form_errors(&by_input(&errors), |_| None, page.es),
             );
@@ -335,6 +357,35 @@ async fn ask(
         ),
         Err(error) => error_page(&page, &error),
     }
+}
+
+async fn attach(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: UploadForm,
+) -> Response {
+    if let Err(response) = page.signed_form(&form.fields) {
+        return response;
+    }
+    let Some(upload) = form.file else {
+        return error_page(&page, &FieldErrors::one("file", "choose a file").into());
+    };
+    match documents::attach_to_mine(&state.ctx, &page.actor, &id, upload).await {
+        Ok(view) => redirect_with_notice(
+            &format!("/challenges/{id}/proposal#attachments"),
+            &page.t(
+                &format!("Anexo añadido: {}.", view.name),
+                &format!("Attachment added: {}.", view.name),
+            ),
+        ),
+        Err(error) => error_page(&page, &error),
+    }
+}
+
+/// The routes that take a file.
+pub(super) fn upload_routes() -> Router<AppState> {
+    Router::new().route("/challenges/{id}/proposal/documents", post(attach))
 }
 
 pub(super) fn routes() -> Router<AppState> {

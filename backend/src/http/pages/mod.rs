@@ -423,6 +423,60 @@ async fn switch_language(
     response
 }
 
+/// A `multipart/form-data` form: its text fields, and its `file` when one was chosen.
+pub struct UploadForm {
+    /// The text fields (the CSRF token among them).
+    pub fields: FormData,
+    /// The file.
+    pub file: Option<crate::domain::documents::Upload>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for UploadForm {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut fields = Vec::new();
+        let mut file = None;
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(error) => return Err(error.into_response()),
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(IntoResponse::into_response)?;
+            match file_name {
+                Some(file_name) if name == "file" && !bytes.is_empty() => {
+                    file = Some(crate::domain::documents::Upload {
+                        name: file_name,
+                        bytes,
+                    });
+                }
+                Some(_) => {}
+                None => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+            }
+        }
+        Ok(UploadForm {
+            fields: FormData(fields),
+            file,
+        })
+    }
+}
+
+/// The routes of pages that take files, which need a larger body limit than the others.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .merge(call::upload_routes())
+        .merge(officer::upload_routes())
+}
+
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -12,7 +12,7 @@ use factoria_search::{Document, Filters, Kind, SortOrder};
 
 use super::{FormData, Page, error_page, labels, redirect_with_notice, show};
 use crate::domain::search::{SearchQuery, SearchResponse};
-use crate::domain::{calls, interests};
+use crate::domain::{calls, documents, interests};
 use crate::http::AppState;
 use crate::http::ratelimit::{Action, ClientIp};
 use crate::types::{ChallengeStatus, InterestKind};
@@ -324,17 +324,20 @@ async fn search(
 }
 
 async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Response {
-    let calls::ForPage {
-        visitor:
-            interests::ForVisitor {
-                view,
-                manages,
-                following,
-                interested,
-            },
-        call,
-        questions,
-    } = match calls::for_page(&state.ctx, &page.actor, &id).await {
+    let (
+        calls::ForPage {
+            visitor:
+                interests::ForVisitor {
+                    view,
+                    manages,
+                    following,
+                    interested,
+                },
+            call,
+            questions,
+        },
+        documents,
+    ) = match documents::challenge_page(&state.ctx, &page.actor, &id).await {
         Ok(found) => found,
         Err(error) => return error_page(&page, &error),
     };
@@ -378,6 +381,7 @@ async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<Str
         manages,
         call: call
             .map(|c| super::call::section(&page, &c, &questions, page.actor.is_company_member())),
+        documents: super::call::document_links(&page, &documents),
     })
 }
 

@@ -268,6 +268,7 @@ fn field_name(field: &str) -> Option<&'static str> {
         "requirements.should" => "Requisitos deseables",
         "locale" => "Idioma",
         "scopes" => "Permisos",
+        "file" => "Archivo",
         _ => return None,
     })
 }
@@ -293,6 +294,16 @@ pub(super) fn field_message(message: &str) -> Option<String> {
         "choose es or en" => Some("elige es o en."),
         "is required to submit" => Some("es obligatorio para enviar la propuesta."),
         "is not a requirement of this challenge" => Some("no es un requisito de este reto."),
+        "choose a file" => Some("elige un archivo."),
+        "is larger than 20 MB" => Some("ocupa más de 20 MB."),
+        "give the file a name of one line and at most 200 characters" => {
+            Some("ponle al archivo un nombre de una línea y hasta 200 caracteres.")
+        }
+        "is not a PDF or an office document (Word, Excel, PowerPoint, OpenDocument, RTF), judging by its content" => {
+            Some(
+                "no es un PDF ni un documento de oficina (Word, Excel, PowerPoint, OpenDocument, RTF), a juzgar por su contenido.",
+            )
+        }
         "name the token in one line of up to 80 characters" => {
             Some("ponle al token un nombre de una línea, de hasta 80 caracteres.")
         }

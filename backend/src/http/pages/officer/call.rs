@@ -11,10 +11,14 @@ use factoria_frontend::pages::call::{
 };
 use serde_json::{Value, json};
 
+use super::super::call::document_links;
 use super::super::company::number_or_text;
-use super::super::{FormData, Page, error_page, form_errors, redirect_with_notice, render, show};
+use super::super::{
+    FormData, Page, UploadForm, error_page, form_errors, redirect_with_notice, render, show,
+};
 use super::officer_form;
 use crate::domain::calls::{self, CallSettings};
+use crate::domain::documents::{self, DocumentView};
 use crate::domain::evaluation;
 use crate::domain::{Error, Result};
 use crate::http::AppState;
@@ -117,7 +121,7 @@ fn body_of(typed: &CallForm) -> Value {
 fn settings_page(
     page: &Page,
     id: &str,
-    found: &calls::ForOfficer,
+    (found, documents): &(calls::ForOfficer, Vec<DocumentView>),
     form: CallForm,
     errors: FormErrors,
 ) -> CallSettingsPage {
@@ -140,6 +144,7 @@ fn settings_page(
                 )
             })
             .collect(),
+        documents: document_links(page, documents),
     }
 }
 
@@ -151,12 +156,12 @@ pub(super) async fn settings(
     if let Err(response) = page.user() {
         return response;
     }
-    match calls::for_officer(&state.ctx, &page.actor, &id).await {
+    match documents::officer_page(&state.ctx, &page.actor, &id).await {
         Ok(found) => show(settings_page(
             &page,
             &id,
             &found,
-            call_form(&found),
+            call_form(&found.0),
             FormErrors::default(),
         )),
         Err(error) => error_page(&page, &error),
@@ -182,21 +187,22 @@ pub(super) async fn save(
             &format!("/officer/challenges/{id}/call"),
             &page.t("Convocatoria guardada.", "Call saved."),
         ),
-        Err(Error::Invalid(errors)) => match calls::for_officer(&state.ctx, &page.actor, &id).await
-        {
-            Ok(found) => render(
-                settings_page(
-                    &page,
-                    &id,
-                    &found,
-                    typed,
-                    form_errors(&errors, |_| None, page.es),
+        Err(Error::Invalid(errors)) => {
+            match documents::officer_page(&state.ctx, &page.actor, &id).await {
+                Ok(found) => render(
+                    settings_page(
+                        &page,
+                        &id,
+                        &found,
+                        typed,
+                        form_errors(&errors, |_| None, page.es),
+                    ),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    false,
                 ),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                false,
-            ),
-            Err(error) => error_page(&page, &error),
-        },
+                Err(error) => error_page(&page, &error),
+            }
+        }
         Err(error) => error_page(&page, &error),
     }
 }
@@ -398,6 +404,7 @@ fn evaluate_page(
             .as_ref()
             .is_some_and(|m| m.submitted_at.is_some()),
         errors,
+        attachments: document_links(page, &found.attachments),
     }
 }
 
@@ -552,6 +559,30 @@ pub(super) async fn publish_result(
             &page.t(
                 "Resultado publicado: cada empresa ha recibido sus puntuaciones.",
                 "Result published: every company has been sent its scores.",
+            ),
+        ),
+        Err(error) => error_page(&page, &error),
+    }
+}
+
+pub(super) async fn add_document(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: UploadForm,
+) -> Response {
+    if let Err(response) = officer_form(&page, &form.fields) {
+        return response;
+    }
+    let Some(upload) = form.file else {
+        return error_page(&page, &FieldErrors::one("file", "choose a file").into());
+    };
+    match documents::add_to_challenge(&state.ctx, &page.actor, &id, upload).await {
+        Ok(view) => redirect_with_notice(
+            &format!("/officer/challenges/{id}/call#documents"),
+            &page.t(
+                &format!("Documento añadido: {}.", view.name),
+                &format!("Document added: {}.", view.name),
             ),
         ),
         Err(error) => error_page(&page, &error),

@@ -23,6 +23,14 @@ fn officer_form(page: &Page, form: &FormData) -> Result<(), Response> {
     page.signed_form(form).map(|_| ())
 }
 
+/// The officers' routes that take a file.
+pub(super) fn upload_routes() -> Router<AppState> {
+    Router::new().route(
+        "/officer/challenges/{id}/documents",
+        post(call::add_document),
+    )
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/officer", get(desk::home))
