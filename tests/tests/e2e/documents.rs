@@ -134,6 +134,11 @@ on_both!(
             413,
             "over 20 MB, refused from its announced length before a byte of it is read"
         );
+        assert_eq!(
+            status_of_chunked_upload(&app, documents, 21 * 1024 * 1024, &chief).await,
+            413,
+            "over 20 MB sent in chunks, refused once read that far"
+        );
         let (_, listed) = app.get(documents, None).await;
         assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
         let url = listed[0]["url"].as_str().unwrap_or_default().to_owned();
@@ -282,6 +287,42 @@ async fn status_of_announced_body(app: &TestApp, path: &str, length: usize, toke
     let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut answer))
         .await
         .unwrap_or_else(|_| panic!("no answer to an announced body"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let line = String::from_utf8_lossy(&answer[..n]);
+    line.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {line}"))
+}
+
+/// The status answered to a multipart upload of `length` bytes sent in chunks, with no length
+/// announced, so that only reading it can show it is too large.
+async fn status_of_chunked_upload(app: &TestApp, path: &str, length: usize, token: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n",
+        app.addr
+    );
+    let part = "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n";
+    let mut sent = stream.write_all(head.as_bytes()).await;
+    let mut chunk = format!("{:x}\r\n{part}\r\n", part.len()).into_bytes();
+    let block = vec![b'0'; 1024 * 1024];
+    let mut written = 0;
+    while sent.is_ok() && written <= length {
+        sent = stream.write_all(&chunk).await;
+        chunk = format!("{:x}\r\n", block.len()).into_bytes();
+        chunk.extend_from_slice(&block);
+        chunk.extend_from_slice(b"\r\n");
+        written += block.len();
+    }
+    // The server may answer and close before the whole body is sent: its answer is what counts.
+    let mut answer = [0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut answer))
+        .await
+        .unwrap_or_else(|_| panic!("no answer to a chunked upload"))
         .unwrap_or_else(|e| panic!("{e}"));
     let line = String::from_utf8_lossy(&answer[..n]);
     line.split(' ')

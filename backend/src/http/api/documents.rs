@@ -22,22 +22,35 @@ pub struct UploadBody {
     file: String,
 }
 
+/// A multipart body that could not be read: too large (413, also when it was sent in chunks
+/// with no announced length), else a fault of `file`.
+fn unreadable(error: &axum::extract::multipart::MultipartError) -> ApiError {
+    // The body limit's error (http-body-util's "length limit exceeded") arrives wrapped in the
+    // multipart parser's, where `status()` does not always find it.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut over_limit = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
+    while let Some(e) = cause {
+        over_limit |= e.to_string().contains("length limit exceeded");
+        cause = e.source();
+    }
+    if over_limit {
+        ApiError(Error::TooLarge("the file is larger than 20 MB".into()))
+    } else {
+        ApiError(
+            FieldErrors::one("file", format!("could not be read: {}", error.body_text())).into(),
+        )
+    }
+}
+
 /// The `file` field of a multipart body.
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, ApiError> {
     let bad = |message: &str| ApiError(FieldErrors::one("file", message).into());
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| bad(&format!("could not be read: {}", e.body_text())))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(|e| unreadable(&e))? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().unwrap_or_default().to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| bad(&format!("could not be read: {}", e.body_text())))?;
+        let bytes = field.bytes().await.map_err(|e| unreadable(&e))?;
         return Ok(Upload { name, bytes });
     }
     Err(bad(
