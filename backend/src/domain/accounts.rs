@@ -72,6 +72,16 @@ pub fn check_password(password: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// The users among `ids` whom the platform may write to: active, with a proven address.
+pub async fn reachable<C: ConnectionTrait>(conn: &C, ids: Vec<i64>) -> Result<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::DisabledAt.is_null())
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .all(conn)
+        .await?)
+}
+
 /// Creates a user; an existing address is a conflict.
 pub async fn create_user<C: ConnectionTrait>(
     conn: &C,

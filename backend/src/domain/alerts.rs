@@ -450,12 +450,7 @@ pub async fn followers<C: ConnectionTrait>(
         .into_iter()
         .map(|s| s.user_id)
         .collect();
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(subscribed))
-        .filter(user::Column::DisabledAt.is_null())
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .all(conn)
-        .await?)
+    super::accounts::reachable(conn, subscribed).await
 }
 
 async fn tell_followers<C: ConnectionTrait>(

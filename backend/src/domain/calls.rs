@@ -598,12 +598,7 @@ pub async fn members_of<C: ConnectionTrait>(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .filter(user::Column::DisabledAt.is_null())
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .all(conn)
-        .await?)
+    super::accounts::reachable(conn, ids).await
 }
 
 /// Tells every participant, once each, of an answer or of moved deadlines, in their language.

@@ -259,12 +259,7 @@ async fn tell_officers<C: ConnectionTrait>(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
-    let officers = user::Entity::find()
-        .filter(user::Column::Id.is_in(officer_ids))
-        .filter(user::Column::DisabledAt.is_null())
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .all(conn)
-        .await?;
+    let officers = super::accounts::reachable(conn, officer_ids).await?;
     for officer in officers {
         let Ok(to) = Email::parse(&officer.email) else {
             tracing::warn!(
