@@ -1047,10 +1047,40 @@ pub async fn latest_link(app: &TestApp, address: &str, template: &str) -> String
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("no {template} email to {address}"));
     let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
-    data["content"]["data"]["url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    let url = data["content"]["data"]["url"].as_str().unwrap_or_default();
+    if !url.is_empty() {
+        return url.to_owned();
+    }
+    // Already sent: the outbox keeps no live link once delivered, so read the delivered message.
+    delivered_link(app, &row.message_id).await
+}
+
+/// The link in the message with `message_id` written to the test's outbox folder, waiting for
+/// the worker to write it (at most 30 s).
+async fn delivered_link(app: &TestApp, message_id: &str) -> String {
+    let outbox = app.dir.path().join("outbox");
+    let started = std::time::Instant::now();
+    loop {
+        for entry in std::fs::read_dir(&outbox).into_iter().flatten().flatten() {
+            let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            if !raw.contains(message_id) {
+                continue;
+            }
+            let text = factoria_tests::smtp::text_part(&raw);
+            let link = text
+                .split_whitespace()
+                .find(|word| word.starts_with("http") && word.contains("token="));
+            return link
+                .unwrap_or_else(|| panic!("no link in the delivered message: {text}"))
+                .to_owned();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the message {message_id} was not delivered to {}",
+            outbox.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 on_both!(
