@@ -20,6 +20,9 @@ use crate::types::validation::{FieldErrors, is_one_line};
 /// The largest file accepted.
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
 
+/// The audit action of a document or attachment added.
+pub const DOCUMENT_ADDED: &str = "document_added";
+
 /// The types accepted, as their bytes reveal them.
 const ACCEPTED: &[&str] = &[
     "application/pdf",
@@ -125,29 +128,62 @@ async fn keep(
     let size = upload.bytes.len() as i64;
     // The bytes first: a row never names a file that is not there.
     ctx.files.put(&key, upload.bytes).await?;
-    let row = document::ActiveModel {
-        challenge_id: Set(challenge.0),
-        proposal_id: Set(proposal),
-        name: Set(name),
-        content_type: Set(mime.to_owned()),
-        size_bytes: Set(size),
-        sha256: Set(sha256),
-        storage_key: Set(key.clone()),
-        uploaded_by: Set(actor.user_id()),
-        created_at: Set(db::now()),
-        ..Default::default()
-    }
-    .insert(&ctx.db)
+    let saved = record(
+        ctx,
+        actor,
+        challenge.0,
+        proposal,
+        (name, mime, size, sha256),
+        &key,
+    )
     .await;
-    match row {
+    match saved {
         Ok(row) => Ok(view(&row, challenge.1)),
         Err(error) => {
             if let Err(cleanup) = ctx.files.delete(&key).await {
                 tracing::warn!(%cleanup, key, "a file whose row could not be saved stays in the store");
             }
-            Err(error.into())
+            Err(error)
         }
     }
+}
+
+/// The row of a stored file and its audit entry, in one transaction.
+async fn record(
+    ctx: &Context,
+    actor: &Actor,
+    challenge: i64,
+    proposal: Option<i64>,
+    (name, mime, size, sha256): (String, &str, i64, String),
+    key: &str,
+) -> Result<document::Model> {
+    let tx = db::begin_write(&ctx.db).await?;
+    let row = document::ActiveModel {
+        challenge_id: Set(challenge),
+        proposal_id: Set(proposal),
+        name: Set(name),
+        content_type: Set(mime.to_owned()),
+        size_bytes: Set(size),
+        sha256: Set(sha256),
+        storage_key: Set(key.to_owned()),
+        uploaded_by: Set(actor.user_id()),
+        created_at: Set(db::now()),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    super::audit::record(
+        &tx,
+        &ctx.config.secret,
+        actor.user_id(),
+        DOCUMENT_ADDED,
+        Some(format!("document:{}", row.id)),
+        Some(serde_json::json!({ "sha256": row.sha256 })),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
 }
 
 /// An officer of the challenge's department adds a document to it.

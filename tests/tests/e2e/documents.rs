@@ -256,6 +256,12 @@ on_both!(
             .await;
         assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
 
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'document_added'")
+                .await,
+            2,
+            "every file added is in the audit log"
+        );
         // The bytes are in the configured folder, under keys that name no person.
         let kept: Vec<_> = walk(&app.dir.path().join("files"));
         assert_eq!(kept.len(), 2, "{kept:?}");
