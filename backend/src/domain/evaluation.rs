@@ -21,6 +21,7 @@ use crate::email::{self, Outgoing};
 use crate::types::validation::{FieldErrors, ObjectReader, UnknownFields};
 use crate::types::{ChallengeStatus, Email, ProposalStatus};
 use factoria_frontend::emails::{CallResult, EmailContent, ScoreLine};
+use factoria_frontend::pages::decimal;
 
 /// Audit actions of the evaluation.
 pub mod action {
@@ -634,12 +635,6 @@ pub async fn to_evaluate(
     })
 }
 
-/// A number with two decimals, written the reader's way ("7,45" or "7.45").
-fn decimal(es: bool, value: f64) -> String {
-    let text = format!("{value:.2}");
-    if es { text.replace('.', ",") } else { text }
-}
-
 /// An officer of the department publishes the result once the panel has finished: the
 /// selected proposals move into the pilot stage of the pipeline, the others are not selected,
 /// the challenge is awarded (or closed when nobody was selected), and every proposer gets their
@@ -771,14 +766,14 @@ async fn tell_proposer<C: ConnectionTrait>(
             company_name: company.name.clone(),
             challenge_title: challenge.title.clone(),
             selected,
-            total: decimal(es, scores.total.unwrap_or(0.0)),
+            total: decimal(scores.total.unwrap_or(0.0), es),
             scores: scores
                 .criteria
                 .iter()
                 .map(|m| ScoreLine {
                     criterion: m.criterion.clone(),
                     weight: m.weight,
-                    score: decimal(es, m.mean),
+                    score: decimal(m.mean, es),
                     justifications: m.justifications.clone(),
                 })
                 .collect(),
@@ -823,8 +818,8 @@ mod tests {
         let criteria = [criterion("calidad", 70), criterion("precio", 30)];
         let total = weighted(&criteria, &[scored("calidad", 8.0), scored("precio", 5.0)]);
         assert!((total - 7.1).abs() < 1e-9, "{total}");
-        assert_eq!(decimal(true, total), "7,10");
-        assert_eq!(decimal(false, total), "7.10");
+        assert_eq!(decimal(total, true), "7,10");
+        assert_eq!(decimal(total, false), "7.10");
     }
 
     #[test]

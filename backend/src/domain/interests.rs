@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::challenges;
 use super::{Actor, Error, Result};
 use crate::context::Context;
-use crate::db::entities::{challenge, company, email as email_row, interest, membership, user};
+use crate::db::entities::{challenge, company, email as email_row, interest, membership};
 use crate::db::{self};
 use crate::email::{self, Outgoing};
 use crate::types::Email;

@@ -43,6 +43,12 @@ pub struct PageLink {
     pub current: bool,
 }
 
+/// A number with two decimals as each language writes it: `7,45` in Spanish, `7.45` in English.
+pub fn decimal(value: f64, es: bool) -> String {
+    let text = format!("{value:.2}");
+    if es { text.replace('.', ",") } else { text }
+}
+
 /// Euros as each language writes them: `180.000 €` in Spanish, `€180,000` in English.
 pub fn money(amount: u64, es: bool) -> String {
     if es {

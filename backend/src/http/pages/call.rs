@@ -368,8 +368,9 @@ async fn attach(
     if let Err(response) = page.signed_form(&form.fields) {
         return response;
     }
-    let Some(upload) = form.file else {
-        return error_page(&page, &FieldErrors::one("file", "choose a file").into());
+    let upload = match form.required_file() {
+        Ok(upload) => upload,
+        Err(error) => return error_page(&page, &error),
     };
     match documents::attach_to_mine(&state.ctx, &page.actor, &id, upload).await {
         Ok(view) => redirect_with_notice(

@@ -470,6 +470,15 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for UploadForm {
     }
 }
 
+impl UploadForm {
+    /// The file, or the fault of a form sent without one.
+    pub fn required_file(self) -> Result<crate::domain::documents::Upload, Error> {
+        self.file.ok_or_else(|| {
+            crate::types::validation::FieldErrors::one("file", "choose a file").into()
+        })
+    }
+}
+
 /// The routes of pages that take files, which need a larger body limit than the others.
 pub fn upload_routes() -> Router<AppState> {
     Router::new()

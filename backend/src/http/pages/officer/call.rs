@@ -257,13 +257,11 @@ fn status_words(page: &Page, status: ProposalStatus) -> String {
     page.t(es, en)
 }
 
+/// An optional score written the reader's way; empty when there is none.
 fn decimal(page: &Page, value: Option<f64>) -> String {
-    let text = value.map(|v| format!("{v:.2}")).unwrap_or_default();
-    if page.es {
-        text.replace('.', ",")
-    } else {
-        text
-    }
+    value.map_or_else(String::new, |v| {
+        factoria_frontend::pages::decimal(v, page.es)
+    })
 }
 
 pub(super) async fn evaluation_desk(
@@ -574,8 +572,9 @@ pub(super) async fn add_document(
     if let Err(response) = officer_form(&page, &form.fields) {
         return response;
     }
-    let Some(upload) = form.file else {
-        return error_page(&page, &FieldErrors::one("file", "choose a file").into());
+    let upload = match form.required_file() {
+        Ok(upload) => upload,
+        Err(error) => return error_page(&page, &error),
     };
     match documents::add_to_challenge(&state.ctx, &page.actor, &id, upload).await {
         Ok(view) => redirect_with_notice(
