@@ -139,10 +139,16 @@ pub fn job_handler() -> jobs::Handler<Context> {
                     .await
                     .map(|_| ())
                     .map_err(failed),
-                kind::DIGESTS => alerts::send_digests(&ctx, crate::db::now())
-                    .await
-                    .map(|_| ())
-                    .map_err(failed),
+                kind::DIGESTS => {
+                    let now = ctx.clock.now();
+                    match alerts::send_digests(&ctx, now).await {
+                        Ok(_) => alerts::send_followed_digests(&ctx, now)
+                            .await
+                            .map(|_| ())
+                            .map_err(failed),
+                        Err(e) => Err(failed(e)),
+                    }
+                }
                 kind::DEADLINE_REMINDERS => {
                     alerts::deadline_reminders(&ctx, chrono::Utc::now().date_naive())
                         .await
@@ -159,6 +165,9 @@ pub fn job_handler() -> jobs::Handler<Context> {
                     .await
                     .map(|_| ())
                     .map_err(failed),
+                kind::REMOVE_FILE => {
+                    crate::domain::documents::run_remove_job(&ctx, &job.payload).await
+                }
                 other => Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
             }
         })

@@ -5,8 +5,38 @@
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
+/// The subject, text and HTML templates of one email's data, `d` in each template.
+macro_rules! email_templates {
+    ($data:ty, [$subject_path:literal, $text_path:literal, $html_path:literal], $subject:ident, $text:ident, $html:ident) => {
+        #[derive(Template)]
+        #[template(path = $subject_path)]
+        struct $subject<'a> {
+            d: &'a $data,
+            es: bool,
+        }
+
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            d: &'a $data,
+            es: bool,
+            footer: &'a Footer,
+        }
+
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            d: &'a $data,
+            es: bool,
+            footer: &'a Footer,
+        }
+    };
+}
+
 mod call;
+mod following;
 pub use call::{Answered, CallNotice, CallResult, ProposalReceipt, ScoreLine};
+pub use following::{ChallengeNews, FollowedDigest, News};
 
 /// What changes from one recipient to another in the footer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +254,8 @@ pub enum EmailContent {
     CallNotice(CallNotice),
     /// `templates/emails/call_result`.
     CallResult(CallResult),
+    /// `templates/emails/followed_digest`.
+    FollowedDigest(FollowedDigest),
 }
 
 /// The three parts of a rendered email.
@@ -262,7 +294,8 @@ impl EmailContent {
             | EmailContent::ChallengeUpdate(_)
             | EmailContent::ProposalReceipt(_)
             | EmailContent::CallNotice(_)
-            | EmailContent::CallResult(_) => {}
+            | EmailContent::CallResult(_)
+            | EmailContent::FollowedDigest(_) => {}
         }
         content
     }
@@ -285,6 +318,7 @@ impl EmailContent {
             EmailContent::ProposalReceipt(_) => "proposal_receipt",
             EmailContent::CallNotice(_) => "call_notice",
             EmailContent::CallResult(_) => "call_result",
+            EmailContent::FollowedDigest(_) => "followed_digest",
         }
     }
 }
@@ -639,6 +673,7 @@ pub fn render(
         EmailContent::ProposalReceipt(d) => call::receipt(d, es, footer)?,
         EmailContent::CallNotice(d) => call::notice(d, es, footer)?,
         EmailContent::CallResult(d) => call::result(d, es, footer)?,
+        EmailContent::FollowedDigest(d) => following::digest(d, es, footer)?,
     };
     Ok(Rendered {
         subject: one_line(&subject),
@@ -766,7 +801,7 @@ mod tests {
                 company_name: "Fugas Cero S.L.".into(),
                 challenge_title: "Detección temprana de fugas".into(),
                 selected: true,
-                total: "7,45".into(),
+                total: Some("7,45".into()),
                 scores: vec![ScoreLine {
                     criterion: "Calidad técnica".into(),
                     weight: 60,
@@ -774,6 +809,24 @@ mod tests {
                     justifications: vec![HOSTILE.into(), "Piloto bien planteado.".into()],
                 }],
                 url: "https://factoria.example/challenges/ch-007#result".into(),
+            }),
+            EmailContent::FollowedDigest(FollowedDigest {
+                name: "Lucía Ortega".into(),
+                weekly: true,
+                challenges: vec![ChallengeNews {
+                    challenge_title: HOSTILE.into(),
+                    url: "https://factoria.example/challenges/ch-007".into(),
+                    changed: true,
+                    answers: vec![Answered {
+                        question: "¿Se comparten los datos de caudal?".into(),
+                        answer: HOSTILE.into(),
+                    }],
+                    questions_deadline: None,
+                    proposals_deadline: Some(
+                        "15 de febrero de 2027, 14:00 (hora de Madrid)".into(),
+                    ),
+                }],
+                settings_url: "https://factoria.example/account/alerts".into(),
             }),
         ]
     }

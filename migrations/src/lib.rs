@@ -15,6 +15,7 @@ mod m20261207_000001_pseudonymise_audit;
 mod m20261207_000002_versions_and_idempotency;
 mod m20261207_000003_create_calls;
 mod m20261207_000004_create_documents;
+mod m20261208_000001_create_held_news;
 
 /// Applies the migrations in order; `factoria migrate` and every server start run it.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_versions_and_idempotency::Migration),
             Box::new(m20261207_000003_create_calls::Migration),
             Box::new(m20261207_000004_create_documents::Migration),
+            Box::new(m20261208_000001_create_held_news::Migration),
         ]
     }
 }

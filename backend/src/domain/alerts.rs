@@ -3,16 +3,20 @@
 //! sent to an address that unsubscribed, bounced or never consented.
 
 use chrono::{DateTime, Duration, Utc};
-use factoria_frontend::emails::{ChallengeUpdate, Digest, DigestItem, EmailContent};
+use factoria_frontend::emails::{
+    ChallengeUpdate, Digest, DigestItem, EmailContent, FollowedDigest, News,
+};
 use factoria_search::matching::MatchOptions;
 use factoria_search::{EntityKey, Filters};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::Serialize;
 
 use super::{Actor, Error, Result};
 use crate::context::Context;
 use crate::db::entities::{
-    challenge, company, consent, interest, membership, subscription, suppression, user,
+    challenge, company, consent, held_news, interest, membership, subscription, suppression, user,
 };
 use crate::db::{self};
 use crate::email::{self, Outgoing, Topic};
@@ -22,10 +26,13 @@ use crate::types::validation::FieldErrors;
 /// Version of the consent text the alert settings show; stored with each consent.
 pub const CONSENT_TEXT_VERSION: &str = "alerts-2026-11";
 
-/// How often a digest is sent.
+/// How often a topic's emails are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Frequency {
+    /// Each piece of news as it happens (followed challenges only: new challenges always come
+    /// as a digest).
+    Immediate,
     /// Once a day.
     Daily,
     /// Once a week.
@@ -35,31 +42,34 @@ pub enum Frequency {
 }
 
 impl Frequency {
-    /// Reads `daily`, `weekly` or `off`.
+    /// Reads `immediate`, `daily`, `weekly` or `off`.
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
         match text {
+            "immediate" => Ok(Self::Immediate),
             "daily" => Ok(Self::Daily),
             "weekly" => Ok(Self::Weekly),
             "off" => Ok(Self::Off),
             other => Err(format!(
-                "`{other}` is not a frequency: use daily, weekly or off"
+                "`{other}` is not a frequency: use immediate, daily, weekly or off"
             )),
         }
     }
 
     fn as_str(self) -> &'static str {
         match self {
+            Self::Immediate => "immediate",
             Self::Daily => "daily",
             Self::Weekly => "weekly",
             Self::Off => "off",
         }
     }
 
+    /// How long a digest gathers news; `None` when nothing is gathered.
     fn period(self) -> Option<Duration> {
         match self {
             Self::Daily => Some(Duration::days(1)),
             Self::Weekly => Some(Duration::days(7)),
-            Self::Off => None,
+            Self::Immediate | Self::Off => None,
         }
     }
 }
@@ -121,6 +131,13 @@ pub async fn set(
     consent_text_version: Option<&str>,
 ) -> Result<Vec<SubscriptionView>> {
     let user_id = actor.writer()?.id;
+    if topic == Topic::NewChallenges && frequency == Frequency::Immediate {
+        return Err(FieldErrors::one(
+            "frequency",
+            "new challenges come as a digest: use daily, weekly or off",
+        )
+        .into());
+    }
     let tx = db::begin_write(&ctx.db).await?;
     let row = user::Entity::find_by_id(user_id)
         .one(&tx)
@@ -377,7 +394,9 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
                 items.push(DigestItem {
                     title: doc.title.clone(),
                     department: doc.department.clone(),
-                    deadline: doc.deadline.map(|d| d.format("%Y-%m-%d").to_string()),
+                    deadline: doc.deadline.map(|d| {
+                        factoria_frontend::dates::long_date(lang == factoria_search::Lang::Es, d)
+                    }),
                     reason: m.explanation.map(|e| e.summary).unwrap_or_default(),
                     url: ctx.url(&format!("/challenges/{}", doc.external_id)),
                 });
@@ -459,36 +478,150 @@ async fn tell_followers<C: ConnectionTrait>(
     row: &challenge::Model,
     deadline_soon: bool,
 ) -> Result<usize> {
-    let mut queued = 0;
+    let mut told = 0;
     for person in followers(conn, row.id).await? {
-        let to = Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+        let es = factoria_search::Lang::from_code(&person.locale) == factoria_search::Lang::Es;
         let content = EmailContent::ChallengeUpdate(ChallengeUpdate {
             name: person.name.clone(),
             challenge_title: row.title.clone(),
             deadline_soon,
             deadline: row
                 .deadline
-                .map(|d| d.format("%Y-%m-%d").to_string())
+                .map(|d| factoria_frontend::dates::long_date(es, d))
                 .unwrap_or_default(),
             url: ctx.url(&format!("/challenges/{}", row.external_id)),
         });
-        let outgoing = Outgoing {
-            to,
-            to_name: Some(person.name.clone()),
-            user_id: Some(person.id),
-            lang: factoria_search::Lang::from_code(&person.locale),
-            content,
-            topic: Some(Topic::FollowedChallenges),
-            reply_to: None,
-        };
-        if email::enqueue(conn, ctx.mailer.domain(), outgoing)
-            .await?
-            .is_some()
-        {
-            queued += 1;
+        if tell(ctx, conn, &person, content).await? {
+            told += 1;
         }
     }
-    Ok(queued)
+    Ok(told)
+}
+
+/// Whether `user_id` gathers the news of followed challenges in a daily or weekly digest.
+async fn gathers<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<bool> {
+    let chosen = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .filter(subscription::Column::Topic.eq(Topic::FollowedChallenges.as_str()))
+        .one(conn)
+        .await?;
+    Ok(chosen
+        .is_some_and(|sub| Frequency::parse(&sub.frequency).is_ok_and(|f| f.period().is_some())))
+}
+
+/// Tells `person` news of a challenge they follow or take part in (`content` is a
+/// `ChallengeUpdate` or a `CallNotice`), in the caller's transaction: at once, or held for the
+/// daily or weekly digest of followed challenges they chose. A deadline reminder is never
+/// held: a digest could arrive after the day it reminds of. Whether anything was queued or held
+/// (nothing is queued for an address that unsubscribed).
+pub async fn tell<C: ConnectionTrait>(
+    ctx: &Context,
+    conn: &C,
+    person: &user::Model,
+    content: EmailContent,
+) -> Result<bool> {
+    let news = match &content {
+        EmailContent::ChallengeUpdate(update) if !update.deadline_soon => Some(News::from(update)),
+        EmailContent::CallNotice(notice) => Some(News::from(notice)),
+        _ => None,
+    };
+    if let Some(news) = news
+        && gathers(conn, person.id).await?
+    {
+        held_news::ActiveModel {
+            user_id: Set(person.id),
+            news: Set(serde_json::to_string(&news).map_err(|e| Error::Internal(e.into()))?),
+            created_at: Set(ctx.clock.now()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        return Ok(true);
+    }
+    let to = Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let outgoing = Outgoing {
+        to,
+        to_name: Some(person.name.clone()),
+        user_id: Some(person.id),
+        lang: factoria_search::Lang::from_code(&person.locale),
+        content,
+        topic: Some(Topic::FollowedChallenges),
+        reply_to: None,
+    };
+    Ok(email::enqueue(conn, ctx.mailer.domain(), outgoing)
+        .await?
+        .is_some())
+}
+
+/// Sends the digests of followed challenges that are due at `now`: for each person who chose a
+/// daily or weekly one, the news held since, one entry per challenge; nothing when nothing
+/// happened. Returns how many emails were queued.
+pub async fn send_followed_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::Topic.eq(Topic::FollowedChallenges.as_str()))
+        .all(&ctx.db)
+        .await?;
+    let mut sent = 0;
+    for sub in subscriptions {
+        let frequency =
+            Frequency::parse(&sub.frequency).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+        let Some(period) = frequency.period() else {
+            continue;
+        };
+        if now - sub.last_sent_at.unwrap_or(sub.created_at) < period {
+            continue;
+        }
+        let tx = db::begin_write(&ctx.db).await?;
+        let held = held_news::Entity::find()
+            .filter(held_news::Column::UserId.eq(sub.user_id))
+            .order_by_asc(held_news::Column::Id)
+            .all(&tx)
+            .await?;
+        let person = super::accounts::reachable(&tx, vec![sub.user_id])
+            .await?
+            .into_iter()
+            .next();
+        if let Some(person) = person.filter(|_| !held.is_empty()) {
+            let news = held
+                .iter()
+                .map(|h| serde_json::from_str::<News>(&h.news))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| Error::Internal(e.into()))?;
+            let content = EmailContent::FollowedDigest(FollowedDigest::gather(
+                person.name.clone(),
+                frequency == Frequency::Weekly,
+                news,
+                ctx.url("/account/alerts"),
+            ));
+            let to =
+                Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+            let outgoing = Outgoing {
+                to,
+                to_name: Some(person.name.clone()),
+                user_id: Some(person.id),
+                lang: factoria_search::Lang::from_code(&person.locale),
+                content,
+                topic: Some(Topic::FollowedChallenges),
+                reply_to: None,
+            };
+            if email::enqueue(&tx, ctx.mailer.domain(), outgoing)
+                .await?
+                .is_some()
+            {
+                sent += 1;
+            }
+        }
+        // Told, or nobody left to tell (the account was deactivated): the news is not kept.
+        held_news::Entity::delete_many()
+            .filter(held_news::Column::Id.is_in(held.iter().map(|h| h.id)))
+            .exec(&tx)
+            .await?;
+        let mut model: subscription::ActiveModel = sub.into();
+        model.last_sent_at = Set(Some(now));
+        model.update(&tx).await?;
+        tx.commit().await?;
+    }
+    Ok(sent)
 }
 
 /// Tells the followers of a challenge that it changed (its text, or its status: closed,

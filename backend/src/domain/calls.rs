@@ -12,13 +12,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Actor, Error, Result, audit, challenges, interests};
+use super::{Actor, Error, Result, alerts, audit, challenges, interests};
 use crate::context::Context;
 use crate::db::entities::{
     call, call_evaluator, call_question, challenge, company, membership, proposal, user,
 };
 use crate::db::{self};
-use crate::email::{self, Outgoing, Topic};
 use crate::types::validation::{FieldErrors, ObjectReader, UnknownFields};
 use crate::types::{ChallengeStatus, Email, Money, ProposalStatus};
 use factoria_frontend::dates;
@@ -601,7 +600,8 @@ pub async fn members_of<C: ConnectionTrait>(
     super::accounts::reachable(conn, ids).await
 }
 
-/// Tells every participant, once each, of an answer or of moved deadlines, in their language.
+/// Tells every participant, once each, of an answer or of moved deadlines, in their language:
+/// at once, or in the digest of followed challenges they chose ([`alerts::tell`]).
 async fn announce<C: ConnectionTrait>(
     ctx: &Context,
     conn: &C,
@@ -613,15 +613,7 @@ async fn announce<C: ConnectionTrait>(
 ) -> Result<usize> {
     let mut queued = 0;
     for person in participants(conn, challenge.id, asker).await? {
-        let Ok(to) = Email::parse(&person.email) else {
-            tracing::warn!(
-                user = person.id,
-                "a stored address does not parse; not told of a call's news"
-            );
-            continue;
-        };
-        let lang = factoria_search::Lang::from_code(&person.locale);
-        let es = lang == factoria_search::Lang::Es;
+        let es = factoria_search::Lang::from_code(&person.locale) == factoria_search::Lang::Es;
         let content = EmailContent::CallNotice(CallNotice {
             name: person.name.clone(),
             challenge_title: challenge.title.clone(),
@@ -630,19 +622,7 @@ async fn announce<C: ConnectionTrait>(
             proposals_deadline: proposals_deadline.map(|at| dates::moment(es, at)),
             url: ctx.url(&format!("/challenges/{}#questions", challenge.external_id)),
         });
-        let outgoing = Outgoing {
-            to,
-            to_name: Some(person.name.clone()),
-            user_id: Some(person.id),
-            lang,
-            content,
-            topic: Some(Topic::FollowedChallenges),
-            reply_to: None,
-        };
-        if email::enqueue(conn, ctx.mailer.domain(), outgoing)
-            .await?
-            .is_some()
-        {
+        if alerts::tell(ctx, conn, &person, content).await? {
             queued += 1;
         }
     }

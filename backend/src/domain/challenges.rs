@@ -280,18 +280,18 @@ pub async fn set_deadline<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Records the decision of a call, in the caller's transaction: the challenge is awarded to
-/// `company`, or closed when nobody was selected.
+/// Records the decision of a call at `now`, in the caller's transaction: the challenge is
+/// awarded to `company`, or closed when nobody was selected.
 pub async fn conclude<C: ConnectionTrait>(
     conn: &C,
     row: &challenge::Model,
     company: Option<i64>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let to = match company {
         Some(_) => ChallengeStatus::Awarded,
         None => ChallengeStatus::Closed,
     };
-    let now = db::now();
     let mut model: challenge::ActiveModel = row.clone().into();
     stamp_status(&mut model, to, now);
     if row.closed_at.is_none() {

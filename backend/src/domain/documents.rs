@@ -356,3 +356,61 @@ pub fn size_words(es: bool, bytes: i64) -> String {
     let text = if es { text.replace('.', ",") } else { text };
     format!("{text} {unit}")
 }
+
+/// Forgets, in the caller's transaction, the attachments `user_id` added to proposals that were
+/// never handed in (drafts and withdrawn ones: they may hold a CV or other personal data and
+/// are nobody's record yet); their files are removed by a job once the transaction commits.
+/// Attachments of handed-in proposals stay: they are the call's record. Returns how many.
+pub async fn forget_unsent_of<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+) -> Result<usize> {
+    use crate::db::entities::proposal;
+    use crate::types::ProposalStatus;
+    let unsent: Vec<i64> = proposal::Entity::find()
+        .filter(proposal::Column::Status.is_in([ProposalStatus::Draft, ProposalStatus::Withdrawn]))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let rows = document::Entity::find()
+        .filter(document::Column::UploadedBy.eq(user_id))
+        .filter(document::Column::ProposalId.is_in(unsent))
+        .all(conn)
+        .await?;
+    for row in &rows {
+        crate::jobs::enqueue(
+            conn,
+            crate::jobs::kind::REMOVE_FILE,
+            serde_json::json!({ "key": row.storage_key }),
+            None,
+            10,
+            db::now(),
+        )
+        .await?;
+    }
+    document::Entity::delete_many()
+        .filter(document::Column::Id.is_in(rows.iter().map(|r| r.id)))
+        .exec(conn)
+        .await?;
+    Ok(rows.len())
+}
+
+/// Runs a `remove_file` job: removes the file its payload names (already gone is done).
+pub async fn run_remove_job(
+    ctx: &Context,
+    payload: &str,
+) -> std::result::Result<(), crate::jobs::JobError> {
+    use crate::jobs::JobError;
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        key: String,
+    }
+    let payload: Payload = serde_json::from_str(payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    ctx.files
+        .delete(&payload.key)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))
+}

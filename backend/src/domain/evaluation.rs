@@ -15,7 +15,7 @@ use super::calls::{self, CallView, Criterion, deadline_words};
 use super::proposals::{self, Access, ProposalView};
 use super::{Actor, Error, Result, audit, challenges, introductions};
 use crate::context::Context;
-use crate::db::entities::{call, challenge, company, evaluation, proposal};
+use crate::db::entities::{call, challenge, company, evaluation, membership, proposal};
 use crate::db::{self};
 use crate::email::{self, Outgoing};
 use crate::types::validation::{FieldErrors, ObjectReader, UnknownFields};
@@ -168,7 +168,9 @@ fn weighted(criteria: &[Criterion], scores: &[CriterionScore]) -> f64 {
 fn check_evaluator(access: Access) -> Result<()> {
     match access {
         Access::Evaluator | Access::Undeclared => Ok(()),
-        Access::Member => Err(Error::forbidden("only the panel evaluates proposals")),
+        Access::Member => Err(Error::forbidden(
+            "members of the proposing company do not evaluate its proposal",
+        )),
         Access::Officer => Err(Error::NotFound("proposal")),
     }
 }
@@ -328,11 +330,46 @@ pub async fn mine(
         .transpose()
 }
 
-/// The handed-in proposals of a call, and every evaluation of them.
+/// A handed-in proposal with every evaluation of it and the evaluators who judge it.
+struct HandedIn {
+    row: proposal::Model,
+    evaluations: Vec<evaluation::Model>,
+    /// The panel less the members of the proposing company, who have a conflict of interest
+    /// without having to declare it.
+    judges: Vec<i64>,
+}
+
+impl HandedIn {
+    /// Evaluations still owed: each judge who has not declared, or declared no conflict and
+    /// has not submitted.
+    fn owed(&self) -> usize {
+        self.judges
+            .iter()
+            .filter(|id| {
+                !self.evaluations.iter().any(|e| {
+                    e.evaluator_id == Some(**id) && (e.conflict || e.submitted_at.is_some())
+                })
+            })
+            .count()
+    }
+
+    /// Whether `viewer`, on the panel, is kept away from this proposal: a member of the
+    /// company, or an evaluator who declared a conflict.
+    fn conflicted(&self, viewer: i64) -> bool {
+        !self.judges.contains(&viewer)
+            || self
+                .evaluations
+                .iter()
+                .any(|e| e.evaluator_id == Some(viewer) && e.conflict)
+    }
+}
+
+/// The handed-in proposals of a call, with every evaluation of them and their judges.
 async fn handed_in<C: ConnectionTrait>(
     conn: &C,
     challenge_id: i64,
-) -> Result<Vec<(proposal::Model, Vec<evaluation::Model>)>> {
+    panel: &[i64],
+) -> Result<Vec<HandedIn>> {
     let rows = proposal::Entity::find()
         .filter(proposal::Column::ChallengeId.eq(challenge_id))
         .filter(proposal::Column::Status.is_in([
@@ -348,22 +385,26 @@ async fn handed_in<C: ConnectionTrait>(
             .filter(evaluation::Column::ProposalId.eq(row.id))
             .all(conn)
             .await?;
-        out.push((row, evaluations));
+        let insiders: Vec<i64> = membership::Entity::find()
+            .filter(membership::Column::CompanyId.eq(row.company_id))
+            .filter(membership::Column::UserId.is_in(panel.to_vec()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        let judges = panel
+            .iter()
+            .copied()
+            .filter(|id| !insiders.contains(id))
+            .collect();
+        out.push(HandedIn {
+            row,
+            evaluations,
+            judges,
+        });
     }
     Ok(out)
-}
-
-/// Evaluations the panel still owes: for each proposal, each evaluator who has not declared,
-/// or declared no conflict and has not submitted.
-fn owed(panel: &[i64], evaluations: &[evaluation::Model]) -> usize {
-    panel
-        .iter()
-        .filter(|id| {
-            !evaluations
-                .iter()
-                .any(|e| e.evaluator_id == Some(**id) && (e.conflict || e.submitted_at.is_some()))
-        })
-        .count()
 }
 
 /// One proposal's scores, consolidated over the evaluations submitted.
@@ -442,15 +483,17 @@ pub async fn ranking(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result
     let on_panel = viewer.is_some_and(|id| panel.contains(&id));
     let mut items = Vec::new();
     let mut missing = 0;
-    for (row, evaluations) in handed_in(&ctx.db, challenge.id).await? {
-        missing += owed(&panel, &evaluations);
-        let conflicted = evaluations
-            .iter()
-            .any(|e| e.evaluator_id == viewer && e.conflict);
-        if on_panel && conflicted {
+    for proposal in handed_in(&ctx.db, challenge.id, &panel).await? {
+        missing += proposal.owed();
+        if let Some(viewer) = viewer.filter(|_| on_panel)
+            && proposal.conflicted(viewer)
+        {
             // Removed from this proposal: not even its place in the ranking.
             continue;
         }
+        let HandedIn {
+            row, evaluations, ..
+        } = proposal;
         let done_by_viewer = evaluations
             .iter()
             .any(|e| e.evaluator_id == viewer && !e.conflict && e.submitted_at.is_some());
@@ -537,7 +580,16 @@ pub async fn desk(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result<De
     let on_panel = viewer.is_some_and(|id| panel.contains(&id));
     let mut mine = Vec::new();
     if on_panel && open_for_evaluation {
-        for (row, evaluations) in handed_in(&ctx.db, challenge.id).await? {
+        for HandedIn {
+            row,
+            evaluations,
+            judges,
+        } in handed_in(&ctx.db, challenge.id, &panel).await?
+        {
+            if !viewer.is_some_and(|id| judges.contains(&id)) {
+                // Their own company's proposal: not theirs to judge.
+                continue;
+            }
             let own = evaluations.iter().find(|e| e.evaluator_id == viewer);
             let company_name = company::Entity::find_by_id(row.company_id)
                 .one(&ctx.db)
@@ -672,8 +724,8 @@ pub async fn publish_result(
         )));
     }
     let panel = calls::panel_of(&tx, challenge.id).await?;
-    let proposals = handed_in(&tx, challenge.id).await?;
-    let missing: usize = proposals.iter().map(|(_, e)| owed(&panel, e)).sum();
+    let proposals = handed_in(&tx, challenge.id, &panel).await?;
+    let missing: usize = proposals.iter().map(HandedIn::owed).sum();
     if missing > 0 {
         return Err(Error::Conflict(format!(
             "the panel has not finished: {missing} evaluations are missing"
@@ -681,7 +733,7 @@ pub async fn publish_result(
     }
     let mut errors = FieldErrors::default();
     for (i, id) in selected.iter().enumerate() {
-        if !proposals.iter().any(|(p, _)| p.id == *id) {
+        if !proposals.iter().any(|p| p.row.id == *id) {
             errors.push(
                 format!("selected[{i}]"),
                 "is not a submitted proposal of this call",
@@ -693,7 +745,10 @@ pub async fn publish_result(
     }
     let criteria = calls::criteria_of(&call)?;
     let mut awarded = None;
-    for (row, evaluations) in &proposals {
+    for HandedIn {
+        row, evaluations, ..
+    } in &proposals
+    {
         let chosen = selected.contains(&row.id);
         let mut model: proposal::ActiveModel = row.clone().into();
         model.status = Set(if chosen {
@@ -711,6 +766,7 @@ pub async fn publish_result(
                 row.company_id,
                 Some(officer.id),
                 "selected by the call's panel".into(),
+                now,
             )
             .await?;
         }
@@ -720,7 +776,7 @@ pub async fn publish_result(
     model.result_published_at = Set(Some(now));
     model.updated_at = Set(now);
     model.update(&tx).await?;
-    challenges::conclude(&tx, &challenge, awarded).await?;
+    challenges::conclude(&tx, &challenge, awarded, now).await?;
     audit::record(
         &tx,
         &ctx.config.secret,
@@ -766,7 +822,7 @@ async fn tell_proposer<C: ConnectionTrait>(
             company_name: company.name.clone(),
             challenge_title: challenge.title.clone(),
             selected,
-            total: decimal(scores.total.unwrap_or(0.0), es),
+            total: scores.total.map(|total| decimal(total, es)),
             scores: scores
                 .criteria
                 .iter()

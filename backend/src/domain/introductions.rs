@@ -588,15 +588,15 @@ pub async fn expire_due(ctx: &Context) -> Result<usize> {
 }
 
 /// A company selected by a call's panel enters the pilot stage of the collaboration pipeline,
-/// in the caller's transaction: its introduction moves there, or one is recorded there.
+/// at `now`, in the caller's transaction: its introduction moves there, or one is recorded there.
 pub async fn start_pilot<C: ConnectionTrait>(
     conn: &C,
     challenge_id: i64,
     company_id: i64,
     actor: Option<i64>,
     note: String,
+    now: DateTime<Utc>,
 ) -> Result<()> {
-    let now = db::now();
     let existing = introduction::Entity::find()
         .filter(introduction::Column::ChallengeId.eq(challenge_id))
         .filter(introduction::Column::CompanyId.eq(company_id))

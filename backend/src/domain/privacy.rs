@@ -289,6 +289,8 @@ async fn erase_account_if(
         .filter(suppression::Column::Email.eq(address.clone()))
         .exec(&tx)
         .await?;
+    // What they attached to proposals never handed in goes; the rest stays without their name.
+    super::documents::forget_unsent_of(&tx, user_id).await?;
     for sql in [
         "UPDATE interests SET user_id = NULL, note = NULL WHERE user_id = $1",
         "UPDATE introductions SET introduced_by = NULL, message = NULL WHERE introduced_by = $1",

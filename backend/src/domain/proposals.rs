@@ -535,7 +535,7 @@ pub async fn save(
     actor: &Actor,
     challenge_id: &str,
     proposal_id: i64,
-    edit: ProposalEdit,
+    body: &Value,
 ) -> Result<ProposalView> {
     actor.check_write()?;
     let tx = db::begin_write(&ctx.db).await?;
@@ -543,8 +543,9 @@ pub async fn save(
     let (challenge, call, row, access) =
         reach(&tx, actor, challenge_id, proposal_id, true, now).await?;
     check_member(access)?;
+    // After the deadline the answer is the deadline, whatever the body says.
     check_open(&challenge, &call, now)?;
-    let content = edit.apply(content_of(&row)?)?;
+    let content = ProposalEdit::read(body)?.apply(content_of(&row)?)?;
     // A submitted proposal is handed in again, with a new receipt, only when it changed.
     let resubmit = row.status == ProposalStatus::Submitted
         && row.digest.as_deref() != Some(digest_of(&content_text(&content)?).as_str());
@@ -787,10 +788,10 @@ pub struct Mine {
 
 /// What a member does to their company's proposal from its page.
 pub enum MyAction {
-    /// Save changes.
-    Save(ProposalEdit),
-    /// Save changes, then submit (the changes are kept when the submission is refused).
-    Submit(ProposalEdit),
+    /// Save the changes in this body (read as [`ProposalEdit::read`] reads it).
+    Save(Value),
+    /// Save the changes, then submit (the changes are kept when the submission is refused).
+    Submit(Value),
     /// Withdraw it.
     Withdraw,
 }
@@ -829,10 +830,10 @@ pub async fn act_on_mine(
         .ok_or(Error::NotFound("proposal"))?
         .id;
     match action {
-        MyAction::Save(edit) => save(ctx, actor, challenge_id, id, edit).await,
-        MyAction::Submit(edit) => {
+        MyAction::Save(body) => save(ctx, actor, challenge_id, id, &body).await,
+        MyAction::Submit(body) => {
             // Saving a submitted proposal submits it again, with its receipt.
-            let saved = save(ctx, actor, challenge_id, id, edit).await?;
+            let saved = save(ctx, actor, challenge_id, id, &body).await?;
             if saved.status == ProposalStatus::Submitted {
                 return Ok(saved);
             }

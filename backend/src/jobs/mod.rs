@@ -32,9 +32,11 @@ pub mod kind {
     pub const PURGE_IDEMPOTENCY_KEYS: &str = "purge_idempotency_keys";
     /// Erase never-verified accounts, dead emailed links and ended sessions (periodic).
     pub const PURGE_ACCOUNTS: &str = "purge_accounts";
+    /// Remove a file from the file store once the row naming it is gone.
+    pub const REMOVE_FILE: &str = "remove_file";
 
     /// Every kind, for the metrics.
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 8] = [
         EMBED,
         SEND_EMAIL,
         EXPIRE_INTRODUCTIONS,
@@ -42,6 +44,7 @@ pub mod kind {
         DEADLINE_REMINDERS,
         PURGE_IDEMPOTENCY_KEYS,
         PURGE_ACCOUNTS,
+        REMOVE_FILE,
     ];
 }
 

@@ -63,8 +63,9 @@ pub struct CallResult {
     pub challenge_title: String,
     /// Whether their proposal was selected for the pilot.
     pub selected: bool,
-    /// Their weighted score out of 10, written the recipient's way ("7,45").
-    pub total: String,
+    /// Their weighted score out of 10, written the recipient's way ("7,45"); `None` when every
+    /// evaluator had a conflict of interest with the company.
+    pub total: Option<String>,
     /// Per criterion: the mean score and every evaluator's justification.
     pub scores: Vec<ScoreLine>,
     /// The challenge's page, where the result is published.
@@ -82,33 +83,6 @@ pub struct ScoreLine {
     pub score: String,
     /// What each evaluator wrote.
     pub justifications: Vec<String>,
-}
-
-macro_rules! email_templates {
-    ($data:ty, [$subject_path:literal, $text_path:literal, $html_path:literal], $subject:ident, $text:ident, $html:ident) => {
-        #[derive(Template)]
-        #[template(path = $subject_path)]
-        struct $subject<'a> {
-            d: &'a $data,
-            es: bool,
-        }
-
-        #[derive(Template)]
-        #[template(path = $text_path)]
-        struct $text<'a> {
-            d: &'a $data,
-            es: bool,
-            footer: &'a Footer,
-        }
-
-        #[derive(Template)]
-        #[template(path = $html_path)]
-        struct $html<'a> {
-            d: &'a $data,
-            es: bool,
-            footer: &'a Footer,
-        }
-    };
 }
 
 email_templates!(

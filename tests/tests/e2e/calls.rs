@@ -713,3 +713,315 @@ on_both!(
         assert!(receipt.contains(&digest), "{receipt}");
     }
 );
+
+on_both!(
+    an_evaluator_from_the_proposing_company_is_kept_out_without_declaring,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        app.import(
+            &[fixtures::company_es(), fixtures::company_en()],
+            &[fixtures::challenge("ch-water", "published")],
+        )
+        .await;
+        let chief = app
+            .user_token("jefa@canal.example", false, None, Some(DEPARTMENT))
+            .await;
+        let outsider = app
+            .user_token("eva1@canal.example", false, None, Some(DEPARTMENT))
+            .await;
+        // An officer of the department who is also a member of Lucía's company.
+        let insider = app
+            .user_token(
+                "doble@canal.example",
+                false,
+                Some("co-test-es"),
+                Some(DEPARTMENT),
+            )
+            .await;
+        let lucia = app
+            .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
+            .await;
+        let claire = app
+            .user_token(
+                "claire@hydrolisten.example",
+                false,
+                Some("co-test-en"),
+                None,
+            )
+            .await;
+        let (status, body) = app
+            .send(
+                Method::PUT,
+                CALL,
+                &settings(&app, 2, 5, &["eva1@canal.example", "doble@canal.example"]),
+                Some(&chief),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let mut ids = Vec::new();
+        for token in [&lucia, &claire] {
+            let (_, draft) = app
+                .send(Method::POST, PROPOSALS, &json!({}), Some(token))
+                .await;
+            let id = draft["id"].as_i64().unwrap_or_default();
+            let url = format!("{PROPOSALS}/{id}");
+            app.send(Method::PATCH, &url, &complete(200_000.0), Some(token))
+                .await;
+            let (status, body) = app
+                .send(
+                    Method::POST,
+                    &format!("{url}/submit"),
+                    &json!({}),
+                    Some(token),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            ids.push(id);
+        }
+        let (lucia_id, claire_id) = (ids[0], ids[1]);
+        app.ctx.clock.advance(chrono::Duration::days(6));
+
+        // After the deadline the answer is the deadline, even to a body with faults.
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &format!("{PROPOSALS}/{lucia_id}"),
+                &json!({"price": "mucho"}),
+                Some(&lucia),
+            )
+            .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Proposals closed on"),
+            "{body}"
+        );
+
+        // The insider cannot judge their own company, and owes nothing for it.
+        let declaration = |id: i64| format!("{PROPOSALS}/{id}/declaration");
+        let (status, body) = app
+            .send(
+                Method::POST,
+                &declaration(lucia_id),
+                &json!({"conflict": false}),
+                Some(&insider),
+            )
+            .await;
+        assert_eq!(status, 403, "{body}");
+        let ranking_url = "/api/v1/challenges/ch-water/evaluations";
+        let (_, seen) = app.get(ranking_url, Some(&insider)).await;
+        let companies: Vec<&str> = seen["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["company"].as_str())
+            .collect();
+        assert_eq!(companies, ["co-test-en"], "{seen}");
+        assert_eq!(seen["missing"], 3, "{seen}");
+
+        // The other evaluator declares a conflict with Lucía's company: nobody judges it.
+        let scores = json!({"scores": [
+            {"criterion": "Calidad técnica", "score": 8, "justification": "Sólido"},
+            {"criterion": "Precio", "score": 6, "justification": "Ajustado"}
+        ]});
+        let steps = [
+            (declaration(lucia_id), &outsider, json!({"conflict": true})),
+            (
+                declaration(claire_id),
+                &outsider,
+                json!({"conflict": false}),
+            ),
+            (declaration(claire_id), &insider, json!({"conflict": false})),
+        ];
+        for (url, token, body) in &steps {
+            let (status, answer) = app.send(Method::POST, url, body, Some(token)).await;
+            assert_eq!(status, 200, "{url}: {answer}");
+        }
+        for token in [&outsider, &insider] {
+            let (status, answer) = app
+                .send(
+                    Method::PUT,
+                    &format!("{PROPOSALS}/{claire_id}/evaluation"),
+                    &scores,
+                    Some(token),
+                )
+                .await;
+            assert_eq!(status, 200, "{answer}");
+        }
+        let (_, ranking) = app.get(ranking_url, Some(&chief)).await;
+        assert_eq!(ranking["complete"], true, "{ranking}");
+        let unjudged = ranking["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["company"] == "co-test-es")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(unjudged["evaluations"], 0, "{ranking}");
+        assert!(unjudged["total"].is_null(), "{ranking}");
+
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/challenges/ch-water/result",
+                &json!({"selected": [claire_id]}),
+                Some(&chief),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        // Lucía's result says nobody could score it, rather than a score of zero.
+        let told = app
+            .text(
+                "SELECT data AS t FROM emails WHERE template = 'call_result' AND recipient = 'lucia@fugascero.example'",
+            )
+            .await;
+        let told: Value = serde_json::from_str(&told).unwrap_or_default();
+        assert!(
+            told["content"]["data"]["total"].is_null()
+                && told["content"]["data"]["selected"] == false,
+            "{told}"
+        );
+        // The challenge was awarded at the test clock's time, not the machine's.
+        let closed = app
+            .text("SELECT CAST(closed_at AS TEXT) AS t FROM challenges WHERE external_id = 'ch-water'")
+            .await;
+        let day = app.ctx.clock.now().format("%Y-%m-%d").to_string();
+        assert!(closed.starts_with(&day), "{closed} vs {day}");
+    }
+);
+
+on_both!(
+    a_follower_who_chose_a_digest_gets_the_answers_in_it_not_one_by_one,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        app.import(
+            &[fixtures::company_es(), fixtures::company_en()],
+            &[fixtures::challenge("ch-water", "published")],
+        )
+        .await;
+        let chief = app
+            .user_token("jefa@canal.example", false, None, Some(DEPARTMENT))
+            .await;
+        let lucia = app
+            .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
+            .await;
+        let claire = app
+            .user_token(
+                "claire@hydrolisten.example",
+                false,
+                Some("co-test-en"),
+                None,
+            )
+            .await;
+        let (status, body) = app
+            .send(
+                Method::PUT,
+                CALL,
+                &settings(&app, 2, 5, &["jefa@canal.example"]),
+                Some(&chief),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        for (token, frequency) in [(&lucia, "weekly"), (&claire, "immediate")] {
+            let (status, body) = app
+                .send(
+                    Method::PUT,
+                    "/api/v1/me/subscriptions/followed_challenges",
+                    &json!({"frequency": frequency, "consent_text_version": factoria::domain::alerts::CONSENT_TEXT_VERSION}),
+                    Some(token),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let (status, body) = app
+                .send(
+                    Method::POST,
+                    "/api/v1/challenges/ch-water/interests",
+                    &json!({"kind": "follow"}),
+                    Some(token),
+                )
+                .await;
+            assert!(status < 300, "{status} {body}");
+        }
+        let (status, body) = app
+            .send(
+                Method::PUT,
+                "/api/v1/me/subscriptions/new_challenges",
+                &json!({"frequency": "immediate", "consent_text_version": factoria::domain::alerts::CONSENT_TEXT_VERSION}),
+                Some(&lucia),
+            )
+            .await;
+        assert_eq!(
+            (status, fields(&body)),
+            (422, vec!["frequency".to_owned()]),
+            "new challenges only come as a digest: {body}"
+        );
+
+        // An answer and a change: at once for Claire, held for Lucía's weekly digest.
+        let (_, question) = app
+            .send(
+                Method::POST,
+                QUESTIONS,
+                &json!({"text": "Do you share hourly flow data?"}),
+                Some(&claire),
+            )
+            .await;
+        let (status, body) = app
+            .send(
+                Method::POST,
+                &format!("{QUESTIONS}/{}/answer", question["id"]),
+                &json!({"text": "Sí, cada hora."}),
+                Some(&chief),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                "/api/v1/challenges/ch-water",
+                &json!({"summary": "Detectar fugas antes de que salgan a la calle"}),
+                Some(&chief),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            outbox(&app, "call_notice", "claire@hydrolisten.example").await,
+            1
+        );
+        assert_eq!(
+            outbox(&app, "challenge_update", "claire@hydrolisten.example").await,
+            1
+        );
+        for template in ["call_notice", "challenge_update"] {
+            assert_eq!(
+                outbox(&app, template, "lucia@fugascero.example").await,
+                0,
+                "{template}"
+            );
+        }
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM held_news").await, 2);
+
+        // Not before the week is out; then one email with both, and nothing twice.
+        let digests = |days: i64| {
+            let at = app.ctx.clock.now() + chrono::Duration::days(days);
+            factoria::domain::alerts::send_followed_digests(&app.ctx, at)
+        };
+        assert_eq!(digests(1).await.unwrap_or_else(|e| panic!("{e}")), 0);
+        assert_eq!(digests(8).await.unwrap_or_else(|e| panic!("{e}")), 1);
+        assert_eq!(digests(8).await.unwrap_or_else(|e| panic!("{e}")), 0);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM held_news").await, 0);
+        let sent = app
+            .text("SELECT data AS t FROM emails WHERE template = 'followed_digest' AND recipient = 'lucia@fugascero.example'")
+            .await;
+        let sent: Value = serde_json::from_str(&sent).unwrap_or_default();
+        let news = &sent["content"]["data"]["challenges"];
+        assert_eq!(news.as_array().map(Vec::len), Some(1), "{sent}");
+        assert_eq!(news[0]["changed"], true, "{sent}");
+        assert_eq!(news[0]["answers"][0]["answer"], "Sí, cada hora.", "{sent}");
+        assert_eq!(
+            outbox(&app, "followed_digest", "claire@hydrolisten.example").await,
+            0
+        );
+    }
+);

@@ -273,6 +273,80 @@ on_both!(
     }
 );
 
+on_both!(
+    erasure_removes_what_a_person_attached_to_a_proposal_never_handed_in,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (_, lucia, claire) = seeded(&app).await;
+        let proposals = "/api/v1/challenges/ch-water/proposals";
+        let mut attached = Vec::new();
+        for token in [&lucia, &claire] {
+            let (_, draft) = app
+                .send(Method::POST, proposals, &json!({}), Some(token))
+                .await;
+            let url = format!("{proposals}/{}", draft["id"]);
+            let (status, body) = upload(
+                &app,
+                &format!("{url}/documents"),
+                "equipo.rtf",
+                RTF,
+                Some(token),
+            )
+            .await;
+            assert_eq!(status, 201, "{body}");
+            attached.push(url);
+        }
+        // Claire's proposal is handed in: its attachment is the call's record.
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &attached[1],
+                &json!({
+                    "summary": "Acoustic loggers", "approach": "Listen at night",
+                    "answers": [{"requirement": "Detección acústica de fugas en tuberías", "answer": "Loggers"}],
+                    "price": 90000, "timeline": "Six months", "team": "Two engineers",
+                }),
+                Some(&claire),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = app
+            .send(
+                Method::POST,
+                &format!("{}/submit", attached[1]),
+                &json!({}),
+                Some(&claire),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(walk(&app.dir.path().join("files")).len(), 2);
+
+        for who in ["lucia@fugascero.example", "claire@hydrolisten.example"] {
+            assert_eq!(app.erase_signed_in(who).await, 204, "{who}");
+        }
+        app.settle().await;
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM documents WHERE uploaded_by IS NULL")
+                .await,
+            1,
+            "the handed-in attachment stays, naming nobody"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM documents").await, 1);
+        assert_eq!(
+            walk(&app.dir.path().join("files")).len(),
+            1,
+            "the draft's file is gone from the store"
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'remove_file' AND status = 'done'"
+            )
+            .await,
+            1
+        );
+    }
+);
+
 /// The status answered to a request that announces a multipart body of `length` bytes, read
 /// before sending any of it (a server that refuses a body closes the connection without
 /// reading it, which a client still sending would see as a broken pipe).

@@ -438,7 +438,7 @@ async fn dkim_signatures_verify_with_an_independent_verifier() {
     let member = app
         .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
         .await;
-    let (status, _) = app.send(Method::PUT, "/api/v1/me/subscriptions/followed_challenges", &json!({"frequency": "daily", "consent_text_version": factoria::domain::alerts::CONSENT_TEXT_VERSION}), Some(&member)).await;
+    let (status, _) = app.send(Method::PUT, "/api/v1/me/subscriptions/followed_challenges", &json!({"frequency": "immediate", "consent_text_version": factoria::domain::alerts::CONSENT_TEXT_VERSION}), Some(&member)).await;
     assert_eq!(status, 200);
     app.send(
         Method::POST,
@@ -508,7 +508,7 @@ async fn one_click_unsubscribe_needs_no_login_never_redirects_and_stops_the_aler
     let member = app
         .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
         .await;
-    app.send(Method::PUT, "/api/v1/me/subscriptions/followed_challenges", &json!({"frequency": "daily", "consent_text_version": factoria::domain::alerts::CONSENT_TEXT_VERSION}), Some(&member)).await;
+    app.send(Method::PUT, "/api/v1/me/subscriptions/followed_challenges", &json!({"frequency": "immediate", "consent_text_version": factoria::domain::alerts::CONSENT_TEXT_VERSION}), Some(&member)).await;
     app.send(
         Method::POST,
         "/api/v1/challenges/ch-water/interests",

@@ -15,6 +15,7 @@ pub mod document;
 pub mod email;
 pub mod embedding;
 pub mod evaluation;
+pub mod held_news;
 pub mod idempotency_key;
 pub mod interest;
 pub mod introduction;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use crate::domain::Actor;
 use crate::domain::calls::{self, CallSettings, CallView, QuestionView};
 use crate::domain::evaluation::{self, EvaluationView, Ranking};
-use crate::domain::proposals::{self, ProposalEdit, ProposalList, ProposalView};
+use crate::domain::proposals::{self, ProposalList, ProposalView};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ChildPath, JsonBody};
@@ -277,9 +277,8 @@ pub async fn edit_proposal(
     ChildPath(id, proposal): ChildPath,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<ProposalView>> {
-    let edit = ProposalEdit::read(&body)?;
     Ok(Json(
-        proposals::save(&state.ctx, &actor, &id, proposal, edit).await?,
+        proposals::save(&state.ctx, &actor, &id, proposal, &body).await?,
     ))
 }
 

@@ -16,10 +16,10 @@ use super::company::number_or_text;
 use super::{
     FormData, Page, UploadForm, error_page, form_errors, redirect_with_notice, render, show,
 };
+use crate::domain::Error;
 use crate::domain::calls::{self, CallView, QuestionView};
 use crate::domain::documents::{self, DocumentView};
-use crate::domain::proposals::{self, MyAction, ProposalEdit, ProposalView};
-use crate::domain::{Error, Result};
+use crate::domain::proposals::{self, MyAction, ProposalView};
 use crate::http::AppState;
 use crate::types::ProposalStatus;
 use crate::types::validation::FieldErrors;
@@ -259,17 +259,13 @@ async fn save(
         return response;
     }
     let submit = form.get("action") == "submit";
-    let outcome: Result<ProposalView> = match ProposalEdit::read(&body_of(&form)) {
-        Ok(edit) => {
-            let action = if submit {
-                MyAction::Submit(edit)
-            } else {
-                MyAction::Save(edit)
-            };
-            proposals::act_on_mine(&state.ctx, &page.actor, &id, action).await
-        }
-        Err(errors) => Err(errors.into()),
+    let body = body_of(&form);
+    let action = if submit {
+        MyAction::Submit(body)
+    } else {
+        MyAction::Save(body)
     };
+    let outcome = proposals::act_on_mine(&state.ctx, &page.actor, &id, action).await;
     match outcome {
         Ok(view) => {
             let notice = match (submit, view.status) {

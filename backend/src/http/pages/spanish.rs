@@ -217,6 +217,9 @@ fn call_refusal(text: &str) -> Option<String> {
                 "Solo los miembros de la empresa que la presenta pueden cambiar una propuesta."
             }
             "this question is already answered" => "Esta pregunta ya tiene respuesta.",
+            "members of the proposing company do not evaluate its proposal" => {
+                "Los miembros de la empresa que presenta la propuesta no la evalúan."
+            }
             _ => return None,
         }
         .to_owned(),
@@ -292,6 +295,9 @@ pub(super) fn field_message(message: &str) -> Option<String> {
         "use at least 10 characters" => Some("usa al menos 10 caracteres."),
         "use at most 200 characters" => Some("usa como máximo 200 caracteres."),
         "choose es or en" => Some("elige es o en."),
+        "new challenges come as a digest: use daily, weekly or off" => {
+            Some("los retos nuevos llegan en un resumen: elige diario, semanal o ninguno.")
+        }
         "is required to submit" => Some("es obligatorio para enviar la propuesta."),
         "is not a requirement of this challenge" => Some("no es un requisito de este reto."),
         "choose a file" => Some("elige un archivo."),
@@ -485,6 +491,13 @@ mod tests {
             Some("supera el importe máximo de la convocatoria, 250.000 €.")
         );
         assert!(field_message("is required to submit").is_some());
+        assert_eq!(
+            error(&Error::forbidden(
+                "members of the proposing company do not evaluate its proposal"
+            ))
+            .as_deref(),
+            Some("Los miembros de la empresa que presenta la propuesta no la evalúan.")
+        );
     }
 
     /// Every message the value types and the field reader produce, made by the code itself, has

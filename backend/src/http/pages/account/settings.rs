@@ -161,8 +161,8 @@ fn topic_label(page: &Page, topic: &str) -> String {
             "New challenges that fit my company",
         ),
         _ => page.t(
-            "Cambios y plazos de los retos que sigo",
-            "Changes and deadlines of the challenges I follow",
+            "Cambios, respuestas a preguntas y plazos de los retos que sigo",
+            "Changes, answered questions and deadlines of the challenges I follow",
         ),
     }
 }
