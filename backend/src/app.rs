@@ -140,14 +140,11 @@ pub fn job_handler() -> jobs::Handler<Context> {
                     .map(|_| ())
                     .map_err(failed),
                 kind::DIGESTS => {
+                    // Both run whatever the other does; either failing retries the job.
                     let now = ctx.clock.now();
-                    match alerts::send_digests(&ctx, now).await {
-                        Ok(_) => alerts::send_followed_digests(&ctx, now)
-                            .await
-                            .map(|_| ())
-                            .map_err(failed),
-                        Err(e) => Err(failed(e)),
-                    }
+                    let new = alerts::send_digests(&ctx, now).await;
+                    let followed = alerts::send_followed_digests(&ctx, now).await;
+                    new.and(followed).map(|_| ()).map_err(failed)
                 }
                 kind::DEADLINE_REMINDERS => {
                     alerts::deadline_reminders(&ctx, chrono::Utc::now().date_naive())

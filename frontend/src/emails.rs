@@ -36,7 +36,7 @@ macro_rules! email_templates {
 mod call;
 mod following;
 pub use call::{Answered, CallNotice, CallResult, ProposalReceipt, ScoreLine};
-pub use following::{ChallengeNews, FollowedDigest, News};
+pub use following::{ChallengeNews, DigestPeriod, FollowedDigest, News};
 
 /// What changes from one recipient to another in the footer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -812,7 +812,7 @@ mod tests {
             }),
             EmailContent::FollowedDigest(FollowedDigest {
                 name: "Lucía Ortega".into(),
-                weekly: true,
+                period: DigestPeriod::Week,
                 challenges: vec![ChallengeNews {
                     challenge_title: HOSTILE.into(),
                     url: "https://factoria.example/challenges/ch-007".into(),

@@ -312,8 +312,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if let Some(path) = ocds {
                 let query = crate::domain::ocds::ReleaseQuery::default();
-                let releases =
-                    crate::domain::ocds::releases_in(&db, &config.ocid_prefix, &query).await?;
+                let releases = crate::domain::ocds::releases_in(
+                    &db,
+                    &config.ocid_prefix,
+                    &query,
+                    chrono::Utc::now(),
+                )
+                .await?;
                 let count = releases.len();
                 let uri = format!("{}api/v1/ocds/releases", config.public_url);
                 let package = crate::domain::ocds::package(&config.public_url, &uri, releases);

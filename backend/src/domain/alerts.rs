@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use factoria_frontend::emails::{
-    ChallengeUpdate, Digest, DigestItem, EmailContent, FollowedDigest, News,
+    ChallengeUpdate, Digest, DigestItem, DigestPeriod, EmailContent, FollowedDigest, News,
 };
 use factoria_search::matching::MatchOptions;
 use factoria_search::{EntityKey, Filters};
@@ -538,7 +538,13 @@ pub async fn tell<C: ConnectionTrait>(
         .await?;
         return Ok(true);
     }
-    let to = Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let Ok(to) = Email::parse(&person.email) else {
+        tracing::warn!(
+            user = person.id,
+            "a stored address does not parse; not told of a followed challenge's news"
+        );
+        return Ok(false);
+    };
     let outgoing = Outgoing {
         to,
         to_name: Some(person.name.clone()),
@@ -553,75 +559,116 @@ pub async fn tell<C: ConnectionTrait>(
         .is_some())
 }
 
-/// Sends the digests of followed challenges that are due at `now`: for each person who chose a
-/// daily or weekly one, the news held since, one entry per challenge; nothing when nothing
-/// happened. Returns how many emails were queued.
+/// Sends the news of followed challenges held for people, at `now`: to those on a daily or
+/// weekly digest whose period has passed since their last one, and at once to those who have
+/// since chosen `immediate`; the news of people who have since unsubscribed is dropped. One
+/// email per person, one entry per challenge. Returns how many emails were queued; a person
+/// whose news cannot be sent does not hold up the others (the first such error is returned
+/// after every other person was served, so the job is retried for them).
 pub async fn send_followed_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
-    let subscriptions = subscription::Entity::find()
-        .filter(subscription::Column::Topic.eq(Topic::FollowedChallenges.as_str()))
+    let mut people: Vec<i64> = held_news::Entity::find()
         .all(&ctx.db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|h| h.user_id)
+        .collect();
+    people.sort_unstable();
+    people.dedup();
     let mut sent = 0;
-    for sub in subscriptions {
-        let frequency =
-            Frequency::parse(&sub.frequency).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-        let Some(period) = frequency.period() else {
-            continue;
-        };
-        if now - sub.last_sent_at.unwrap_or(sub.created_at) < period {
-            continue;
-        }
-        let tx = db::begin_write(&ctx.db).await?;
-        let held = held_news::Entity::find()
-            .filter(held_news::Column::UserId.eq(sub.user_id))
-            .order_by_asc(held_news::Column::Id)
-            .all(&tx)
-            .await?;
-        let person = super::accounts::reachable(&tx, vec![sub.user_id])
-            .await?
-            .into_iter()
-            .next();
-        if let Some(person) = person.filter(|_| !held.is_empty()) {
-            let news = held
-                .iter()
-                .map(|h| serde_json::from_str::<News>(&h.news))
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| Error::Internal(e.into()))?;
-            let content = EmailContent::FollowedDigest(FollowedDigest::gather(
-                person.name.clone(),
-                frequency == Frequency::Weekly,
-                news,
-                ctx.url("/account/alerts"),
-            ));
-            let to =
-                Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-            let outgoing = Outgoing {
-                to,
-                to_name: Some(person.name.clone()),
-                user_id: Some(person.id),
-                lang: factoria_search::Lang::from_code(&person.locale),
-                content,
-                topic: Some(Topic::FollowedChallenges),
-                reply_to: None,
-            };
-            if email::enqueue(&tx, ctx.mailer.domain(), outgoing)
-                .await?
-                .is_some()
-            {
-                sent += 1;
+    let mut first_error = None;
+    for user_id in people {
+        match send_held_news(ctx, user_id, now).await {
+            Ok(true) => sent += 1,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::error!(user = user_id, %error, "cannot send the news held for a person");
+                first_error.get_or_insert(error);
             }
         }
-        // Told, or nobody left to tell (the account was deactivated): the news is not kept.
-        held_news::Entity::delete_many()
-            .filter(held_news::Column::Id.is_in(held.iter().map(|h| h.id)))
-            .exec(&tx)
-            .await?;
+    }
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(sent),
+    }
+}
+
+/// [`send_followed_digests`] for one person, in one transaction holding their user row, so
+/// two workers never send the same news; whether an email was queued.
+async fn send_held_news(ctx: &Context, user_id: i64, now: DateTime<Utc>) -> Result<bool> {
+    let tx = db::begin_write(&ctx.db).await?;
+    db::lock_row(&tx, "users", user_id).await?;
+    let sub = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .filter(subscription::Column::Topic.eq(Topic::FollowedChallenges.as_str()))
+        .one(&tx)
+        .await?;
+    let frequency = match &sub {
+        Some(sub) => Frequency::parse(&sub.frequency)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("subscription {}: {e}", sub.id)))?,
+        None => Frequency::Off,
+    };
+    let period = match (frequency, &sub) {
+        (Frequency::Daily | Frequency::Weekly, Some(sub)) => {
+            let since = sub.last_sent_at.unwrap_or(sub.created_at);
+            if now - since < frequency.period().unwrap_or_default() {
+                return Ok(false);
+            }
+            if frequency == Frequency::Weekly {
+                DigestPeriod::Week
+            } else {
+                DigestPeriod::Day
+            }
+        }
+        _ => DigestPeriod::SinceLast,
+    };
+    let held = held_news::Entity::find()
+        .filter(held_news::Column::UserId.eq(user_id))
+        .order_by_asc(held_news::Column::Id)
+        .all(&tx)
+        .await?;
+    let person = super::accounts::reachable(&tx, vec![user_id])
+        .await?
+        .into_iter()
+        .next();
+    let mut queued = false;
+    if let Some(person) = person.filter(|_| frequency != Frequency::Off && !held.is_empty()) {
+        let news = held
+            .iter()
+            .map(|h| serde_json::from_str::<News>(&h.news))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Internal(e.into()))?;
+        let content = EmailContent::FollowedDigest(FollowedDigest::gather(
+            person.name.clone(),
+            period,
+            news,
+            ctx.url("/account/alerts"),
+        ));
+        let to = Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+        let outgoing = Outgoing {
+            to,
+            to_name: Some(person.name.clone()),
+            user_id: Some(person.id),
+            lang: factoria_search::Lang::from_code(&person.locale),
+            content,
+            topic: Some(Topic::FollowedChallenges),
+            reply_to: None,
+        };
+        queued = email::enqueue(&tx, ctx.mailer.domain(), outgoing)
+            .await?
+            .is_some();
+    }
+    // Told, unsubscribed since, or nobody left to tell (a deactivated account): not kept.
+    held_news::Entity::delete_many()
+        .filter(held_news::Column::Id.is_in(held.iter().map(|h| h.id)))
+        .exec(&tx)
+        .await?;
+    if let Some(sub) = sub {
         let mut model: subscription::ActiveModel = sub.into();
         model.last_sent_at = Set(Some(now));
         model.update(&tx).await?;
-        tx.commit().await?;
     }
-    Ok(sent)
+    tx.commit().await?;
+    Ok(queued)
 }
 
 /// Tells the followers of a challenge that it changed (its text, or its status: closed,

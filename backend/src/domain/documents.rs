@@ -367,16 +367,17 @@ pub async fn forget_unsent_of<C: sea_orm::ConnectionTrait>(
 ) -> Result<usize> {
     use crate::db::entities::proposal;
     use crate::types::ProposalStatus;
-    let unsent: Vec<i64> = proposal::Entity::find()
-        .filter(proposal::Column::Status.is_in([ProposalStatus::Draft, ProposalStatus::Withdrawn]))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
+    use sea_orm::sea_query::Query;
+    let unsent = Query::select()
+        .column(proposal::Column::Id)
+        .from(proposal::Entity)
+        .and_where(
+            proposal::Column::Status.is_in([ProposalStatus::Draft, ProposalStatus::Withdrawn]),
+        )
+        .to_owned();
     let rows = document::Entity::find()
         .filter(document::Column::UploadedBy.eq(user_id))
-        .filter(document::Column::ProposalId.is_in(unsent))
+        .filter(document::Column::ProposalId.in_subquery(unsent))
         .all(conn)
         .await?;
     for row in &rows {
@@ -385,7 +386,8 @@ pub async fn forget_unsent_of<C: sea_orm::ConnectionTrait>(
             crate::jobs::kind::REMOVE_FILE,
             serde_json::json!({ "key": row.storage_key }),
             None,
-            10,
+            // With the backoff's one-hour cap: tried for about two days.
+            50,
             db::now(),
         )
         .await?;

@@ -353,6 +353,18 @@ impl HandedIn {
             .count()
     }
 
+    /// The scores that count: those of its judges (a member of the company who scored before
+    /// joining it, or before this rule, does not count).
+    fn scores(&self, criteria: &[Criterion]) -> Result<Consolidated> {
+        let judged: Vec<evaluation::Model> = self
+            .evaluations
+            .iter()
+            .filter(|e| e.evaluator_id.is_some_and(|id| self.judges.contains(&id)))
+            .cloned()
+            .collect();
+        consolidate(criteria, &judged)
+    }
+
     /// Whether `viewer`, on the panel, is kept away from this proposal: a member of the
     /// company, or an evaluator who declared a conflict.
     fn conflicted(&self, viewer: i64) -> bool {
@@ -491,22 +503,21 @@ pub async fn ranking(ctx: &Context, actor: &Actor, challenge_id: &str) -> Result
             // Removed from this proposal: not even its place in the ranking.
             continue;
         }
-        let HandedIn {
-            row, evaluations, ..
-        } = proposal;
-        let done_by_viewer = evaluations
+        let done_by_viewer = proposal
+            .evaluations
             .iter()
             .any(|e| e.evaluator_id == viewer && !e.conflict && e.submitted_at.is_some());
         let sealed = on_panel && !done_by_viewer;
-        let company = company::Entity::find_by_id(row.company_id)
+        let company = company::Entity::find_by_id(proposal.row.company_id)
             .one(&ctx.db)
             .await?
             .ok_or(Error::NotFound("company"))?;
         let scores = if sealed {
             Consolidated::default()
         } else {
-            consolidate(&criteria, &evaluations)?
+            proposal.scores(&criteria)?
         };
+        let row = proposal.row;
         items.push(RankedProposal {
             proposal: row.id,
             company: company.external_id,
@@ -745,10 +756,8 @@ pub async fn publish_result(
     }
     let criteria = calls::criteria_of(&call)?;
     let mut awarded = None;
-    for HandedIn {
-        row, evaluations, ..
-    } in &proposals
-    {
+    for proposal in &proposals {
+        let row = &proposal.row;
         let chosen = selected.contains(&row.id);
         let mut model: proposal::ActiveModel = row.clone().into();
         model.status = Set(if chosen {
@@ -770,7 +779,8 @@ pub async fn publish_result(
             )
             .await?;
         }
-        tell_proposer(ctx, &tx, &challenge, &criteria, row, evaluations, chosen).await?;
+        let scores = proposal.scores(&criteria)?;
+        tell_proposer(ctx, &tx, &challenge, row, &scores, chosen).await?;
     }
     let mut model: call::ActiveModel = call.into();
     model.result_published_at = Set(Some(now));
@@ -797,16 +807,14 @@ async fn tell_proposer<C: ConnectionTrait>(
     ctx: &Context,
     conn: &C,
     challenge: &challenge::Model,
-    criteria: &[Criterion],
     row: &proposal::Model,
-    evaluations: &[evaluation::Model],
+    scores: &Consolidated,
     selected: bool,
 ) -> Result<()> {
     let company = company::Entity::find_by_id(row.company_id)
         .one(conn)
         .await?
         .ok_or(Error::NotFound("company"))?;
-    let scores = consolidate(criteria, evaluations)?;
     for person in calls::members_of(conn, vec![row.company_id]).await? {
         let Ok(to) = Email::parse(&person.email) else {
             tracing::warn!(

@@ -1,17 +1,20 @@
 //! Challenges as Open Contracting Data Standard 1.1 releases: what a public administration must
 //! publish about what it buys. A published challenge is a `tender` release, an awarded one an
 //! `award` release, a cancelled one a `tenderCancellation`; drafts are never published. Each
-//! change of a challenge (a new `version`) is a new release of the same `ocid`.
+//! change of a challenge (a new `version`) is a new release of the same `ocid`. A challenge
+//! with a call publishes it too: the questions period as `enquiryPeriod`, the proposals
+//! deadline as the end of `tenderPeriod`, the criteria and their weights as
+//! `awardCriteriaDetails`, and once proposals are unsealed, `numberOfTenderers`.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 
 use super::challenges::spec_from_row;
-use super::{Result, records::ChallengeSpec};
+use super::{Result, calls, records::ChallengeSpec};
 use crate::context::Context;
-use crate::db::entities::{challenge, company, department};
-use crate::types::ChallengeStatus;
+use crate::db::entities::{call, challenge, company, department, proposal};
+use crate::types::{ChallengeStatus, ProposalStatus};
 
 /// Statuses whose challenges are public, so published as releases.
 const PUBLISHED: [ChallengeStatus; 4] = [
@@ -101,6 +104,16 @@ fn release_tag(status: ChallengeStatus) -> &'static str {
     }
 }
 
+/// What a challenge's call adds to its release.
+struct CallFacts {
+    questions_deadline: DateTime<Utc>,
+    proposals_deadline: DateTime<Utc>,
+    /// "Calidad técnica (60 %); Precio (40 %)", in the challenge's language.
+    criteria: String,
+    /// Proposals handed in, once the deadline has unsealed them.
+    tenderers: Option<usize>,
+}
+
 /// One challenge as a release.
 fn release(
     prefix: &str,
@@ -108,6 +121,7 @@ fn release(
     spec: &ChallengeSpec,
     department: &str,
     awarded: Option<&company::Model>,
+    call: Option<&CallFacts>,
 ) -> Value {
     let ocid = ocid(prefix, &row.external_id);
     let language = spec
@@ -160,8 +174,28 @@ fn release(
     if let Some(published) = row.published_at {
         period.insert("startDate".into(), json!(time(published)));
     }
-    if let Some(deadline) = spec.deadline {
-        period.insert("endDate".into(), json!(end_of_day_in_madrid(deadline)));
+    match (call, spec.deadline) {
+        (Some(call), _) => {
+            period.insert("endDate".into(), json!(time(call.proposals_deadline)));
+        }
+        (None, Some(deadline)) => {
+            period.insert("endDate".into(), json!(end_of_day_in_madrid(deadline)));
+        }
+        (None, None) => {}
+    }
+    if let Some(call) = call {
+        let mut enquiries = serde_json::Map::new();
+        if let Some(published) = row.published_at {
+            enquiries.insert("startDate".into(), json!(time(published)));
+        }
+        enquiries.insert("endDate".into(), json!(time(call.questions_deadline)));
+        tender["enquiryPeriod"] = Value::Object(enquiries);
+        tender["hasEnquiries"] = json!(true);
+        tender["awardCriteria"] = json!("ratedCriteria");
+        tender["awardCriteriaDetails"] = json!(call.criteria);
+        if let Some(count) = call.tenderers {
+            tender["numberOfTenderers"] = json!(count);
+        }
     }
     if !period.is_empty() {
         tender["tenderPeriod"] = Value::Object(period);
@@ -192,14 +226,16 @@ fn release(
 
 /// The releases of the published challenges `query` selects, oldest change first.
 pub async fn releases(ctx: &Context, query: &ReleaseQuery) -> Result<Vec<Value>> {
-    releases_in(&ctx.db, &ctx.config.ocid_prefix, query).await
+    releases_in(&ctx.db, &ctx.config.ocid_prefix, query, ctx.clock.now()).await
 }
 
-/// [`releases`] from a database, with ids under `prefix` (for the command line).
+/// [`releases`] from a database as they stand at `now`, with ids under `prefix` (for the
+/// command line).
 pub async fn releases_in<C: ConnectionTrait>(
     conn: &C,
     prefix: &str,
     query: &ReleaseQuery,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Value>> {
     let mut select = challenge::Entity::find()
         .filter(challenge::Column::Status.is_in(PUBLISHED))
@@ -230,6 +266,7 @@ pub async fn releases_in<C: ConnectionTrait>(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
+    let calls = calls_of(conn, &rows, now).await?;
     rows.iter()
         .map(|row| {
             let spec = spec_from_row(row)?;
@@ -237,9 +274,82 @@ pub async fn releases_in<C: ConnectionTrait>(
                 .get(&row.department_id)
                 .map_or("", String::as_str);
             let supplier = row.awarded_company_id.and_then(|id| awarded.get(&id));
-            Ok(release(prefix, row, &spec, department, supplier))
+            let call = match calls.by_challenge.get(&row.id) {
+                Some(call) => Some(call_facts(call, &spec, &calls)?),
+                None => None,
+            };
+            Ok(release(
+                prefix,
+                row,
+                &spec,
+                department,
+                supplier,
+                call.as_ref(),
+            ))
         })
         .collect()
+}
+
+/// The calls of some challenges, by challenge id.
+struct Calls {
+    by_challenge: std::collections::HashMap<i64, call::Model>,
+    /// Proposals handed in, for the calls whose proposals are unsealed.
+    tenderers: std::collections::HashMap<i64, usize>,
+}
+
+async fn calls_of<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[challenge::Model],
+    now: DateTime<Utc>,
+) -> Result<Calls> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let by_challenge: std::collections::HashMap<i64, call::Model> = call::Entity::find()
+        .filter(call::Column::ChallengeId.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.challenge_id, c))
+        .collect();
+    // Counted only for calls whose proposals are unsealed: before, not even their number shows.
+    let unsealed: Vec<i64> = by_challenge
+        .values()
+        .filter(|c| c.proposals_deadline <= now)
+        .map(|c| c.challenge_id)
+        .collect();
+    let mut tenderers: std::collections::HashMap<i64, usize> =
+        unsealed.iter().map(|id| (*id, 0)).collect();
+    for row in proposal::Entity::find()
+        .filter(proposal::Column::ChallengeId.is_in(unsealed))
+        .filter(proposal::Column::Status.is_in([
+            ProposalStatus::Submitted,
+            ProposalStatus::Selected,
+            ProposalStatus::Unselected,
+        ]))
+        .all(conn)
+        .await?
+    {
+        *tenderers.entry(row.challenge_id).or_default() += 1;
+    }
+    Ok(Calls {
+        by_challenge,
+        tenderers,
+    })
+}
+
+fn call_facts(call: &call::Model, spec: &ChallengeSpec, calls: &Calls) -> Result<CallFacts> {
+    let es = spec.language.is_none_or(|l| l.as_str() == "es");
+    let percent = if es { " %" } else { "%" };
+    let criteria = calls::criteria_of(call)?
+        .iter()
+        .map(|c| format!("{} ({}{percent})", c.name, c.weight))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(CallFacts {
+        questions_deadline: call.questions_deadline,
+        proposals_deadline: call.proposals_deadline,
+        criteria,
+        tenderers: calls.tenderers.get(&call.challenge_id).copied(),
+    })
 }
 
 /// A release package of `releases`, published now at `uri` by the server at `public_url`.

@@ -9,8 +9,8 @@ use super::{Actor, Error, Result};
 use crate::config::MailTransport;
 use crate::context::Context;
 use crate::db::entities::{
-    api_token, audit as audit_row, company, consent, department, email, interest, match_feedback,
-    membership, session, subscription, suppression, user, user_token,
+    api_token, audit as audit_row, company, consent, department, email, held_news, interest,
+    match_feedback, membership, session, subscription, suppression, user, user_token,
 };
 use crate::db::{self, statement};
 
@@ -71,6 +71,17 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
         .iter()
         .map(|s| json!({"topic": s.topic, "frequency": s.frequency, "created_at": time(s.created_at)}))
         .collect();
+    let held_news: Vec<Value> = held_news::Entity::find()
+        .filter(held_news::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|h| {
+            let news =
+                serde_json::from_str::<Value>(&h.news).map_err(|e| Error::Internal(e.into()))?;
+            Ok(json!({"news": news, "held_at": time(h.created_at)}))
+        })
+        .collect::<Result<_>>()?;
     let interests = interest::Entity::find()
         .filter(interest::Column::UserId.eq(user_id))
         .all(db)
@@ -113,6 +124,7 @@ pub async fn export(ctx: &Context, actor: &Actor, ip: Option<&str>) -> Result<Va
         "api_tokens": tokens,
         "consents": consents,
         "subscriptions": subscriptions,
+        "news_held_for_digest": held_news,
         "interests_declared": interests,
         "match_feedback_given": feedback,
         "emails": emails,

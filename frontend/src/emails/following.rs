@@ -66,13 +66,39 @@ pub struct ChallengeNews {
     pub proposals_deadline: Option<String>,
 }
 
+/// What a digest of followed challenges covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestPeriod {
+    /// The day since the last daily digest.
+    Day,
+    /// The week since the last weekly digest.
+    Week,
+    /// What was held before the person chose another pace.
+    SinceLast,
+}
+
+impl DigestPeriod {
+    /// The words that end "News of the challenges you follow, …".
+    pub fn words(self, es: bool) -> &'static str {
+        match (self, es) {
+            (Self::Day, true) => "desde ayer",
+            (Self::Day, false) => "since yesterday",
+            (Self::Week, true) => "de esta semana",
+            (Self::Week, false) => "this week",
+            (Self::SinceLast, true) => "desde el último resumen",
+            (Self::SinceLast, false) => "since your last digest",
+        }
+    }
+}
+
 /// The news of the challenges a person follows, gathered since their last digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowedDigest {
     /// Recipient's name.
     pub name: String,
-    /// Weekly rather than daily.
-    pub weekly: bool,
+    /// What it covers.
+    pub period: DigestPeriod,
     /// One entry per challenge, in the order their first news arrived.
     pub challenges: Vec<ChallengeNews>,
     /// Alert settings page.
@@ -83,7 +109,7 @@ impl FollowedDigest {
     /// Gathers `news`, oldest first, into one entry per challenge.
     pub fn gather(
         name: String,
-        weekly: bool,
+        period: DigestPeriod,
         news: Vec<News>,
         settings_url: String,
     ) -> FollowedDigest {
@@ -118,7 +144,7 @@ impl FollowedDigest {
         }
         FollowedDigest {
             name,
-            weekly,
+            period,
             challenges,
             settings_url,
         }
@@ -172,7 +198,7 @@ mod tests {
     fn news_of_one_challenge_is_told_once_with_the_latest_deadline() {
         let digest = FollowedDigest::gather(
             "Lucía".into(),
-            true,
+            DigestPeriod::Week,
             vec![
                 notice("fugas", Some("¿Datos horarios?"), None),
                 notice("museos", None, Some("1 de marzo")),

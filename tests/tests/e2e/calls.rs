@@ -1023,5 +1023,39 @@ on_both!(
             outbox(&app, "followed_digest", "claire@hydrolisten.example").await,
             0
         );
+
+        // What is held when Lucía changes her mind goes at once, and then news comes one by one.
+        let change = |summary: &'static str| {
+            let body = json!({"summary": summary});
+            let (app, chief) = (&app, &chief);
+            async move {
+                app.send(
+                    Method::PATCH,
+                    "/api/v1/challenges/ch-water",
+                    &body,
+                    Some(chief),
+                )
+                .await
+            }
+        };
+        assert_eq!(change("Fugas: segundo cambio").await.0, 200);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM held_news").await, 1);
+        let (status, body) = app
+            .send(
+                Method::PUT,
+                "/api/v1/me/subscriptions/followed_challenges",
+                &json!({"frequency": "immediate", "consent_text_version": factoria::domain::alerts::CONSENT_TEXT_VERSION}),
+                Some(&lucia),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(digests(0).await.unwrap_or_else(|e| panic!("{e}")), 1);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM held_news").await, 0);
+        assert_eq!(change("Fugas: tercer cambio").await.0, 200);
+        assert_eq!(
+            outbox(&app, "challenge_update", "lucia@fugascero.example").await,
+            1
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM held_news").await, 0);
     }
 );

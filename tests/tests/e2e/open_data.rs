@@ -81,8 +81,51 @@ async fn published_challenges_are_valid_ocds_releases_in_the_api_and_the_export(
         assert_eq!(status, 200, "{body}");
     }
 
+    // The museums challenge runs a call: its periods, criteria and, once unsealed, tenderers.
+    let culture = app
+        .user_token(
+            "ana@cultura.example",
+            false,
+            None,
+            Some("Consejería de Cultura"),
+        )
+        .await;
+    let now = app.ctx.clock.now();
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            "/api/v1/challenges/ch-museos/call",
+            &json!({
+                "criteria": [{"name": "Quality", "weight": 70}, {"name": "Price", "weight": 30}],
+                "questions_deadline": (now + chrono::Duration::days(2)).to_rfc3339(),
+                "proposals_deadline": "2099-06-20T12:00:00Z",
+                "panel": ["ana@cultura.example"],
+            }),
+            Some(&culture),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, sealed) = app.get("/api/v1/ocds/releases/ch-museos", None).await;
+    let tender = &sealed["releases"][0]["tender"];
+    assert_eq!(tender["tenderPeriod"]["endDate"], "2099-06-20T12:00:00Z");
+    assert!(tender["enquiryPeriod"]["endDate"].is_string(), "{tender}");
+    assert_eq!(tender["awardCriteria"], "ratedCriteria");
+    assert_eq!(tender["awardCriteriaDetails"], "Quality (70%); Price (30%)");
+    assert!(
+        tender.get("numberOfTenderers").is_none(),
+        "not even their number shows before the deadline: {tender}"
+    );
+    app.ctx.clock.advance(chrono::Duration::days(365 * 80));
+
     let (status, package) = app.get("/api/v1/ocds/releases", None).await;
     assert_eq!(status, 200, "{package}");
+    let unsealed = package["releases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["ocid"] == "ocds-factoria-ch-museos")
+        .map(|r| r["tender"]["numberOfTenderers"].clone());
+    assert_eq!(unsealed, Some(json!(0)), "{package}");
     let releases = package["releases"].as_array().cloned().unwrap_or_default();
     let ocids: Vec<&str> = releases.iter().filter_map(|r| r["ocid"].as_str()).collect();
     assert_eq!(ocids.len(), 2, "drafts are not published: {ocids:?}");

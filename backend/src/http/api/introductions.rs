@@ -103,8 +103,8 @@ pub async fn subscriptions(
     Ok(Json(alerts::list(&state.ctx, &actor).await?))
 }
 
-/// Subscribes to a topic (daily or weekly, consenting to the current text version) or
-/// unsubscribes (off).
+/// Subscribes to a topic (each piece of news at once for followed challenges, or a daily or
+/// weekly digest, consenting to the current text version) or unsubscribes (off).
 #[utoipa::path(put, path = "/api/v1/me/subscriptions/{topic}", tag = "accounts", params(("topic" = crate::email::Topic, Path, description = "What the emails are about")),
     request_body = super::bodies::SubscriptionBody,
     responses((status = 200, body = Vec<SubscriptionView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
