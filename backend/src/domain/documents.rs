@@ -23,6 +23,9 @@ pub const MAX_BYTES: usize = 20 * 1024 * 1024;
 /// The audit action of a document or attachment added.
 pub const DOCUMENT_ADDED: &str = "document_added";
 
+/// The audit action of a document or attachment removed.
+pub const DOCUMENT_REMOVED: &str = "document_removed";
+
 /// The types accepted, as their bytes reveal them.
 const ACCEPTED: &[&str] = &[
     "application/pdf",
@@ -298,6 +301,82 @@ pub async fn download(
     Ok((view(&row, &challenge.external_id), bytes))
 }
 
+/// Removes a document: a challenge's, by an officer of its department; a proposal's
+/// attachment, by a member of the proposing company until the proposals deadline (409 after;
+/// 404 for whoever may not read the proposal). The row goes at once, audited with its SHA-256;
+/// the file is removed from the store by a job once that commits.
+pub async fn remove(
+    ctx: &Context,
+    actor: &Actor,
+    challenge_id: &str,
+    document_id: i64,
+) -> Result<()> {
+    actor.check_write()?;
+    let tx = db::begin_write(&ctx.db).await?;
+    let challenge = challenges::find(&tx, actor, challenge_id).await?;
+    let row = document::Entity::find_by_id(document_id)
+        .filter(document::Column::ChallengeId.eq(challenge.id))
+        .one(&tx)
+        .await?
+        .ok_or(Error::NotFound("document"))?;
+    match row.proposal_id {
+        None => actor.check_manages_department(
+            challenge.department_id,
+            "only officers of the challenge's department remove its documents",
+        )?,
+        Some(proposal_id) => {
+            let now = ctx.clock.now();
+            let (challenge, call, _, access) =
+                match proposals::reach(&tx, actor, challenge_id, proposal_id, true, now).await {
+                    Ok(reached) => reached,
+                    Err(Error::NotFound(_)) => return Err(Error::NotFound("document")),
+                    Err(error) => return Err(error),
+                };
+            if access != Access::Member {
+                return Err(Error::forbidden(
+                    "only members of the proposing company change a proposal",
+                ));
+            }
+            proposals::check_open(&challenge, &call, now)?;
+        }
+    }
+    forget(&tx, std::slice::from_ref(&row)).await?;
+    super::audit::record(
+        &tx,
+        &ctx.config.secret,
+        actor.user_id(),
+        DOCUMENT_REMOVED,
+        Some(format!("document:{}", row.id)),
+        Some(serde_json::json!({ "sha256": row.sha256 })),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes `rows` in the caller's transaction and queues the removal of their files, which
+/// runs once it commits.
+async fn forget<C: sea_orm::ConnectionTrait>(conn: &C, rows: &[document::Model]) -> Result<()> {
+    for row in rows {
+        crate::jobs::enqueue(
+            conn,
+            crate::jobs::kind::REMOVE_FILE,
+            serde_json::json!({ "key": row.storage_key }),
+            None,
+            // With the backoff's one-hour cap: tried for about two days.
+            50,
+            db::now(),
+        )
+        .await?;
+    }
+    document::Entity::delete_many()
+        .filter(document::Column::Id.is_in(rows.iter().map(|r| r.id)))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// A challenge's public page with its documents.
 pub async fn challenge_page(
     ctx: &Context,
@@ -380,22 +459,7 @@ pub async fn forget_unsent_of<C: sea_orm::ConnectionTrait>(
         .filter(document::Column::ProposalId.in_subquery(unsent))
         .all(conn)
         .await?;
-    for row in &rows {
-        crate::jobs::enqueue(
-            conn,
-            crate::jobs::kind::REMOVE_FILE,
-            serde_json::json!({ "key": row.storage_key }),
-            None,
-            // With the backoff's one-hour cap: tried for about two days.
-            50,
-            db::now(),
-        )
-        .await?;
-    }
-    document::Entity::delete_many()
-        .filter(document::Column::Id.is_in(rows.iter().map(|r| r.id)))
-        .exec(conn)
-        .await?;
+    forget(conn, &rows).await?;
     Ok(rows.len())
 }
 

@@ -5,6 +5,19 @@ use askama::Template;
 
 use crate::layout::{FormErrors, Frame};
 
+/// A document or attachment as a page lists it.
+#[derive(Debug, Clone)]
+pub struct DocumentLink {
+    /// Its id (the removal form names it).
+    pub id: i64,
+    /// Its file name.
+    pub name: String,
+    /// Where to download it.
+    pub url: String,
+    /// Its size in the reader's words.
+    pub size: String,
+}
+
 /// The call's section of a challenge page.
 #[derive(Debug, Clone, Default)]
 pub struct CallSection {
@@ -56,8 +69,8 @@ pub struct ProposalPage {
     pub form: ProposalForm,
     /// Faults of the last attempt.
     pub errors: FormErrors,
-    /// Its attachments: name, download address, size.
-    pub attachments: Vec<(String, String, String)>,
+    /// Its attachments.
+    pub attachments: Vec<DocumentLink>,
 }
 
 /// What the proposal form shows.
@@ -101,8 +114,8 @@ pub struct CallSettingsPage {
     pub questions_open: bool,
     /// Every question: id, text, answer (empty until answered).
     pub questions: Vec<(i64, String, String)>,
-    /// The challenge's documents: name, download address, size.
-    pub documents: Vec<(String, String, String)>,
+    /// The challenge's documents.
+    pub documents: Vec<DocumentLink>,
 }
 
 /// What the call's form shows.
@@ -189,6 +202,6 @@ pub struct EvaluatePage {
     pub scored: bool,
     /// Faults of the last attempt.
     pub errors: FormErrors,
-    /// The proposal's attachments: name, download address, size.
-    pub attachments: Vec<(String, String, String)>,
+    /// The proposal's attachments.
+    pub attachments: Vec<DocumentLink>,
 }

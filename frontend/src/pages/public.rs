@@ -141,8 +141,8 @@ pub struct ChallengePage {
     pub manages: bool,
     /// Its call, when it has one.
     pub call: Option<super::call::CallSection>,
-    /// Its documents: name, download address, size.
-    pub documents: Vec<(String, String, String)>,
+    /// Its documents.
+    pub documents: Vec<super::call::DocumentLink>,
 }
 
 /// The accessibility statement.

@@ -472,6 +472,12 @@ on_both!(
                 None,
                 [404, 200, 404, 404, 404, 404],
             ),
+            (
+                Method::DELETE,
+                "/api/v1/challenges/ch-x/documents/999",
+                None,
+                [401, 404, 404, 404, 404, 404],
+            ),
             // Last: creating a company makes the creator its member, which would change the rows above.
             (
                 Method::POST,

@@ -515,6 +515,11 @@ on_both!(
             ),
             (
                 Method::DELETE,
+                "/api/v1/challenges/ch-x/documents/1".into(),
+                json!({}),
+            ),
+            (
+                Method::DELETE,
                 "/api/v1/me".into(),
                 json!({"confirm": true}),
             ),
@@ -601,6 +606,7 @@ fn template(path: &str) -> String {
                 ("matches", _) => "{company}".to_owned(),
                 ("proposals", _) => "{proposal}".to_owned(),
                 ("questions", _) => "{question}".to_owned(),
+                ("documents", _) => "{document}".to_owned(),
                 _ => (*s).to_owned(),
             }
         })

@@ -274,6 +274,101 @@ on_both!(
 );
 
 on_both!(
+    a_document_is_removed_only_by_whoever_may_change_what_it_belongs_to,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (chief, lucia, claire) = seeded(&app).await;
+        let documents = "/api/v1/challenges/ch-water/documents";
+        let (_, annex) = upload(&app, documents, "anexo.pdf", PDF, Some(&chief)).await;
+        let annex_url = format!("{documents}/{}", annex["id"]);
+        let delete = |url: String, token: String| {
+            let app = &app;
+            async move {
+                app.send(Method::DELETE, &url, &json!({}), Some(&token))
+                    .await
+                    .0
+            }
+        };
+        assert_eq!(delete(annex_url.clone(), lucia.clone()).await, 403);
+        assert_eq!(delete(annex_url.clone(), chief.clone()).await, 204);
+        assert_eq!(app.get(documents, None).await.1, json!([]));
+        assert_eq!(download(&app, &annex_url, None).await.0, 404);
+
+        // The same from the officer's call page: a form with the session's token.
+        let (_, annex) = upload(&app, documents, "anexo-2.pdf", PDF, Some(&chief)).await;
+        let (cookie, csrf) = app.session_of("jefa@canal.example").await;
+        let page = app
+            .http
+            .get(app.at("/officer/challenges/ch-water/call"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_default();
+        let action = format!(
+            "/officer/challenges/ch-water/documents/{}/remove",
+            annex["id"]
+        );
+        assert!(page.contains(&action), "the page offers to remove it");
+        let answer = app
+            .http
+            .post(app.at(&action))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(answer.status().as_u16(), 303);
+        assert_eq!(app.get(documents, None).await.1, json!([]));
+
+        // An attachment: its company removes it until the deadline; nobody else learns of it.
+        let (_, draft) = app
+            .send(
+                Method::POST,
+                "/api/v1/challenges/ch-water/proposals",
+                &json!({}),
+                Some(&lucia),
+            )
+            .await;
+        let attachments = format!(
+            "/api/v1/challenges/ch-water/proposals/{}/documents",
+            draft["id"]
+        );
+        let mut urls = Vec::new();
+        for name in ["plan.rtf", "equipo.rtf"] {
+            let (status, body) = upload(&app, &attachments, name, RTF, Some(&lucia)).await;
+            assert_eq!(status, 201, "{body}");
+            urls.push(format!("{documents}/{}", body["id"]));
+        }
+        assert_eq!(delete(urls[0].clone(), claire.clone()).await, 404);
+        assert_eq!(delete(urls[0].clone(), chief.clone()).await, 404, "sealed");
+        assert_eq!(delete(urls[0].clone(), lucia.clone()).await, 204);
+        let (_, left) = app.get(&attachments, Some(&lucia)).await;
+        assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+        app.ctx.clock.advance(chrono::Duration::days(6));
+        assert_eq!(
+            delete(urls[1].clone(), lucia.clone()).await,
+            409,
+            "after the deadline"
+        );
+
+        app.settle().await;
+        assert_eq!(
+            walk(&app.dir.path().join("files")).len(),
+            1,
+            "the removed files are gone from the store"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'document_removed'")
+                .await,
+            3
+        );
+    }
+);
+
+on_both!(
     erasure_removes_what_a_person_attached_to_a_proposal_never_handed_in,
     |backend: Backend| async move {
         let app = TestApp::spawn(backend).await;

@@ -137,6 +137,20 @@ pub async fn download(
     Ok(response)
 }
 
+/// Removes a document: a challenge's (officers of its department), or a proposal's attachment
+/// (members of its company, until the proposals deadline).
+#[utoipa::path(delete, path = "/api/v1/challenges/{id}/documents/{document}", tag = "calls",
+    params(("id" = String, Path, description = "Challenge id"), ("document" = i64, Path, description = "Document id")),
+    responses((status = 204, description = "Removed"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    actor: Actor,
+    ChildPath(id, document): ChildPath,
+) -> ApiResult<StatusCode> {
+    documents::remove(&state.ctx, &actor, &id, document).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `attachment` with an ASCII name and the exact one encoded (RFC 6266, RFC 8187).
 fn attachment(name: &str) -> String {
     let ascii: String = name

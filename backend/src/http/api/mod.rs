@@ -57,7 +57,7 @@ use crate::types::{ChallengeStatus, CompanyKind, InterestKind, SizeClass};
         calls::get_call, calls::set_call, calls::questions, calls::ask, calls::answer,
         calls::proposals, calls::start_proposal, calls::proposal, calls::edit_proposal, calls::submit_proposal,
         calls::withdraw_proposal, calls::declare, calls::my_evaluation, calls::score, calls::ranking, calls::publish_result,
-        documents::add_to_challenge, documents::of_challenge, documents::add_to_proposal, documents::of_proposal, documents::download,
+        documents::add_to_challenge, documents::of_challenge, documents::add_to_proposal, documents::of_proposal, documents::download, documents::remove,
     ),
     components(schemas(
         ErrorBody, FieldError, crate::domain::cpv::CpvEntry, crate::domain::cpv::CpvSuggestion, cpv::SuggestionRequest, CompanyView, ChallengeView, CompanyRecord, ChallengeRecord, ContactRecord, ReferenceRecord,
@@ -143,7 +143,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         )
         .route(
             "/challenges/{id}/documents/{document}",
-            get(documents::download),
+            get(documents::download).delete(documents::remove),
         )
         .route(
             "/challenges/{id}/proposals/{proposal}/documents",

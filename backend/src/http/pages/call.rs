@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use factoria_frontend::dates;
 use factoria_frontend::layout::FormErrors;
-use factoria_frontend::pages::call::{CallSection, ProposalForm, ProposalPage};
+use factoria_frontend::pages::call::{CallSection, DocumentLink, ProposalForm, ProposalPage};
 use factoria_frontend::pages::money;
 use serde_json::{Value, json};
 
@@ -69,19 +69,15 @@ pub(super) fn section(
     }
 }
 
-/// Documents as links: name, download address, size in the reader's words.
-pub(super) fn document_links(
-    page: &Page,
-    documents: &[DocumentView],
-) -> Vec<(String, String, String)> {
+/// Documents as a page lists them, sizes in the reader's words.
+pub(super) fn document_links(page: &Page, documents: &[DocumentView]) -> Vec<DocumentLink> {
     documents
         .iter()
-        .map(|d| {
-            (
-                d.name.clone(),
-                d.url.clone(),
-                documents::size_words(page.es, d.size_bytes),
-            )
+        .map(|d| DocumentLink {
+            id: d.id,
+            name: d.name.clone(),
+            url: d.url.clone(),
+            size: documents::size_words(page.es, d.size_bytes),
         })
         .collect()
 }
@@ -326,6 +322,24 @@ async fn withdraw(
     }
 }
 
+async fn detach(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, document)): Path<(String, i64)>,
+    form: FormData,
+) -> Response {
+    if let Err(response) = page.signed_form(&form) {
+        return response;
+    }
+    match documents::remove(&state.ctx, &page.actor, &id, document).await {
+        Ok(()) => redirect_with_notice(
+            &format!("/challenges/{id}/proposal#attachments"),
+            &page.t("Anexo eliminado.", "Attachment removed."),
+        ),
+        Err(error) => error_page(&page, &error),
+    }
+}
+
 async fn ask(
     State(state): State<AppState>,
     page: Page,
@@ -390,5 +404,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/challenges/{id}/proposal", get(proposal).post(save))
         .route("/challenges/{id}/proposal/start", post(start))
         .route("/challenges/{id}/proposal/withdraw", post(withdraw))
+        .route(
+            "/challenges/{id}/proposal/documents/{document}/remove",
+            post(detach),
+        )
         .route("/challenges/{id}/questions", post(ask))
 }

@@ -116,6 +116,12 @@ pub const OPERATIONS: &[Operation] = &[
         Optional,
     ),
     op(
+        "delete",
+        "/api/v1/challenges/{id}/documents/{document}",
+        "remove_document",
+        Signed,
+    ),
+    op(
         "get",
         "/api/v1/challenges/{id}/proposals/{proposal}/documents",
         "list_proposal_documents",

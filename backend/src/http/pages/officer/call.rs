@@ -587,3 +587,21 @@ pub(super) async fn add_document(
         Err(error) => error_page(&page, &error),
     }
 }
+
+pub(super) async fn remove_document(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, document)): Path<(String, i64)>,
+    form: FormData,
+) -> Response {
+    if let Err(response) = officer_form(&page, &form) {
+        return response;
+    }
+    match documents::remove(&state.ctx, &page.actor, &id, document).await {
+        Ok(()) => redirect_with_notice(
+            &format!("/officer/challenges/{id}/call#documents"),
+            &page.t("Documento eliminado.", "Document removed."),
+        ),
+        Err(error) => error_page(&page, &error),
+    }
+}

@@ -46,6 +46,10 @@ pub(super) fn routes() -> Router<AppState> {
             "/officer/challenges/{id}/status",
             post(editor::change_status),
         )
+        .route(
+            "/officer/challenges/{id}/documents/{document}/remove",
+            post(call::remove_document),
+        )
         .route("/officer/challenges/{id}/matches", get(matches::matches))
         .route(
             "/officer/challenges/{id}/shortlist",
