@@ -5,12 +5,14 @@
 //! consistent copy of the database, taken while the server keeps serving and writing (SQLite:
 //! `VACUUM INTO`; PostgreSQL: `pg_dump` on the snapshot exported by the transaction that
 //! counted the rows), then the development secret when the data folder holds one (the audit
-//! log's pseudonyms are keyed with it).
+//! log's pseudonyms are keyed with it), then every document and attachment the copy names,
+//! read from the file store (`files/<key>`).
 //!
 //! A restore checks everything it can before it changes anything: the file is whole and every
 //! member matches its checksum, the schema is one this binary knows (an older one is migrated
 //! forward), and the target database and index folder are empty. After copying it counts the
-//! rows again against the manifest, then migrates. The caller rebuilds the search index.
+//! rows again against the manifest, puts the files back into the configured file store, then
+//! migrates. The caller rebuilds the search index.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -34,8 +36,30 @@ const MANIFEST: &str = "manifest.json";
 const SQLITE_FILE: &str = "database.sqlite";
 const POSTGRES_FILE: &str = "database.pgdump";
 const SECRET_FILE: &str = "secret.key";
-/// Every member a backup may hold besides the manifest.
+/// Every member a backup may hold besides the manifest and the stored files.
 const MEMBERS: [&str; 3] = [SQLITE_FILE, POSTGRES_FILE, SECRET_FILE];
+/// Where the stored files go in a backup: `files/<key>`.
+const FILES_PREFIX: &str = "files/";
+
+/// Whether `name` is a stored file's member: `files/` and a key as `documents` makes them,
+/// `challenges|proposals/<id>/<32 hex digits>` (so nothing unpacks outside its folder).
+fn is_stored_file(name: &str) -> bool {
+    let Some(key) = name.strip_prefix(FILES_PREFIX) else {
+        return false;
+    };
+    let parts: Vec<&str> = key.split('/').collect();
+    matches!(parts.as_slice(), [owner, id, random]
+        if matches!(*owner, "challenges" | "proposals")
+            && !id.is_empty()
+            && id.chars().all(|c| c.is_ascii_digit())
+            && random.len() == 32
+            && random.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Whether a backup may hold a member called `name`.
+fn is_member(name: &str) -> bool {
+    MEMBERS.contains(&name) || is_stored_file(name)
+}
 
 /// The database engine a backup was taken from; it restores only into the same engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +97,10 @@ pub struct Manifest {
     pub rows: BTreeMap<String, i64>,
     /// Every other member of the file.
     pub files: BTreeMap<String, FileDigest>,
+    /// Keys of files the copied database names that the file store no longer held when the
+    /// backup read it (removed meanwhile): their rows restore without their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_files: Vec<String>,
 }
 
 /// Writes a backup of the configured database (and the development secret) to `out`. Fails
@@ -128,16 +156,18 @@ pub async fn backup(config: &Config, out: &Path) -> anyhow::Result<Manifest> {
         config.database_url_for_logs()
     );
 
-    let mut members = vec![(name, work.path().join(name))];
+    let mut members = vec![(name.to_owned(), work.path().join(name))];
     // The generated development secret, when it is the one in use (a configured
     // FACTORIA_SECRET_KEY belongs in the secret store, not in backups).
     let secret = config.data_dir.join(SECRET_FILE);
     if std::fs::read(&secret).is_ok_and(|bytes| config.secret.matches(&bytes)) {
-        members.push((SECRET_FILE, secret));
+        members.push((SECRET_FILE.to_owned(), secret));
     }
+    let (stored, missing_files) = copy_stored_files(config, &census.keys, work.path()).await?;
+    members.extend(stored);
     let mut files = BTreeMap::new();
     for (name, path) in &members {
-        files.insert((*name).to_owned(), digest(path)?);
+        files.insert(name.clone(), digest(path)?);
     }
     let manifest = Manifest {
         format: FORMAT.to_owned(),
@@ -147,6 +177,7 @@ pub async fn backup(config: &Config, out: &Path) -> anyhow::Result<Manifest> {
         migrations: census.migrations,
         rows: census.rows,
         files,
+        missing_files,
     };
 
     let mut archive = tar::Builder::new(staging.as_file());
@@ -166,6 +197,39 @@ pub async fn backup(config: &Config, out: &Path) -> anyhow::Result<Manifest> {
         .persist(out)
         .with_context(|| format!("cannot write {}", out.display()))?;
     Ok(manifest)
+}
+
+/// Copies the files named by `keys` from the configured store into `work/files/`: the members
+/// to add, and the keys the store no longer holds.
+async fn copy_stored_files(
+    config: &Config,
+    keys: &[String],
+    work: &Path,
+) -> anyhow::Result<(Vec<(String, PathBuf)>, Vec<String>)> {
+    let mut members = Vec::new();
+    let mut missing = Vec::new();
+    if keys.is_empty() {
+        return Ok((members, missing));
+    }
+    let store = crate::files::Files::open(&config.files)?;
+    for key in keys {
+        let name = format!("{FILES_PREFIX}{key}");
+        ensure!(
+            is_stored_file(&name),
+            "the database names a stored file {key:?}, which is not a key Factoría makes"
+        );
+        let Some(bytes) = store.get_if_present(key).await? else {
+            missing.push(key.clone());
+            continue;
+        };
+        let path = work.join(&name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &bytes)?;
+        members.push((name, path));
+    }
+    Ok((members, missing))
 }
 
 /// Restores the backup in `file` into the configured database and data folder, which must be
@@ -254,6 +318,21 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Manifest> {
         restored.rows,
         manifest.rows
     );
+    let stored: Vec<&String> = manifest
+        .files
+        .keys()
+        .filter(|n| is_stored_file(n))
+        .collect();
+    if !stored.is_empty() {
+        let store = crate::files::Files::open(&config.files)?;
+        for name in stored {
+            let bytes = std::fs::read(work.path().join(name))?;
+            store
+                .put(&name[FILES_PREFIX.len()..], bytes.into())
+                .await
+                .with_context(|| format!("cannot put {name} back into the file store"))?;
+        }
+    }
     if manifest.files.contains_key(SECRET_FILE) {
         std::fs::create_dir_all(&config.data_dir)?;
         let target = config.data_dir.join(SECRET_FILE);
@@ -296,11 +375,7 @@ pub fn unpack(file: &Path, into: &Path) -> anyhow::Result<Manifest> {
         manifest.format
     );
 
-    if let Some(unknown) = manifest
-        .files
-        .keys()
-        .find(|n| !MEMBERS.contains(&n.as_str()))
-    {
+    if let Some(unknown) = manifest.files.keys().find(|n| !is_member(n)) {
         bail!(
             "the manifest of {} lists {unknown:?}, which no Factoría backup holds: it was altered",
             file.display()
@@ -315,7 +390,7 @@ pub fn unpack(file: &Path, into: &Path) -> anyhow::Result<Manifest> {
         let Some(expected) = manifest
             .files
             .get(&name)
-            .filter(|_| MEMBERS.contains(&name.as_str()) && entry.header().entry_type().is_file())
+            .filter(|_| is_member(&name) && entry.header().entry_type().is_file())
         else {
             bail!(
                 "{} holds {name}, which its manifest does not list: it was altered",
@@ -323,6 +398,9 @@ pub fn unpack(file: &Path, into: &Path) -> anyhow::Result<Manifest> {
             );
         };
         let target = into.join(&name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
         let mut out = std::fs::File::create(&target)?;
         let mut hasher = Sha256::new();
         let mut bytes = 0u64;
@@ -422,6 +500,8 @@ async fn ensure_database_empty<C: ConnectionTrait>(conn: &C, name: &str) -> anyh
 struct Census {
     rows: BTreeMap<String, i64>,
     migrations: Vec<String>,
+    /// The file-store keys of every document row.
+    keys: Vec<String>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -487,7 +567,24 @@ async fn census<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Census> {
     } else {
         Vec::new()
     };
-    Ok(Census { rows, migrations })
+    let keys = if names.iter().any(|t| t == "documents") {
+        Named::find_by_statement(Statement::from_string(
+            backend,
+            "SELECT storage_key AS name FROM documents ORDER BY id",
+        ))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.name)
+        .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Census {
+        rows,
+        migrations,
+        keys,
+    })
 }
 
 /// `VACUUM INTO` a file: one read transaction of SQLite, so the copy is consistent while
@@ -672,6 +769,28 @@ mod tests {
             migrations: migrations.iter().map(|m| (*m).to_owned()).collect(),
             rows: BTreeMap::new(),
             files: BTreeMap::new(),
+            missing_files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_keys_factoria_makes_are_stored_file_members() {
+        assert!(is_member(
+            "files/proposals/12/0123456789abcdef0123456789abcdef"
+        ));
+        assert!(is_member(
+            "files/challenges/3/ffffffffffffffffffffffffffffffff"
+        ));
+        for name in [
+            "files/../secret.key",
+            "files/proposals/12/../../../etc/passwd",
+            "files/proposals/x/0123456789abcdef0123456789abcdef",
+            "files/others/1/0123456789abcdef0123456789abcdef",
+            "files/proposals/1/short",
+            "files/proposals/1/0123456789abcdef0123456789abcdef/more",
+            "/files/proposals/1/0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(!is_member(name), "{name}");
         }
     }
 

@@ -71,6 +71,19 @@ impl Files {
             .map_err(|e| Error::Internal(anyhow::anyhow!("reading {key}: {e}")))
     }
 
+    /// The bytes under `key`, or `None` when nothing is stored there.
+    pub async fn get_if_present(&self, key: &str) -> Result<Option<Bytes>> {
+        match self.store.get(&Path::from(key)).await {
+            Ok(found) => found
+                .bytes()
+                .await
+                .map(Some)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("reading {key}: {e}"))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(Error::Internal(anyhow::anyhow!("reading {key}: {e}"))),
+        }
+    }
+
     /// Removes `key`; removing what is not there is not an error.
     pub async fn delete(&self, key: &str) -> Result<()> {
         match self.store.delete(&Path::from(key)).await {

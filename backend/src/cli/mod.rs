@@ -343,8 +343,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config(&cli, None, None)?;
             let manifest = crate::backup::backup(&config, file).await?;
             let rows: i64 = manifest.rows.values().sum();
+            let stored = manifest
+                .files
+                .keys()
+                .filter(|n| n.starts_with("files/"))
+                .count();
             eprintln!(
-                "backed up {rows} rows in {} tables (schema {}) to {}",
+                "backed up {rows} rows in {} tables (schema {}) and {stored} stored files to {}",
                 manifest.rows.len(),
                 manifest
                     .migrations
@@ -353,6 +358,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .unwrap_or("empty"),
                 file.display()
             );
+            if !manifest.missing_files.is_empty() {
+                eprintln!(
+                    "warning: {} files the database names were no longer in the file store (removed while the backup ran?): {}",
+                    manifest.missing_files.len(),
+                    manifest.missing_files.join(", ")
+                );
+            }
         }
         Command::Restore { file } => {
             let config = load_config(&cli, None, None)?;

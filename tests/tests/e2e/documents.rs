@@ -369,6 +369,80 @@ on_both!(
 );
 
 on_both!(
+    stored_files_travel_in_backups_and_come_back_on_restore,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (chief, lucia, _) = seeded(&app).await;
+        let (status, _) = upload(
+            &app,
+            "/api/v1/challenges/ch-water/documents",
+            "pliego.pdf",
+            PDF,
+            Some(&chief),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let (_, draft) = app
+            .send(
+                Method::POST,
+                "/api/v1/challenges/ch-water/proposals",
+                &json!({}),
+                Some(&lucia),
+            )
+            .await;
+        let attachments = format!(
+            "/api/v1/challenges/ch-water/proposals/{}/documents",
+            draft["id"]
+        );
+        assert_eq!(
+            upload(&app, &attachments, "plan.rtf", RTF, Some(&lucia))
+                .await
+                .0,
+            201
+        );
+
+        let file = app.dir.path().join("backup.tar");
+        let url = app.ctx.config.database_url.clone();
+        let (code, _, stderr) = factoria_tests::run_cli(
+            app.dir.path(),
+            &[("FACTORIA_DATABASE_URL", url.as_str())],
+            &["backup", &file.display().to_string()],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("and 2 stored files"), "{stderr}");
+
+        let target = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (target_url, _pg) =
+            factoria_tests::database(backend, target.path(), "factoria.sqlite").await;
+        let (code, _, stderr) = factoria_tests::run_cli(
+            target.path(),
+            &[("FACTORIA_DATABASE_URL", target_url.as_str())],
+            &["restore", &file.display().to_string()],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let mut restored: Vec<Vec<u8>> = walk(&target.path().join("files"))
+            .iter()
+            .map(|path| std::fs::read(path).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        restored.sort();
+        let mut expected = vec![PDF.to_vec(), RTF.to_vec()];
+        expected.sort();
+        assert_eq!(restored, expected, "the files come back, byte for byte");
+        assert_eq!(
+            walk(&target.path().join("files"))
+                .iter()
+                .map(|p| p.replace(&target.path().display().to_string(), ""))
+                .collect::<std::collections::BTreeSet<_>>(),
+            walk(&app.dir.path().join("files"))
+                .iter()
+                .map(|p| p.replace(&app.dir.path().display().to_string(), ""))
+                .collect::<std::collections::BTreeSet<_>>(),
+            "under the same keys"
+        );
+    }
+);
+
+on_both!(
     erasure_removes_what_a_person_attached_to_a_proposal_never_handed_in,
     |backend: Backend| async move {
         let app = TestApp::spawn(backend).await;
