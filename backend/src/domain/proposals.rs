@@ -23,6 +23,10 @@ use factoria_frontend::emails::{EmailContent, ProposalReceipt};
 
 /// Audit actions of proposals.
 pub mod action {
+    /// A company started its proposal (a draft).
+    pub const PROPOSAL_STARTED: &str = "proposal_started";
+    /// A draft or a submitted proposal was changed (with the SHA-256 of its new content).
+    pub const PROPOSAL_SAVED: &str = "proposal_saved";
     /// A proposal was submitted (or resubmitted with changes).
     pub const PROPOSAL_SUBMITTED: &str = "proposal_submitted";
     /// A proposal was withdrawn.
@@ -348,7 +352,7 @@ pub async fn start(
     let row = match find_of(&tx, challenge.id, company.id).await? {
         Some(row) => row,
         None => {
-            proposal::ActiveModel {
+            let row = proposal::ActiveModel {
                 challenge_id: Set(challenge.id),
                 company_id: Set(company.id),
                 status: Set(ProposalStatus::Draft),
@@ -358,7 +362,18 @@ pub async fn start(
                 ..Default::default()
             }
             .insert(&tx)
-            .await?
+            .await?;
+            audit::record(
+                &tx,
+                &ctx.config.secret,
+                actor.user_id(),
+                action::PROPOSAL_STARTED,
+                Some(format!("proposal:{}", row.id)),
+                None,
+                None,
+            )
+            .await?;
+            row
         }
     };
     let out = view(&tx, &challenge, &call, &row, now).await?;
@@ -553,11 +568,25 @@ pub async fn save(
         ProposalStatus::Withdrawn => ProposalStatus::Draft,
         other => other,
     };
+    let text = content_text(&content)?;
+    let changed = text != row.content;
     let mut model: proposal::ActiveModel = row.into();
     model.status = Set(status);
-    model.content = Set(content_text(&content)?);
+    model.content = Set(text.clone());
     model.updated_at = Set(now);
     let row = model.update(&tx).await?;
+    if changed {
+        audit::record(
+            &tx,
+            &ctx.config.secret,
+            actor.user_id(),
+            action::PROPOSAL_SAVED,
+            Some(format!("proposal:{}", row.id)),
+            Some(serde_json::json!({ "sha256": digest_of(&text) })),
+            None,
+        )
+        .await?;
+    }
     let row = if resubmit {
         hand_in(ctx, &tx, actor, &challenge, &call, row, &content, now).await?
     } else {

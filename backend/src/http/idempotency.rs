@@ -29,8 +29,15 @@ pub const REPLAYED: &str = "idempotent-replayed";
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(10);
 /// How often it looks.
 const POLL: Duration = Duration::from_millis(50);
-/// Largest body read (the router refuses larger ones anyway).
-const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest body read for the operation at `matched` (the router refuses larger ones anyway):
+/// an upload's, or a record's.
+fn body_limit(matched: &str) -> usize {
+    if matched.ends_with("/documents") {
+        super::UPLOAD_LIMIT
+    } else {
+        super::BODY_LIMIT
+    }
+}
 
 /// Checks a key: 1 to 255 visible ASCII characters.
 pub fn check_key(key: &str) -> Result<(), String> {
@@ -48,6 +55,36 @@ fn hex_sha256(parts: &[&[u8]]) -> String {
         hasher.update(part);
     }
     format!("{:x}", hasher.finalize())
+}
+
+/// The body as it is compared between retries: a multipart body without its boundary, which a
+/// client draws afresh for every attempt of the same upload.
+fn without_boundary(parts: &Parts, body: &[u8]) -> Vec<u8> {
+    let boundary = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| t.starts_with("multipart/"))
+        .and_then(|t| {
+            t.split(';')
+                .find_map(|p| p.trim().strip_prefix("boundary="))
+        })
+        .map(|b| b.trim_matches('"').as_bytes().to_vec())
+        .filter(|b| !b.is_empty());
+    let Some(boundary) = boundary else {
+        return body.to_vec();
+    };
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.starts_with(&boundary) {
+            rest = &rest[boundary.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    out
 }
 
 /// Who sent the key: a hash of their bearer token or session (anonymous clients share one
@@ -108,16 +145,18 @@ pub async fn honour(State(state): State<AppState>, request: Request, next: Next)
     };
     let (parts, body) = request.into_parts();
     let scope = scope_of(&parts, &state);
-    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-        return ApiError(Error::TooLarge(
-            "the request body is larger than the API accepts (1 MiB)".into(),
-        ))
-        .into_response();
+    let Ok(bytes) = to_bytes(body, body_limit(&matched)).await else {
+        let what = if body_limit(&matched) == super::UPLOAD_LIMIT {
+            "the file is larger than 20 MB"
+        } else {
+            "the request body is larger than the API accepts (1 MiB)"
+        };
+        return ApiError(Error::TooLarge(what.into())).into_response();
     };
     let hash = hex_sha256(&[
         parts.method.as_str().as_bytes(),
         parts.uri.path().as_bytes(),
-        &bytes,
+        &without_boundary(&parts, &bytes),
     ]);
     let ctx = &state.ctx;
     let waited = tokio::time::Instant::now();

@@ -685,6 +685,18 @@ on_both!(
             app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('call_set', 'question_asked', 'question_answered', 'proposal_submitted', 'proposal_withdrawn', 'conflict_declared', 'evaluation_submitted', 'result_published')").await,
             2 + 2 + 2 + 3 + 1 + 6 + 5 + 1
         );
+        // Every draft started is audited, and every save that changed something.
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'proposal_started'")
+                .await,
+            app.count("SELECT COUNT(*) AS n FROM proposals").await
+        );
+        assert!(
+            app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'proposal_saved'")
+                .await
+                >= 3,
+            "three PATCHes changed Lucía's proposal"
+        );
 
         // Delivered over SMTP: 2 receipts and a third for the resubmission, 6 notices, 2 results.
         let messages = smtp.wait_for(11, Duration::from_secs(60)).await;

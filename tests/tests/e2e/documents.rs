@@ -443,6 +443,43 @@ on_both!(
 );
 
 on_both!(
+    an_upload_retried_with_its_idempotency_key_is_stored_once,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (chief, _, _) = seeded(&app).await;
+        let send = |key: &'static str| {
+            let part = reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("pliego.pdf");
+            let form = reqwest::multipart::Form::new().part("file", part);
+            app.http
+                .post(app.at("/api/v1/challenges/ch-water/documents"))
+                .bearer_auth(&chief)
+                .header("Idempotency-Key", key)
+                .multipart(form)
+                .send()
+        };
+        let first = send("pliego-1").await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(first.status().as_u16(), 201);
+        let first: Value = first.json().await.unwrap_or_default();
+        let again = send("pliego-1").await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.status().as_u16(), 201);
+        assert_eq!(
+            again
+                .headers()
+                .get("idempotent-replayed")
+                .and_then(|v| v.to_str().ok()),
+            Some("true")
+        );
+        let again: Value = again.json().await.unwrap_or_default();
+        assert_eq!(
+            again["id"], first["id"],
+            "the same document, not a second one"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM documents").await, 1);
+        assert_eq!(walk(&app.dir.path().join("files")).len(), 1);
+    }
+);
+
+on_both!(
     erasure_removes_what_a_person_attached_to_a_proposal_never_handed_in,
     |backend: Backend| async move {
         let app = TestApp::spawn(backend).await;

@@ -108,7 +108,8 @@ pub const OPERATIONS: &[Operation] = &[
         "/api/v1/challenges/{id}/documents",
         "add_challenge_document",
         Signed,
-    ),
+    )
+    .idempotent(),
     op(
         "get",
         "/api/v1/challenges/{id}/documents/{document}",
@@ -132,7 +133,8 @@ pub const OPERATIONS: &[Operation] = &[
         "/api/v1/challenges/{id}/proposals/{proposal}/documents",
         "attach_to_proposal",
         Signed,
-    ),
+    )
+    .idempotent(),
     op("get", "/api/v1/challenges/{id}/call", "get_call", Optional),
     op("put", "/api/v1/challenges/{id}/call", "set_call", Signed),
     op(
