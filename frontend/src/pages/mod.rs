@@ -30,6 +30,34 @@ pub struct ChallengeCard {
     pub highlights: Vec<String>,
     /// Why it matches ("challenges for you").
     pub reason: Option<String>,
+    /// Requirement by requirement, what of the viewer's profile covers it ("challenges for you").
+    pub coverage: Vec<CoverageLine>,
+    /// The challenge's constraints, met or not, for the viewer's company.
+    pub constraints: Vec<ConstraintLine>,
+}
+
+/// A requirement line of an explanation.
+#[derive(Debug, Clone)]
+pub struct CoverageLine {
+    /// Must-have.
+    pub must: bool,
+    /// Requirement.
+    pub requirement: String,
+    /// What covers it.
+    pub covered_by: Option<String>,
+    /// strong, partial, weak, none.
+    pub strength: String,
+    /// Strength in words.
+    pub strength_label: String,
+}
+
+/// A constraint of an explanation.
+#[derive(Debug, Clone)]
+pub struct ConstraintLine {
+    /// Met.
+    pub met: bool,
+    /// In words.
+    pub detail: String,
 }
 
 /// One link of a pagination.

@@ -6,6 +6,8 @@ use askama::Template;
 use super::company::CpvOption;
 use crate::layout::{FormErrors, Frame};
 
+pub use super::{ConstraintLine, CoverageLine};
+
 /// A challenge in the officer's list.
 #[derive(Debug, Clone)]
 pub struct OfficerRow {
@@ -147,30 +149,6 @@ pub struct ChallengeEditor {
     pub editable: bool,
     /// Someone else saved the challenge while this form was open.
     pub conflict: Option<super::Conflict>,
-}
-
-/// A requirement line of an explanation.
-#[derive(Debug, Clone)]
-pub struct CoverageLine {
-    /// Must-have.
-    pub must: bool,
-    /// Requirement.
-    pub requirement: String,
-    /// What covers it.
-    pub covered_by: Option<String>,
-    /// strong, partial, weak, none.
-    pub strength: String,
-    /// Strength in words.
-    pub strength_label: String,
-}
-
-/// A constraint of an explanation.
-#[derive(Debug, Clone)]
-pub struct ConstraintLine {
-    /// Met.
-    pub met: bool,
-    /// In words.
-    pub detail: String,
 }
 
 /// One ranked company with its explanation.

@@ -328,6 +328,30 @@ async fn companies_get_open_challenges_with_reasons_and_only_members_see_them() 
             .is_some_and(|s| !s.is_empty())
     );
 
+    // The page shows the start-up the same explanation, requirement by requirement.
+    let (cookie, _) = app.session_of("claire@hydrolisten.example").await;
+    let html = app
+        .http
+        .get(app.at("/for-you"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(html.contains("Cómo cubrís cada requisito"), "{html}");
+    let first = &page["items"][0]["explanation"]["requirements"][0];
+    let requirement = first["requirement"].as_str().unwrap_or_default();
+    assert!(!requirement.is_empty(), "{page}");
+    assert!(html.contains(requirement), "{requirement} on the page");
+    if let Some(by) = first["covered_by"]["text"].as_str() {
+        assert!(
+            html.contains(&by.replace('\'', "&#39;")),
+            "{by} on the page"
+        );
+    }
+
     let stranger = app
         .user_token("someone@else.example", false, Some("co-test-es"), None)
         .await;

@@ -1,5 +1,7 @@
 //! Closed vocabularies in the viewer's language: statuses, stages, strengths, kinds.
 
+use factoria_frontend::pages::{ConstraintLine, CoverageLine};
+
 use super::Page;
 use crate::types::{ChallengeStatus, CompanyKind, IntroductionStage};
 
@@ -140,4 +142,41 @@ mod tests {
         assert_eq!(super::long_date(true, date), "21 de diciembre de 2026");
         assert_eq!(super::long_date(false, date), "21 December 2026");
     }
+}
+
+/// An explanation's requirements (what covers each, and how clearly) and constraints, as the
+/// pages show them in the viewer's language.
+pub fn explained(
+    page: &Page,
+    explanation: Option<&factoria_search::matching::Explanation>,
+) -> (Vec<CoverageLine>, Vec<ConstraintLine>) {
+    let Some(explanation) = explanation else {
+        return (Vec::new(), Vec::new());
+    };
+    let coverage = explanation
+        .requirements
+        .iter()
+        .map(|r| {
+            let key = serde_json::to_value(r.strength)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            CoverageLine {
+                must: r.kind == "must",
+                requirement: r.requirement.clone(),
+                covered_by: r.covered_by.as_ref().map(|b| b.text.clone()),
+                strength_label: strength(page, &key),
+                strength: key,
+            }
+        })
+        .collect();
+    let constraints = explanation
+        .constraints
+        .iter()
+        .map(|k| ConstraintLine {
+            met: k.met,
+            detail: k.detail.clone(),
+        })
+        .collect();
+    (coverage, constraints)
 }

@@ -52,8 +52,7 @@ pub fn card_of(page: &Page, doc: &factoria_search::ChallengeDoc) -> ChallengeCar
         budget: doc.budget_eur.map(|b| money(b, page.es)),
         sectors: sector_names(page, &doc.sectors),
         status: labels::status_text(page, &doc.status),
-        highlights: Vec::new(),
-        reason: None,
+        ..ChallengeCard::default()
     }
 }
 
@@ -206,7 +205,7 @@ async fn search(
                     .filter(|h| h.field == "body")
                     .map(|h| h.html.clone())
                     .collect(),
-                reason: None,
+                ..ChallengeCard::default()
             };
             card.highlights.truncate(1);
             card
@@ -355,8 +354,7 @@ async fn challenge(State(state): State<AppState>, page: Page, Path(id): Path<Str
             .map(|b| money(b as u64, page.es)),
         sectors: sector_names(&page, &r.sectors),
         status: labels::status(&page, r.status),
-        highlights: Vec::new(),
-        reason: None,
+        ..ChallengeCard::default()
     };
     let mut frame = page.frame(&r.title, &r.title);
     frame.feed = Some(super::feeds::link(

@@ -76,6 +76,8 @@ async fn for_you(
                     },
                 };
                 card.reason = item.explanation.as_ref().map(|e| e.summary.clone());
+                (card.coverage, card.constraints) =
+                    labels::explained(&page, item.explanation.as_ref());
                 card
             })
             .collect()

@@ -3,9 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use factoria_frontend::pages::officer::{
-    ConstraintLine, CoverageLine, Interested, MatchCard, Matches,
-};
+use factoria_frontend::pages::officer::{Interested, MatchCard, Matches};
 use factoria_search::matching::CertificationRule;
 
 use super::super::labels;
@@ -114,46 +112,18 @@ pub(super) async fn matches(
                 meta.push(c.certifications.join(", "));
             }
             let explanation = item.explanation.as_ref();
+            let (coverage, constraints) = labels::explained(&page, explanation);
             MatchCard {
                 rank: item.rank,
                 company_id: c.id.clone(),
                 name: c.name.clone(),
                 meta: meta.join(" · "),
                 summary: explanation.map(|e| e.summary.clone()).unwrap_or_default(),
-                coverage: explanation
-                    .map(|e| {
-                        e.requirements
-                            .iter()
-                            .map(|r| {
-                                let strength = serde_json::to_value(r.strength)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(str::to_owned))
-                                    .unwrap_or_default();
-                                CoverageLine {
-                                    must: r.kind == "must",
-                                    requirement: r.requirement.clone(),
-                                    covered_by: r.covered_by.as_ref().map(|b| b.text.clone()),
-                                    strength_label: labels::strength(&page, &strength),
-                                    strength,
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                coverage,
                 shared_terms: explanation
                     .map(|e| e.shared_terms.clone())
                     .unwrap_or_default(),
-                constraints: explanation
-                    .map(|e| {
-                        e.constraints
-                            .iter()
-                            .map(|k| ConstraintLine {
-                                met: k.met,
-                                detail: k.detail.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                constraints,
                 shortlisted: shortlisted.contains(&c.id),
                 introduced: introduced
                     .get(&c.id)
