@@ -13,6 +13,7 @@ mod cpv;
 mod documents;
 mod email;
 mod fixtures;
+mod languages;
 mod matching;
 mod open_data;
 mod operations;
