@@ -1,4 +1,12 @@
 // Factoría pages work without JavaScript; this file only enhances them.
+// On a narrow screen the filters fold behind their summary, so the results come first.
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(max-width: 48rem)").matches) { return; }
+  document.querySelectorAll("details[data-collapse-narrow]").forEach(function (details) {
+    details.open = false;
+  });
+})();
 // Search as you type: the challenge search form refreshes its results while typing,
 // using the same server-rendered results the form would show.
 (function () {

@@ -149,6 +149,15 @@ test('a visitor finds a Spanish challenge with an English search, and reads it i
   await page.getByRole('searchbox').press('Enter');
   await page.waitForURL(/\/challenges\?/);
   await check(page, 'search');
+  // On a phone the filters fold behind their summary and the first result is on the first screen.
+  await page.setViewportSize({ width: 375, height: 667 });
+  await page.reload();
+  const top = await page.locator('.results h3 a').first().evaluate((el) => el.getBoundingClientRect().top);
+  assert.ok(top < 667, `at 375 px the first result starts ${top}px down, below the first screen`);
+  assert.equal(await page.locator('details.facets').getAttribute('open'), null, 'the filters are folded on a phone');
+  await page.getByText('Filtrar y ordenar').click();
+  assert.notEqual(await page.locator('details.facets').getAttribute('open'), null, 'and open with one tap');
+  await page.setViewportSize({ width: 1280, height: 900 });
   const first = page.locator('.results h3 a').first();
   assert.match(await first.textContent(), /fugas de agua/, 'the Spanish challenge about leaks comes first');
   await first.click();

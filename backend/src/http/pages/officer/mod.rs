@@ -6,6 +6,7 @@
 
 mod call;
 mod desk;
+mod documents;
 mod editor;
 mod matches;
 mod pipeline;
@@ -27,7 +28,7 @@ fn officer_form(page: &Page, form: &FormData) -> Result<(), Response> {
 pub(super) fn upload_routes() -> Router<AppState> {
     Router::new().route(
         "/officer/challenges/{id}/documents",
-        post(call::add_document),
+        post(documents::add_document),
     )
 }
 
@@ -48,7 +49,7 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .route(
             "/officer/challenges/{id}/documents/{document}/remove",
-            post(call::remove_document),
+            post(documents::remove_document),
         )
         .route("/officer/challenges/{id}/matches", get(matches::matches))
         .route(
