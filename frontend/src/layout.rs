@@ -30,6 +30,8 @@ pub struct Frame {
     pub notice: Option<String>,
     /// The Atom feed of what the page shows, for feed readers.
     pub feed: Option<FeedLink>,
+    /// This page in each language and as the visitor's choice: hreflang code, address.
+    pub alternates: Vec<(&'static str, String)>,
 }
 
 /// A feed a page points to with `<link rel="alternate">`.

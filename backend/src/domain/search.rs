@@ -254,3 +254,22 @@ pub async fn search(
         warnings: results.warnings,
     })
 }
+
+/// The challenges anyone may read (every status but draft), each with its interchange id and
+/// the day it last changed: what the sitemap lists.
+pub fn public_challenges(ctx: &Context) -> Vec<(String, NaiveDate)> {
+    let catalog = ctx.search.index.catalog();
+    let mut listed: Vec<(String, NaiveDate)> = catalog
+        .iter(Kind::Challenge)
+        .filter_map(|e| match &e.doc {
+            Document::Challenge(c) if c.status != crate::types::ChallengeStatus::Draft.as_str() => {
+                let changed = chrono::DateTime::from_timestamp(c.updated_at, 0)
+                    .map_or_else(|| chrono::Utc::now().date_naive(), |t| t.date_naive());
+                Some((c.external_id.clone(), changed))
+            }
+            _ => None,
+        })
+        .collect();
+    listed.sort();
+    listed
+}

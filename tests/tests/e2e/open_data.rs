@@ -588,3 +588,85 @@ async fn an_ocds_export_imports_back_as_drafts_once_and_bad_packages_are_named()
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sitemap_lists_public_pages_with_each_language_as_an_alternate() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.import(
+        &[],
+        &[
+            fixtures::challenge("ch-fugas", "published"),
+            fixtures::challenge("ch-borrador", "draft"),
+        ],
+    )
+    .await;
+    let response = app
+        .http
+        .get(app.at("/sitemap.xml"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/xml")),
+        "{:?}",
+        response.headers()
+    );
+    let xml = response.text().await.unwrap_or_default();
+    let read: Value = serde_json::from_str(&factoria_tests::python_tool(
+        "check_sitemap.py",
+        xml.as_bytes(),
+        "the sitemap",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read["problems"], json!([]), "{xml}");
+    let base = app.at("");
+    let challenge = read["urls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["loc"] == format!("{base}/challenges/ch-fugas"))
+        .cloned()
+        .unwrap_or_else(|| panic!("the published challenge is listed: {xml}"));
+    assert_eq!(
+        challenge["alternates"]["en"],
+        format!("{base}/challenges/ch-fugas?lang=en")
+    );
+    assert!(!xml.contains("ch-borrador"), "a draft is nobody's business");
+    let robots = app
+        .http
+        .get(app.at("/robots.txt"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        robots.contains(&format!("Sitemap: {base}/sitemap.xml")),
+        "{robots}"
+    );
+
+    // Each alternate is that language's page, whatever the browser prefers, and says so.
+    let english = app
+        .http
+        .get(format!("{base}/challenges/ch-fugas?lang=en"))
+        .header("accept-language", "es-ES,es;q=0.9")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(english.contains("<html lang=\"en\""), "the English version");
+    assert!(
+        english.contains(&format!(
+            "<link rel=\"alternate\" hreflang=\"es\" href=\"{base}/challenges/ch-fugas?lang=es\">"
+        )),
+        "it links its Spanish version"
+    );
+}

@@ -85,10 +85,22 @@ impl FromRequestParts<AppState> for Page {
             Some(s) => (s.actor.clone(), s.csrf.clone()),
             None => (Actor::Anonymous, String::new()),
         };
-        let es = match (&actor, cookie(parts, LANG_COOKIE)) {
-            (Actor::User(user), _) => user.locale != "en",
-            (_, Some(lang)) => lang != "en",
-            _ => !accept_language_is_english(&parts.headers),
+        // `?lang=` addresses one language's version of a page (the hreflang alternates).
+        let asked = parts
+            .uri
+            .query()
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .find_map(|pair| match pair {
+                "lang=es" => Some(true),
+                "lang=en" => Some(false),
+                _ => None,
+            });
+        let es = match (asked, &actor, cookie(parts, LANG_COOKIE)) {
+            (Some(es), _, _) => es,
+            (None, Actor::User(user), _) => user.locale != "en",
+            (None, _, Some(lang)) => lang != "en",
+            (None, _, None) => !accept_language_is_english(&parts.headers),
         };
         let notice = cookie(parts, NOTICE_COOKIE).map(decode_notice);
         let here = parts
@@ -127,7 +139,35 @@ impl Page {
             here: self.here.clone(),
             notice: self.notice.clone(),
             feed: None,
+            alternates: self.alternates(),
         }
+    }
+
+    /// This page in each language (`?lang=`), and as the visitor's own choice (`x-default`):
+    /// absolute addresses for `<link rel="alternate" hreflang>`.
+    fn alternates(&self) -> Vec<(&'static str, String)> {
+        let (path, query) = self.here.split_once('?').unwrap_or((&self.here, ""));
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+            .collect();
+        let base = self.public_url.as_str().trim_end_matches('/');
+        let with = |lang: Option<&str>| {
+            let mut params = kept.clone();
+            let pair = lang.map(|l| format!("lang={l}"));
+            if let Some(pair) = &pair {
+                params.push(pair);
+            }
+            match params.is_empty() {
+                true => format!("{base}{path}"),
+                false => format!("{base}{path}?{}", params.join("&")),
+            }
+        };
+        vec![
+            ("es", with(Some("es"))),
+            ("en", with(Some("en"))),
+            ("x-default", with(None)),
+        ]
     }
 
     /// Text in the page's language.

@@ -447,8 +447,65 @@ async fn accessibility(page: Page) -> Response {
     })
 }
 
-async fn robots() -> impl IntoResponse {
-    "User-agent: *\nDisallow: /officer\nDisallow: /admin\nDisallow: /account\n"
+async fn robots(State(state): State<AppState>) -> impl IntoResponse {
+    let base = state.ctx.config.public_url.as_str().trim_end_matches('/');
+    format!(
+        "User-agent: *\nDisallow: /officer\nDisallow: /admin\nDisallow: /account\nSitemap: {base}/sitemap.xml\n"
+    )
+}
+
+/// The public pages for search engines, each with its Spanish and English version
+/// (`?lang=`) and the visitor's own choice as `x-default`.
+async fn sitemap(State(state): State<AppState>) -> Response {
+    let base = state.ctx.config.public_url.as_str().trim_end_matches('/');
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut pages: Vec<(String, Option<chrono::NaiveDate>)> =
+        ["/", "/challenges", "/accessibility"]
+            .iter()
+            .map(|p| ((*p).to_owned(), None))
+            .collect();
+    pages.extend(
+        crate::domain::search::public_challenges(&state.ctx)
+            .into_iter()
+            .map(|(id, changed)| {
+                (
+                    format!("/challenges/{}", factoria_frontend::layout::encode(&id)),
+                    Some(changed),
+                )
+            }),
+    );
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
+    for (path, changed) in pages {
+        let at = escape(&format!("{base}{path}"));
+        xml.push_str(&format!("<url><loc>{at}</loc>"));
+        if let Some(day) = changed {
+            xml.push_str(&format!("<lastmod>{day}</lastmod>"));
+        }
+        for lang in ["es", "en"] {
+            xml.push_str(&format!(
+                "<xhtml:link rel=\"alternate\" hreflang=\"{lang}\" href=\"{at}?lang={lang}\"/>"
+            ));
+        }
+        xml.push_str(&format!(
+            "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{at}\"/></url>\n"
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/xml; charset=utf-8",
+        )],
+        xml,
+    )
+        .into_response()
 }
 
 pub(super) fn routes() -> Router<AppState> {
@@ -460,4 +517,5 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/challenges/{id}/interest", post(declare))
         .route("/accessibility", get(accessibility))
         .route("/robots.txt", get(robots))
+        .route("/sitemap.xml", get(sitemap))
 }

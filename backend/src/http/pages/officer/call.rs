@@ -13,9 +13,7 @@ use serde_json::{Value, json};
 
 use super::super::call::document_links;
 use super::super::company::number_or_text;
-use super::super::{
-    FormData, Page, UploadForm, error_page, form_errors, redirect_with_notice, render, show,
-};
+use super::super::{FormData, Page, error_page, form_errors, redirect_with_notice, render, show};
 use super::officer_form;
 use crate::domain::calls::{self, CallSettings};
 use crate::domain::documents::{self, DocumentView};
