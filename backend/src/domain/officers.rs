@@ -59,13 +59,44 @@ pub struct DeskRow {
     pub interested: usize,
 }
 
-/// The officer's departments and their challenges, most recently changed first (every
-/// challenge for administrators).
-pub async fn desk(ctx: &Context, actor: &Actor) -> Result<(Vec<String>, Vec<DeskRow>)> {
+/// How the desk orders its challenges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeskOrder {
+    /// Most recently changed first.
+    #[default]
+    Changed,
+    /// Closest deadline first (those without one last).
+    Deadline,
+    /// Most declared interest first.
+    Interest,
+}
+
+impl DeskOrder {
+    /// Reads `changed`, `deadline` or `interest`; anything else is the default.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "deadline" => Self::Deadline,
+            "interest" => Self::Interest,
+            _ => Self::Changed,
+        }
+    }
+}
+
+/// The officer's departments and their challenges (every challenge for administrators), only
+/// those in `status` when one is given, in `order`.
+pub async fn desk(
+    ctx: &Context,
+    actor: &Actor,
+    status: Option<ChallengeStatus>,
+    order: DeskOrder,
+) -> Result<(Vec<String>, Vec<DeskRow>)> {
     let user = officer(actor)?;
     let mut select = challenge::Entity::find().order_by_desc(challenge::Column::UpdatedAt);
     if !user.is_admin {
         select = select.filter(challenge::Column::DepartmentId.is_in(user.departments.clone()));
+    }
+    if let Some(status) = status {
+        select = select.filter(challenge::Column::Status.eq(status));
     }
     let rows = select.all(&ctx.db).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -78,7 +109,7 @@ pub async fn desk(ctx: &Context, actor: &Actor) -> Result<(Vec<String>, Vec<Desk
         .filter(interest::Column::Kind.eq(InterestKind::Interest))
         .all(&ctx.db)
         .await?;
-    let desk = rows
+    let mut desk: Vec<DeskRow> = rows
         .into_iter()
         .map(|r| DeskRow {
             introductions: intros.iter().filter(|i| i.challenge_id == r.id).count(),
@@ -89,6 +120,12 @@ pub async fn desk(ctx: &Context, actor: &Actor) -> Result<(Vec<String>, Vec<Desk
             title: r.title,
         })
         .collect();
+    // Stable sorts: ties keep the most recently changed first.
+    match order {
+        DeskOrder::Changed => {}
+        DeskOrder::Deadline => desk.sort_by_key(|r| (r.deadline.is_none(), r.deadline)),
+        DeskOrder::Interest => desk.sort_by_key(|r| std::cmp::Reverse(r.interested)),
+    }
     Ok((departments(ctx, actor).await?, desk))
 }
 

@@ -25,6 +25,10 @@ pub struct OfficerRow {
     pub introductions: usize,
     /// Companies that declared interest.
     pub interested: usize,
+    /// Published, and its deadline is within a week.
+    pub closing_soon: bool,
+    /// Published, and its deadline has passed: it should be closed.
+    pub overdue: bool,
 }
 
 /// The officer's challenges.
@@ -37,6 +41,16 @@ pub struct OfficerHome {
     pub departments: Vec<String>,
     /// Challenges.
     pub rows: Vec<OfficerRow>,
+    /// Every status to filter by: key, name in the page language.
+    pub statuses: Vec<(String, String)>,
+    /// The status shown (empty: all).
+    pub status: String,
+    /// The order: changed, deadline or interest.
+    pub sort: String,
+    /// Published challenges closing within a week.
+    pub closing_soon: usize,
+    /// Published challenges whose deadline has passed.
+    pub overdue: usize,
 }
 
 /// Values of the challenge form, as typed.

@@ -362,6 +362,75 @@ async fn a_save_over_another_officers_change_is_refused_and_shows_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_officers_desk_filters_sorts_and_warns_of_close_deadlines() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut soon = challenge("ch-soon", "published");
+    soon["deadline"] =
+        json!((app.ctx.clock.now().date_naive() + chrono::Duration::days(3)).to_string());
+    app.import(
+        &[company_es()],
+        &[
+            challenge("ch-later", "published"),
+            soon,
+            challenge("ch-draft", "draft"),
+        ],
+    )
+    .await;
+    let founder = app
+        .user_token("lucia@fugascero.example", false, Some("co-test-es"), None)
+        .await;
+    let (status, body) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/challenges/ch-later/interests",
+            &json!({"kind": "interest"}),
+            Some(&founder),
+        )
+        .await;
+    assert!(status == 200 || status == 201, "{status}: {body}");
+    app.user_with_password(
+        "laura@canal.example",
+        "Laura",
+        PASSWORD,
+        false,
+        None,
+        Some(DEPARTMENT),
+    )
+    .await;
+    let (officer, _) = sign_in(&app, "laura@canal.example").await;
+    let order = |html: &str| -> Vec<&str> {
+        let mut found: Vec<(usize, &str)> = ["ch-soon", "ch-later", "ch-draft"]
+            .into_iter()
+            .filter_map(|id| {
+                html.find(&format!("/officer/challenges/{id}/edit"))
+                    .map(|at| (at, id))
+            })
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, id)| id).collect()
+    };
+
+    let (_, _, desk) = page(&app, "/officer", Some(&officer)).await;
+    assert!(desk.contains("Un reto cierra esta semana."), "{desk}");
+    assert!(desk.contains("(quedan 3 días) — cierra pronto"), "{desk}");
+    let (_, _, drafts) = page(&app, "/officer?status=draft", Some(&officer)).await;
+    assert_eq!(order(&drafts), ["ch-draft"]);
+    let (_, _, by_deadline) = page(&app, "/officer?sort=deadline", Some(&officer)).await;
+    assert_eq!(
+        order(&by_deadline)[0],
+        "ch-soon",
+        "the closest deadline first"
+    );
+    let (_, _, by_interest) = page(&app, "/officer?sort=interest", Some(&officer)).await;
+    assert_eq!(order(&by_interest)[0], "ch-later");
+    let (_, _, cancelled) = page(&app, "/officer?status=cancelled", Some(&officer)).await;
+    assert!(
+        cancelled.contains("Ningún reto en ese estado."),
+        "{cancelled}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declared_interest_reaches_the_officers_of_the_department() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.import(&[company_es()], &[challenge("ch-fugas", "published")])
@@ -395,7 +464,9 @@ async fn declared_interest_reaches_the_officers_of_the_department() {
         "the desk counts interest"
     );
     assert!(
-        desk.contains("<td>1</td><td>0</td>"),
+        desk.contains(
+            "data-label=\"Interés declarado\">1</td><td data-label=\"Presentaciones\">0</td>"
+        ),
         "one interest, no introduction yet: {desk}"
     );
 

@@ -1,41 +1,87 @@
-//! The officer's desk: their departments' challenges.
+//! The officer's desk: their departments' challenges, filtered by status, sorted, with the
+//! deadlines that are close.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use factoria_frontend::pages::officer::{OfficerHome, OfficerRow};
 
 use super::super::labels;
+use super::super::public::deadline_text;
 use super::super::{Page, error_page, show};
-use crate::domain::officers;
+use crate::domain::officers::{self, DeskOrder};
 use crate::http::AppState;
 use crate::types::ChallengeStatus;
 
-pub(super) async fn home(State(state): State<AppState>, page: Page) -> Response {
+/// Days before a published challenge's deadline when the desk warns about it.
+const CLOSING_SOON_DAYS: i64 = 7;
+
+/// `?status=…&sort=…` on the desk; an unknown value shows everything, as changed last.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct DeskQuery {
+    status: Option<String>,
+    sort: Option<String>,
+}
+
+pub(super) async fn home(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<DeskQuery>,
+) -> Response {
     if let Err(response) = page.user() {
         return response;
     }
-    let (departments, rows) = match officers::desk(&state.ctx, &page.actor).await {
+    let status = q
+        .status
+        .as_deref()
+        .and_then(|s| ChallengeStatus::parse(s).ok());
+    let order = DeskOrder::parse(q.sort.as_deref().unwrap_or_default());
+    let (departments, rows) = match officers::desk(&state.ctx, &page.actor, status, order).await {
         Ok(desk) => desk,
         Err(error) => return error_page(&page, &error),
     };
-    let rows = rows
+    let today = state.ctx.clock.now().date_naive();
+    let rows: Vec<OfficerRow> = rows
         .into_iter()
-        .map(|r| OfficerRow {
-            introductions: r.introductions,
-            interested: r.interested,
-            draft: r.status == ChallengeStatus::Draft,
-            status: labels::status(&page, r.status),
-            deadline: r
-                .deadline
-                .map(|d| d.format("%d/%m/%Y").to_string())
-                .unwrap_or_else(|| "—".into()),
-            id: r.id,
-            title: r.title,
+        .map(|r| {
+            let days_left = r.deadline.map(|d| (d - today).num_days());
+            let published = r.status == ChallengeStatus::Published;
+            OfficerRow {
+                introductions: r.introductions,
+                interested: r.interested,
+                draft: r.status == ChallengeStatus::Draft,
+                status: labels::status(&page, r.status),
+                deadline: deadline_text(&page, r.deadline).unwrap_or_else(|| "—".into()),
+                closing_soon: published
+                    && days_left.is_some_and(|d| (0..=CLOSING_SOON_DAYS).contains(&d)),
+                overdue: published && days_left.is_some_and(|d| d < 0),
+                id: r.id,
+                title: r.title,
+            }
         })
         .collect();
+    let statuses = [
+        ChallengeStatus::Draft,
+        ChallengeStatus::Published,
+        ChallengeStatus::Closed,
+        ChallengeStatus::Awarded,
+        ChallengeStatus::Cancelled,
+    ]
+    .into_iter()
+    .map(|s| (s.as_str().to_owned(), labels::status(&page, s)))
+    .collect();
     show(OfficerHome {
         frame: page.frame("Mis retos", "My challenges"),
         departments,
+        closing_soon: rows.iter().filter(|r| r.closing_soon).count(),
+        overdue: rows.iter().filter(|r| r.overdue).count(),
         rows,
+        statuses,
+        status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        sort: match order {
+            DeskOrder::Changed => "changed",
+            DeskOrder::Deadline => "deadline",
+            DeskOrder::Interest => "interest",
+        }
+        .to_owned(),
     })
 }
