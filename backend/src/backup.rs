@@ -252,6 +252,25 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Manifest> {
     let manifest = unpack(file, work.path())?;
     check_schema(&manifest)?;
     ensure_index_empty(&config.index_dir)?;
+    let stored: Vec<&String> = manifest
+        .files
+        .keys()
+        .filter(|n| is_stored_file(n))
+        .collect();
+    let store = match stored.is_empty() {
+        true => None,
+        false => Some(crate::files::Files::open(&config.files)?),
+    };
+    // The file store is checked like the database: a restore overwrites nothing.
+    if let Some(store) = &store {
+        for name in &stored {
+            let key = &name[FILES_PREFIX.len()..];
+            ensure!(
+                !store.exists(key).await?,
+                "the file store already holds {key}: restore into an empty file store (check FACTORIA_FILES_DIR or FACTORIA_S3_BUCKET)"
+            );
+        }
+    }
 
     let db = match manifest.database {
         Engine::Sqlite => {
@@ -318,13 +337,7 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Manifest> {
         restored.rows,
         manifest.rows
     );
-    let stored: Vec<&String> = manifest
-        .files
-        .keys()
-        .filter(|n| is_stored_file(n))
-        .collect();
-    if !stored.is_empty() {
-        let store = crate::files::Files::open(&config.files)?;
+    if let Some(store) = &store {
         for name in stored {
             let bytes = std::fs::read(work.path().join(name))?;
             store

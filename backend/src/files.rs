@@ -84,6 +84,15 @@ impl Files {
         }
     }
 
+    /// Whether something is stored under `key`.
+    pub async fn exists(&self, key: &str) -> Result<bool> {
+        match self.store.head(&Path::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(Error::Internal(anyhow::anyhow!("looking for {key}: {e}"))),
+        }
+    }
+
     /// Removes `key`; removing what is not there is not an error.
     pub async fn delete(&self, key: &str) -> Result<()> {
         match self.store.delete(&Path::from(key)).await {

@@ -57,33 +57,40 @@ fn hex_sha256(parts: &[&[u8]]) -> String {
     format!("{:x}", hasher.finalize())
 }
 
-/// The body as it is compared between retries: a multipart body without its boundary, which a
-/// client draws afresh for every attempt of the same upload.
+/// The body as it is compared between retries: a multipart body without its delimiters
+/// (`--boundary` at its start and after each line break), whose boundary a client draws afresh
+/// for every attempt of the same upload. Only delimiters go: bytes of a part that happen to
+/// spell the boundary stay, so two different files never compare equal.
 fn without_boundary(parts: &Parts, body: &[u8]) -> Vec<u8> {
     let boundary = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .filter(|t| t.starts_with("multipart/"))
+        .filter(|t| t.to_ascii_lowercase().starts_with("multipart/"))
         .and_then(|t| {
-            t.split(';')
-                .find_map(|p| p.trim().strip_prefix("boundary="))
+            t.split(';').find_map(|p| {
+                let (name, value) = p.trim().split_once('=')?;
+                name.eq_ignore_ascii_case("boundary")
+                    .then(|| value.trim_matches('"'))
+            })
         })
-        .map(|b| b.trim_matches('"').as_bytes().to_vec())
         .filter(|b| !b.is_empty());
     let Some(boundary) = boundary else {
         return body.to_vec();
     };
+    let delimiter = format!("\r\n--{boundary}").into_bytes();
+    let first = &delimiter[2..];
+    let mut rest = body.strip_prefix(first).unwrap_or(body);
     let mut out = Vec::with_capacity(body.len());
-    let mut rest = body;
-    while !rest.is_empty() {
-        if rest.starts_with(&boundary) {
-            rest = &rest[boundary.len()..];
-        } else {
-            out.push(rest[0]);
-            rest = &rest[1..];
-        }
+    while let Some(at) = rest
+        .windows(delimiter.len())
+        .position(|w| w == delimiter.as_slice())
+    {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(b"\r\n--");
+        rest = &rest[at + delimiter.len()..];
     }
+    out.extend_from_slice(rest);
     out
 }
 

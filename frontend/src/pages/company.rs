@@ -122,6 +122,8 @@ pub struct ForYou {
     pub weaker: usize,
     /// Those challenges are shown too.
     pub showing_weaker: bool,
+    /// Links to the other pages of recommendations.
+    pub pages: Vec<super::PageLink>,
 }
 
 /// Challenges the company follows or is interested in.

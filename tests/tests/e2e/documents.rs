@@ -428,6 +428,21 @@ on_both!(
         let mut expected = vec![PDF.to_vec(), RTF.to_vec()];
         expected.sort();
         assert_eq!(restored, expected, "the files come back, byte for byte");
+        // A store that already holds the files is refused like a database with data.
+        let again = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (again_url, _again_pg) =
+            factoria_tests::database(backend, again.path(), "factoria.sqlite").await;
+        let files_dir = target.path().join("files").display().to_string();
+        let (code, _, stderr) = factoria_tests::run_cli(
+            again.path(),
+            &[
+                ("FACTORIA_DATABASE_URL", again_url.as_str()),
+                ("FACTORIA_FILES_DIR", files_dir.as_str()),
+            ],
+            &["restore", &file.display().to_string()],
+        );
+        assert_ne!(code, 0);
+        assert!(stderr.contains("the file store already holds"), "{stderr}");
         assert_eq!(
             walk(&target.path().join("files"))
                 .iter()
@@ -447,8 +462,8 @@ on_both!(
     |backend: Backend| async move {
         let app = TestApp::spawn(backend).await;
         let (chief, _, _) = seeded(&app).await;
-        let send = |key: &'static str| {
-            let part = reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("pliego.pdf");
+        let send_file = |key: &'static str, bytes: &[u8]| {
+            let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("pliego.pdf");
             let form = reqwest::multipart::Form::new().part("file", part);
             app.http
                 .post(app.at("/api/v1/challenges/ch-water/documents"))
@@ -457,6 +472,7 @@ on_both!(
                 .multipart(form)
                 .send()
         };
+        let send = |key: &'static str| send_file(key, PDF);
         let first = send("pliego-1").await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(first.status().as_u16(), 201);
         let first: Value = first.json().await.unwrap_or_default();
@@ -476,6 +492,14 @@ on_both!(
         );
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM documents").await, 1);
         assert_eq!(walk(&app.dir.path().join("files")).len(), 1);
+        // Another file under the same key is another request, not a retry.
+        let mut other = PDF.to_vec();
+        other.extend_from_slice(b"% otra version\n");
+        let refused = send_file("pliego-1", &other)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(refused.status().as_u16(), 422);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM documents").await, 1);
     }
 );
 

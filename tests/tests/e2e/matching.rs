@@ -345,6 +345,20 @@ async fn companies_get_open_challenges_with_reasons_and_only_members_see_them() 
     let requirement = first["requirement"].as_str().unwrap_or_default();
     assert!(!requirement.is_empty(), "{page}");
     assert!(html.contains(requirement), "{requirement} on the page");
+    // Pages past the end are empty, and a page number that is not one is the first page.
+    for (path, cards) in [("/for-you?page=9", false), ("/for-you?page=x&page=2", true)] {
+        let (cookie, _) = app.session_of("claire@hydrolisten.example").await;
+        let response = app
+            .http
+            .get(app.at(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let html = response.text().await.unwrap_or_default();
+        assert_eq!(html.contains("class=\"result\""), cards, "{path}");
+    }
     if let Some(by) = first["covered_by"]["text"].as_str() {
         assert!(
             html.contains(&by.replace('\'', "&#39;")),

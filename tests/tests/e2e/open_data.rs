@@ -669,4 +669,8 @@ async fn the_sitemap_lists_public_pages_with_each_language_as_an_alternate() {
         )),
         "it links its Spanish version"
     );
+    assert!(
+        english.contains("/lang?to=es&#38;back=/challenges/ch-fugas\""),
+        "the language switch comes back to the page without pinning its language: {english}"
+    );
 }

@@ -73,6 +73,28 @@ pub(crate) fn accept_language_is_english(headers: &axum::http::HeaderMap) -> boo
         .is_some_and(|tag| tag.starts_with("en"))
 }
 
+/// The first value of `name` among a query's pairs (repeated ones after it are ignored).
+pub(super) fn first_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `path?query` without its `lang=` pairs.
+fn without_lang(here: &str) -> String {
+    let (path, query) = here.split_once('?').unwrap_or((here, ""));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
+}
+
 impl FromRequestParts<AppState> for Page {
     type Rejection = ApiError;
 
@@ -91,7 +113,7 @@ impl FromRequestParts<AppState> for Page {
             .query()
             .into_iter()
             .flat_map(|q| q.split('&'))
-            .find_map(|pair| match pair {
+            .find_map(|pair| match pair.to_ascii_lowercase().as_str() {
                 "lang=es" => Some(true),
                 "lang=en" => Some(false),
                 _ => None,
@@ -103,11 +125,9 @@ impl FromRequestParts<AppState> for Page {
             (None, _, None) => !accept_language_is_english(&parts.headers),
         };
         let notice = cookie(parts, NOTICE_COOKIE).map(decode_notice);
-        let here = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
+        // Without `lang=`: where the language switch and sign-in come back to, which must not
+        // pin a language over the visitor's choice.
+        let here = without_lang(parts.uri.path_and_query().map_or("/", |p| p.as_str()));
         let public_url = state.ctx.config.public_url.clone();
         let form_cookie = cookie(parts, form_cookie_name(&public_url)).map(str::to_owned);
         Ok(Page {
@@ -146,22 +166,11 @@ impl Page {
     /// This page in each language (`?lang=`), and as the visitor's own choice (`x-default`):
     /// absolute addresses for `<link rel="alternate" hreflang>`.
     fn alternates(&self) -> Vec<(&'static str, String)> {
-        let (path, query) = self.here.split_once('?').unwrap_or((&self.here, ""));
-        let kept: Vec<&str> = query
-            .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("lang="))
-            .collect();
         let base = self.public_url.as_str().trim_end_matches('/');
-        let with = |lang: Option<&str>| {
-            let mut params = kept.clone();
-            let pair = lang.map(|l| format!("lang={l}"));
-            if let Some(pair) = &pair {
-                params.push(pair);
-            }
-            match params.is_empty() {
-                true => format!("{base}{path}"),
-                false => format!("{base}{path}?{}", params.join("&")),
-            }
+        let with = |lang: Option<&str>| match (lang, self.here.contains('?')) {
+            (None, _) => format!("{base}{}", self.here),
+            (Some(lang), true) => format!("{base}{}&lang={lang}", self.here),
+            (Some(lang), false) => format!("{base}{}?lang={lang}", self.here),
         };
         vec![
             ("es", with(Some("es"))),

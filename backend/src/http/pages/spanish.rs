@@ -217,6 +217,12 @@ fn call_refusal(text: &str) -> Option<String> {
                 "Solo los miembros de la empresa que la presenta pueden cambiar una propuesta."
             }
             "this question is already answered" => "Esta pregunta ya tiene respuesta.",
+            "only officers of the challenge's department add its documents" => {
+                "Solo el personal del departamento del reto puede añadir sus documentos."
+            }
+            "only officers of the challenge's department remove its documents" => {
+                "Solo el personal del departamento del reto puede eliminar sus documentos."
+            }
             "members of the proposing company do not evaluate its proposal" => {
                 "Los miembros de la empresa que presenta la propuesta no la evalúan."
             }

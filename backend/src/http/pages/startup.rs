@@ -6,35 +6,38 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use factoria_frontend::pages::company::{Following, ForYou};
-use factoria_frontend::pages::{ChallengeCard, money};
+use factoria_frontend::pages::{ChallengeCard, PageLink, money};
 use factoria_search::{Document, Kind};
 
 use super::company::require_company;
 use super::labels;
 use super::public::card_of;
-use super::{Page, error_page, show};
+use super::{Page, error_page, first_value, show};
 use crate::domain::interests;
 use crate::domain::matching::{self, MatchQuery};
 use crate::http::AppState;
 
-/// `?weaker=1` on "Challenges for you": also the challenges the company covers less than partly.
-#[derive(Debug, serde::Deserialize)]
-struct ForYouQuery {
-    weaker: Option<String>,
-}
+/// Recommendations shown per page.
+const PER_PAGE: usize = 20;
 
 async fn for_you(
     State(state): State<AppState>,
     page: Page,
-    Query(q): Query<ForYouQuery>,
+    // `?weaker=1`: also the challenges the company covers less than partly; `?page=N`.
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let showing_weaker = matches!(q.weaker.as_deref(), Some("1" | "true" | "yes"));
+    let showing_weaker = matches!(first_value(&pairs, "weaker"), Some("1" | "true" | "yes"));
     let company = match require_company(&state, &page).await {
         Ok(company) => company,
         Err(response) => return response,
     };
+    let current = first_value(&pairs, "page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
     let query = MatchQuery {
-        per_page: 20,
+        page: current,
+        per_page: PER_PAGE,
         lang: Some(page.lang()),
         include_weaker: showing_weaker,
         ..MatchQuery::default()
@@ -83,6 +86,16 @@ async fn for_you(
             .collect()
     };
     let profile_incomplete = company.record.capabilities.is_empty();
+    let pages = (1..=results.total.div_ceil(PER_PAGE).min(50))
+        .map(|n| PageLink {
+            label: n.to_string(),
+            url: match showing_weaker {
+                true => format!("/for-you?weaker=1&page={n}"),
+                false => format!("/for-you?page={n}"),
+            },
+            current: n == current,
+        })
+        .collect();
     show(ForYou {
         frame: page.frame("Retos para ti", "Challenges for you"),
         company: company.record.name,
@@ -90,6 +103,7 @@ async fn for_you(
         profile_incomplete,
         weaker: results.weaker,
         showing_weaker,
+        pages,
     })
 }
 

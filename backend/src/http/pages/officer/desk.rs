@@ -7,7 +7,7 @@ use factoria_frontend::pages::officer::{OfficerHome, OfficerRow};
 
 use super::super::labels;
 use super::super::public::deadline_text;
-use super::super::{Page, error_page, show};
+use super::super::{Page, error_page, first_value, show};
 use crate::domain::officers::{self, DeskOrder};
 use crate::http::AppState;
 use crate::types::ChallengeStatus;
@@ -15,26 +15,24 @@ use crate::types::ChallengeStatus;
 /// Days before a published challenge's deadline when the desk warns about it.
 const CLOSING_SOON_DAYS: i64 = 7;
 
-/// `?status=…&sort=…` on the desk; an unknown value shows everything, as changed last.
-#[derive(Debug, Default, serde::Deserialize)]
-pub(super) struct DeskQuery {
-    status: Option<String>,
-    sort: Option<String>,
+/// `?status=…&sort=…` on the desk, read leniently: an unknown value shows everything, most
+/// recently changed first (the first of a repeated one counts).
+fn desk_query(pairs: &[(String, String)]) -> (Option<ChallengeStatus>, DeskOrder) {
+    (
+        first_value(pairs, "status").and_then(|s| ChallengeStatus::parse(s).ok()),
+        DeskOrder::parse(first_value(pairs, "sort").unwrap_or_default()),
+    )
 }
 
 pub(super) async fn home(
     State(state): State<AppState>,
     page: Page,
-    Query(q): Query<DeskQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     if let Err(response) = page.user() {
         return response;
     }
-    let status = q
-        .status
-        .as_deref()
-        .and_then(|s| ChallengeStatus::parse(s).ok());
-    let order = DeskOrder::parse(q.sort.as_deref().unwrap_or_default());
+    let (status, order) = desk_query(&pairs);
     let (departments, rows) = match officers::desk(&state.ctx, &page.actor, status, order).await {
         Ok(desk) => desk,
         Err(error) => return error_page(&page, &error),
