@@ -60,6 +60,25 @@ pub struct ConstraintLine {
     pub detail: String,
 }
 
+/// A page that asks before an action that cannot be undone: the same form posted again with
+/// `confirmed=1`, or back where the person came from.
+#[derive(askama::Template)]
+#[template(path = "pages/confirm_action.html")]
+pub struct ConfirmAction {
+    /// Frame; its title is the question.
+    pub frame: crate::layout::Frame,
+    /// What will happen.
+    pub consequence: String,
+    /// Where the form posts.
+    pub action: String,
+    /// The form's other fields, as they were posted.
+    pub fields: Vec<(String, String)>,
+    /// The button that does it.
+    pub button: String,
+    /// Where «No» goes.
+    pub back: String,
+}
+
 /// One link of a pagination.
 #[derive(Debug, Clone)]
 pub struct PageLink {

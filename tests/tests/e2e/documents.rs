@@ -312,14 +312,23 @@ on_both!(
             annex["id"]
         );
         assert!(page.contains(&action), "the page offers to remove it");
-        let answer = app
-            .http
-            .post(app.at(&action))
-            .header("cookie", &cookie)
-            .form(&[("csrf", csrf.as_str())])
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let post = |confirmed: &'static str| {
+            app.http
+                .post(app.at(&action))
+                .header("cookie", &cookie)
+                .form(&[("csrf", csrf.as_str()), ("confirmed", confirmed)])
+                .send()
+        };
+        // One click asks first; nothing is removed until the person confirms.
+        let asked = post("").await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(asked.status().as_u16(), 200);
+        let asked = asked.text().await.unwrap_or_default();
+        assert!(asked.contains("¿Eliminar este documento?"), "{asked}");
+        assert_eq!(
+            app.get(documents, None).await.1.as_array().map(Vec::len),
+            Some(1)
+        );
+        let answer = post("1").await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(answer.status().as_u16(), 303);
         assert_eq!(app.get(documents, None).await.1, json!([]));
 

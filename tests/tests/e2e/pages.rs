@@ -397,7 +397,7 @@ async fn the_officers_desk_filters_sorts_and_warns_of_close_deadlines() {
         Some(DEPARTMENT),
     )
     .await;
-    let (officer, _) = sign_in(&app, "laura@canal.example").await;
+    let (officer, csrf) = sign_in(&app, "laura@canal.example").await;
     let order = |html: &str| -> Vec<&str> {
         let mut found: Vec<(usize, &str)> = ["ch-soon", "ch-later", "ch-draft"]
             .into_iter()
@@ -428,6 +428,34 @@ async fn the_officers_desk_filters_sorts_and_warns_of_close_deadlines() {
         cancelled.contains("Ningún reto en ese estado."),
         "{cancelled}"
     );
+
+    // Cancelling asks first; only the confirmation cancels.
+    let status_of = || async {
+        app.get("/api/v1/challenges/ch-soon", Some(&founder))
+            .await
+            .1["status"]
+            .clone()
+    };
+    let form = [("csrf", csrf.as_str()), ("status", "cancelled")];
+    let (status, _, asked) =
+        post_form(&app, "/officer/challenges/ch-soon/status", &officer, &form).await;
+    assert_eq!(status, 200);
+    assert!(asked.contains("¿Cancelar este reto?"), "{asked}");
+    assert_eq!(status_of().await, "published");
+    let confirmed = [
+        ("csrf", csrf.as_str()),
+        ("status", "cancelled"),
+        ("confirmed", "1"),
+    ];
+    let (status, _, _) = post_form(
+        &app,
+        "/officer/challenges/ch-soon/status",
+        &officer,
+        &confirmed,
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(status_of().await, "cancelled");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use super::company::number_or_text;
 use super::{
-    FormData, Page, UploadForm, error_page, form_errors, redirect_with_notice, render, show,
+    FormData, Page, UploadForm, confirm_removal, error_page, form_errors, redirect_with_notice,
+    render, show,
 };
 use crate::domain::Error;
 use crate::domain::calls::{self, CallView, QuestionView};
@@ -330,6 +331,13 @@ async fn detach(
 ) -> Response {
     if let Err(response) = page.signed_form(&form) {
         return response;
+    }
+    if let Some(asking) = confirm_removal(
+        &page,
+        &form,
+        &format!("/challenges/{id}/proposal#attachments"),
+    ) {
+        return asking;
     }
     match documents::remove(&state.ctx, &page.actor, &id, document).await {
         Ok(()) => redirect_with_notice(

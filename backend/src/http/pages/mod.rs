@@ -73,6 +73,23 @@ pub(crate) fn accept_language_is_english(headers: &axum::http::HeaderMap) -> boo
         .is_some_and(|tag| tag.starts_with("en"))
 }
 
+/// The page that asks before removing a document or attachment, or `None` once confirmed.
+pub(super) fn confirm_removal(page: &Page, form: &FormData, back: &str) -> Option<Response> {
+    (form.get("confirmed") != "1").then(|| {
+        show(factoria_frontend::pages::ConfirmAction {
+            frame: page.frame("¿Eliminar este documento?", "Remove this document?"),
+            consequence: page.t(
+                "Se eliminará y nadie podrá descargarlo ya. No se puede deshacer.",
+                "It will be removed and nobody will be able to download it. This cannot be undone.",
+            ),
+            action: page.here.clone(),
+            fields: Vec::new(),
+            button: page.t("Sí, eliminarlo", "Yes, remove it"),
+            back: back.to_owned(),
+        })
+    })
+}
+
 /// The first value of `name` among a query's pairs (repeated ones after it are ignored).
 pub(super) fn first_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs

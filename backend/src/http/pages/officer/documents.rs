@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use super::super::{FormData, Page, UploadForm, error_page, redirect_with_notice};
+use super::super::{FormData, Page, UploadForm, confirm_removal, error_page, redirect_with_notice};
 use super::officer_form;
 use crate::domain::documents;
 use crate::http::AppState;
@@ -41,6 +41,13 @@ pub(super) async fn remove_document(
 ) -> Response {
     if let Err(response) = officer_form(&page, &form) {
         return response;
+    }
+    if let Some(asking) = confirm_removal(
+        &page,
+        &form,
+        &format!("/officer/challenges/{id}/call#documents"),
+    ) {
+        return asking;
     }
     match documents::remove(&state.ctx, &page.actor, &id, document).await {
         Ok(()) => redirect_with_notice(

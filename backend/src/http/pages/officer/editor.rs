@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use factoria_frontend::layout::FormErrors;
+use factoria_frontend::pages::ConfirmAction;
 use factoria_frontend::pages::officer::{
     ChallengeEditor, ChallengeForm, PreviewView, SupplyLine, Transition,
 };
@@ -459,6 +460,19 @@ pub(super) async fn change_status(
             );
         }
     };
+    if to == ChallengeStatus::Cancelled && form.get("confirmed") != "1" {
+        return show(ConfirmAction {
+            frame: page.frame("¿Cancelar este reto?", "Cancel this challenge?"),
+            consequence: page.t(
+                "El reto dejará de admitir propuestas y quienes lo siguen recibirán un aviso. No se puede deshacer.",
+                "The challenge will take no more proposals and its followers will be told. This cannot be undone.",
+            ),
+            action: format!("/officer/challenges/{id}/status"),
+            fields: vec![("status".into(), to.as_str().into())],
+            button: page.t("Sí, cancelar el reto", "Yes, cancel the challenge"),
+            back: format!("/officer/challenges/{id}/edit"),
+        });
+    }
     let awarded = Some(form.get("awarded_company"))
         .filter(|c| !c.is_empty() && to == ChallengeStatus::Awarded);
     match challenges::transition(&state.ctx, &page.actor, &id, to, awarded).await {
