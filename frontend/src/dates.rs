@@ -4,42 +4,55 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Madrid;
 
+const MONTHS_ES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// A date as people write it: «21 de diciembre de 2026», "21 December 2026".
 pub fn long_date(es: bool, date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
-    const ES: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let month = date.month0() as usize;
     if es {
-        format!("{} de {} de {}", date.day(), ES[month], date.year())
+        format!("{} de {} de {}", date.day(), MONTHS_ES[month], date.year())
     } else {
-        format!("{} {} {}", date.day(), EN[month], date.year())
+        format!("{} {} {}", date.day(), MONTHS_EN[month], date.year())
+    }
+}
+
+/// A month as people write it: «diciembre de 2026», "December 2026".
+pub fn month(es: bool, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let month = date.month0() as usize;
+    if es {
+        format!("{} de {}", MONTHS_ES[month], date.year())
+    } else {
+        format!("{} {}", MONTHS_EN[month], date.year())
     }
 }
 

@@ -457,6 +457,12 @@ test('an administrator reads the analytics and manages users', async () => {
   await page.waitForURL(/\/admin$/);
   assert.match(await page.locator('#funnel-title + svg + *, table').first().textContent(), /.+/);
   await check(page, 'admin-analytics');
+  await page.getByLabel('Desde').fill('2026-01-01');
+  await page.getByLabel('Hasta').fill('2025-01-01');
+  await page.getByRole('button', { name: 'Ver el periodo' }).click();
+  await page.waitForURL(/from=2026-01-01/);
+  assert.match(await page.locator('.error-summary').textContent(), /anterior al primer día/);
+  await check(page, 'admin-analytics-period-fault');
   await page.goto(`${BASE}/admin/users`);
   await check(page, 'admin-users');
   await page.goto(`${BASE}/admin/jobs`);

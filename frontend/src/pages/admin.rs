@@ -89,10 +89,18 @@ pub struct Figure {
 pub struct Analytics {
     /// Frame.
     pub frame: Frame,
+    /// The period's first day as typed (`YYYY-MM-DD`, empty: open).
+    pub from: String,
+    /// The period's last day as typed.
+    pub to: String,
+    /// Faults of the period, shown beside its fields.
+    pub errors: crate::layout::FormErrors,
     /// Headline figures.
     pub figures: Vec<Figure>,
     /// Charts.
     pub charts: Vec<BarChart>,
+    /// Per department: name, challenges published, introductions, accepted.
+    pub departments: Vec<(String, usize, usize, usize)>,
 }
 
 /// A user in the admin list.

@@ -459,6 +459,49 @@ async fn the_officers_desk_filters_sorts_and_warns_of_close_deadlines() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_cover_a_period_month_by_month_and_per_department() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.import(&[company_es()], &[challenge("ch-fugas", "published")])
+        .await;
+    app.user_with_password(
+        "admin@factoria.example",
+        "Admin",
+        PASSWORD,
+        true,
+        None,
+        None,
+    )
+    .await;
+    let (admin, _) = sign_in(&app, "admin@factoria.example").await;
+    let today = app.ctx.clock.now().date_naive();
+
+    let (status, _, html) = page(&app, "/admin", Some(&admin)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Presentaciones por mes"), "{html}");
+    let month = factoria_frontend::dates::month(true, today);
+    assert!(
+        html.contains(&month),
+        "the trend ends with this month, {month}"
+    );
+    assert!(html.contains("Por departamento") && html.contains("Canal de Isabel II"));
+
+    // A period before anything happened counts nothing for the department.
+    let (_, _, before) = page(&app, "/admin?from=2020-01-01&to=2020-03-31", Some(&admin)).await;
+    assert!(!before.contains("Por departamento"), "{before}");
+    assert!(before.contains("enero de 2020") && before.contains("marzo de 2020"));
+
+    let (status, _, faulty) =
+        page(&app, "/admin?from=2026-13-01&to=2020-01-01", Some(&admin)).await;
+    assert_eq!(status, 200);
+    assert!(
+        faulty.contains("o es una fecha: escríbela como AAAA-MM-DD."),
+        "{faulty}"
+    );
+    let (_, _, reversed) = page(&app, "/admin?from=2026-01-01&to=2025-01-01", Some(&admin)).await;
+    assert!(reversed.contains("s anterior al primer día."), "{reversed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declared_interest_reaches_the_officers_of_the_department() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.import(&[company_es()], &[challenge("ch-fugas", "published")])

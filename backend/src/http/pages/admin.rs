@@ -1,27 +1,74 @@
 //! Administration pages: analytics, users and departments, the job queue and failed emails.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use factoria_frontend::pages::admin::{
     Analytics, BarChart, FailureRow, Figure, Jobs, QueueRow, UserRow, Users,
 };
 
-use super::{FormData, Page, error_page, labels, redirect_with_notice, show};
+use factoria_frontend::layout::FormErrors;
+
+use super::{
+    FormData, Page, error_page, first_value, form_errors, labels, redirect_with_notice, show,
+};
 use crate::domain::{Error, admin, analytics, auth};
 use crate::http::AppState;
 use crate::http::ratelimit::{Action, ClientIp};
+use crate::types::validation::FieldErrors;
 
-fn percent(share: Option<f64>) -> String {
-    share.map_or_else(|| "—".to_owned(), |s| format!("{:.0} %", s * 100.0))
+/// A share as each language writes it: «45 %», "45%".
+fn percent(share: Option<f64>, es: bool) -> String {
+    let space = if es { " " } else { "" };
+    share.map_or_else(|| "—".to_owned(), |s| format!("{:.0}{space}%", s * 100.0))
 }
 
-async fn analytics_page(State(state): State<AppState>, page: Page) -> Response {
+/// The period typed in the analytics form: its days, or the faults of its fields.
+fn read_period(pairs: &[(String, String)]) -> std::result::Result<analytics::Period, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let mut day = |name: &str| {
+        let text = first_value(pairs, name).unwrap_or_default().trim();
+        if text.is_empty() {
+            return None;
+        }
+        let parsed = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            errors.push(name, "is not a date: write it as YYYY-MM-DD");
+        }
+        parsed
+    };
+    let period = analytics::Period {
+        from: day("from"),
+        to: day("to"),
+    };
+    if let (Some(from), Some(to)) = (period.from, period.to)
+        && to < from
+    {
+        errors.push("to", "is before the first day");
+    }
+    match errors.is_empty() {
+        true => Ok(period),
+        false => Err(errors),
+    }
+}
+
+async fn analytics_page(
+    State(state): State<AppState>,
+    page: Page,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
     if let Err(response) = page.user() {
         return response;
     }
-    let figures = match analytics::compute(&state.ctx, &page.actor).await {
+    let (period, errors) = match read_period(&pairs) {
+        Ok(period) => (period, FormErrors::default()),
+        Err(faults) => (
+            analytics::Period::default(),
+            form_errors(&faults, |_| None, page.es),
+        ),
+    };
+    let figures = match analytics::compute(&state.ctx, &page.actor, period).await {
         Ok(figures) => figures,
         Err(error) => return error_page(&page, &error),
     };
@@ -31,14 +78,34 @@ async fn analytics_page(State(state): State<AppState>, page: Page) -> Response {
         .map(|(s, n)| (labels::funnel_step(&page, *s), *n as f64))
         .collect();
     let count = |v: f64| format!("{v:.0}");
+    let sector = |key: &String| factoria_frontend::sectors::name(key, page.es);
     let top_sectors: Vec<_> = figures.coverage.iter().take(12).collect();
-    let demand: Vec<(String, f64)> = top_sectors
+    // Each chart sorted by its own value, largest first.
+    let sorted = |mut bars: Vec<(String, f64)>| {
+        bars.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        bars
+    };
+    let demand = sorted(
+        top_sectors
+            .iter()
+            .map(|(s, _, challenges)| (sector(s), *challenges as f64))
+            .collect(),
+    );
+    let supply = sorted(
+        top_sectors
+            .iter()
+            .map(|(s, companies, _)| (sector(s), *companies as f64))
+            .collect(),
+    );
+    let trend: Vec<(String, f64)> = figures
+        .trend
         .iter()
-        .map(|(s, _, challenges)| (s.clone(), *challenges as f64))
-        .collect();
-    let supply: Vec<(String, f64)> = top_sectors
-        .iter()
-        .map(|(s, companies, _)| (s.clone(), *companies as f64))
+        .map(|(month, made)| {
+            (
+                factoria_frontend::dates::month(page.es, *month),
+                *made as f64,
+            )
+        })
         .collect();
     let charts = vec![
         BarChart::new(
@@ -46,6 +113,13 @@ async fn analytics_page(State(state): State<AppState>, page: Page) -> Response {
             &page.t("Embudo de presentaciones", "Introductions funnel"),
             &page.t("Presentaciones", "Introductions"),
             &funnel,
+            count,
+        ),
+        BarChart::new(
+            "trend",
+            &page.t("Presentaciones por mes", "Introductions by month"),
+            &page.t("Presentaciones", "Introductions"),
+            &trend,
             count,
         ),
         BarChart::new(
@@ -63,40 +137,58 @@ async fn analytics_page(State(state): State<AppState>, page: Page) -> Response {
             count,
         ),
     ];
+    let figures_by_department: Vec<(String, usize, usize, usize)> = figures
+        .by_department
+        .iter()
+        .map(|d| (d.name.clone(), d.published, d.introductions, d.accepted))
+        .collect();
     let figures = vec![
         Figure {
             label: page.t(
                 "Tasa de respuesta a presentaciones",
                 "Reply rate to introductions",
             ),
-            value: percent(figures.reply_rate),
+            value: percent(figures.reply_rate, page.es),
         },
         Figure {
             label: page.t("Aceptadas de las respondidas", "Accepted of those answered"),
-            value: percent(figures.acceptance_rate),
+            value: percent(figures.acceptance_rate, page.es),
         },
         Figure {
             label: page.t(
                 "Mediana de días hasta la primera presentación",
                 "Median days to the first introduction",
             ),
-            value: figures
-                .median_days_to_introduction
-                .map_or_else(|| "—".into(), |d| format!("{d:.1}")),
+            value: figures.median_days_to_introduction.map_or_else(
+                || "—".into(),
+                |d| {
+                    let text = format!("{d:.1}");
+                    if page.es {
+                        text.replace('.', ",")
+                    } else {
+                        text
+                    }
+                },
+            ),
         },
         Figure {
             label: page.t("Pymes entre las empresas", "SMEs among companies"),
-            value: percent(figures.sme_share),
+            value: percent(figures.sme_share, page.es),
         },
         Figure {
             label: page.t("Presentaciones a pymes", "Introductions to SMEs"),
-            value: percent(figures.sme_share_of_introductions),
+            value: percent(figures.sme_share_of_introductions, page.es),
         },
     ];
+    let departments = figures_by_department.clone();
     show(Analytics {
         frame: page.frame("Indicadores", "Analytics"),
+        from: first_value(&pairs, "from").unwrap_or_default().to_owned(),
+        to: first_value(&pairs, "to").unwrap_or_default().to_owned(),
+        errors,
         figures,
         charts,
+        departments,
     })
 }
 

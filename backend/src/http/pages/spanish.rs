@@ -301,6 +301,10 @@ pub(super) fn field_message(message: &str) -> Option<String> {
         "use at least 10 characters" => Some("usa al menos 10 caracteres."),
         "use at most 200 characters" => Some("usa como máximo 200 caracteres."),
         "choose es or en" => Some("elige es o en."),
+        "is not a date: write it as YYYY-MM-DD" => {
+            Some("no es una fecha: escríbela como AAAA-MM-DD.")
+        }
+        "is before the first day" => Some("es anterior al primer día."),
         "new challenges come as a digest: use daily, weekly or off" => {
             Some("los retos nuevos llegan en un resumen: elige diario, semanal o ninguno.")
         }
