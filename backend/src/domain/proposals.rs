@@ -871,3 +871,45 @@ pub async fn act_on_mine(
         MyAction::Withdraw => withdraw(ctx, actor, challenge_id, id).await,
     }
 }
+
+/// One of a company's proposals, as its members' dashboard lists it.
+#[derive(Debug, Clone)]
+pub struct OwnProposal {
+    /// The challenge's interchange id.
+    pub challenge: String,
+    /// The challenge's title.
+    pub challenge_title: String,
+    /// Where the proposal stands.
+    pub status: ProposalStatus,
+    /// The proposals deadline.
+    pub deadline: DateTime<Utc>,
+    /// It can still be changed, submitted or withdrawn.
+    pub open: bool,
+}
+
+/// The proposals of the actor's company, most recently changed first, for its members.
+pub async fn of_my_company(ctx: &Context, actor: &Actor) -> Result<Vec<OwnProposal>> {
+    let company = calls::own_company(&ctx.db, actor, None, false).await?;
+    let now = ctx.clock.now();
+    let rows = proposal::Entity::find()
+        .filter(proposal::Column::CompanyId.eq(company.id))
+        .order_by_desc(proposal::Column::UpdatedAt)
+        .all(&ctx.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let challenge = challenge::Entity::find_by_id(row.challenge_id)
+            .one(&ctx.db)
+            .await?
+            .ok_or(Error::NotFound("challenge"))?;
+        let call = calls::required_call(&ctx.db, challenge.id).await?;
+        out.push(OwnProposal {
+            open: is_open(&challenge, &call, now),
+            challenge: challenge.external_id,
+            challenge_title: challenge.title,
+            status: row.status,
+            deadline: call.proposals_deadline,
+        });
+    }
+    Ok(out)
+}

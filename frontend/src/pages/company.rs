@@ -136,4 +136,23 @@ pub struct Following {
     pub following: Vec<ChallengeCard>,
     /// Declared interest.
     pub interested: Vec<ChallengeCard>,
+    /// The company's proposals.
+    pub proposals: Vec<ActivityRow>,
+    /// The company's introductions to challenges.
+    pub introductions: Vec<ActivityRow>,
+}
+
+/// One proposal or introduction on a start-up's dashboard, with what to do next.
+#[derive(Debug, Clone)]
+pub struct ActivityRow {
+    /// The challenge's id.
+    pub challenge: String,
+    /// The challenge's title.
+    pub title: String,
+    /// Where it stands, in words.
+    pub state: String,
+    /// What to do next, in words.
+    pub next: String,
+    /// Where to do it.
+    pub link: Option<String>,
 }

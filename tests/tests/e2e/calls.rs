@@ -791,7 +791,27 @@ on_both!(
             ids.push(id);
         }
         let (lucia_id, claire_id) = (ids[0], ids[1]);
+        // Lucía's dashboard says where the proposal stands and what she may still do.
+        let dashboard = || async {
+            let (cookie, _) = app.session_of("lucia@fugascero.example").await;
+            app.http
+                .get(app.at("/following"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .text()
+                .await
+                .unwrap_or_default()
+        };
+        let before = dashboard().await;
+        assert!(
+            before.contains("Vuestras propuestas")
+                && before.contains("Podéis cambiarla o retirarla hasta el"),
+            "{before}"
+        );
         app.ctx.clock.advance(chrono::Duration::days(6));
+        assert!(dashboard().await.contains("el tribunal la está evaluando"));
 
         // After the deadline the answer is the deadline, even to a body with faults.
         let (status, body) = app

@@ -84,7 +84,7 @@ pub(super) fn document_links(page: &Page, documents: &[DocumentView]) -> Vec<Doc
 }
 
 /// A proposal's status in words.
-fn status_words(page: &Page, status: ProposalStatus) -> String {
+pub(super) fn status_words(page: &Page, status: ProposalStatus) -> String {
     let (es, en) = match status {
         ProposalStatus::Draft => (
             "Borrador: solo la ve vuestra empresa",

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use factoria_frontend::pages::company::{Following, ForYou};
+use factoria_frontend::pages::company::{ActivityRow, Following, ForYou};
 use factoria_frontend::pages::{ChallengeCard, PageLink, money};
 use factoria_search::{Document, Kind};
 
@@ -14,8 +14,11 @@ use super::labels;
 use super::public::card_of;
 use super::{Page, error_page, first_value, show};
 use crate::domain::interests;
+use crate::domain::introductions::{self, IntroductionView};
 use crate::domain::matching::{self, MatchQuery};
+use crate::domain::proposals::{self, OwnProposal};
 use crate::http::AppState;
+use crate::types::{IntroductionStage, ProposalStatus};
 
 /// Recommendations shown per page.
 const PER_PAGE: usize = 20;
@@ -108,9 +111,10 @@ async fn for_you(
 }
 
 async fn following(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(response) = require_company(&state, &page).await {
-        return response;
-    }
+    let company = match require_company(&state, &page).await {
+        Ok(company) => company,
+        Err(response) => return response,
+    };
     let (following, interested) = match interests::followed(&state.ctx, &page.actor).await {
         Ok((following, interested)) => (
             following.iter().map(|c| card_of(&page, c)).collect(),
@@ -118,11 +122,101 @@ async fn following(State(state): State<AppState>, page: Page) -> Response {
         ),
         Err(error) => return error_page(&page, &error),
     };
+    let proposals = match proposals::of_my_company(&state.ctx, &page.actor).await {
+        Ok(rows) => rows.iter().map(|p| proposal_row(&page, p)).collect(),
+        Err(error) => return error_page(&page, &error),
+    };
+    let introductions =
+        match introductions::for_company(&state.ctx, &page.actor, &company.record.id).await {
+            Ok(rows) => rows.iter().map(|i| introduction_row(&page, i)).collect(),
+            Err(error) => return error_page(&page, &error),
+        };
     show(Following {
-        frame: page.frame("Retos que seguís", "Challenges you follow"),
+        frame: page.frame("Vuestros retos", "Your challenges"),
         following,
         interested,
+        proposals,
+        introductions,
     })
+}
+
+/// A proposal on the dashboard, with the step its state calls for.
+fn proposal_row(page: &Page, p: &OwnProposal) -> ActivityRow {
+    let deadline = factoria_frontend::dates::moment(page.es, p.deadline);
+    let (next, link) = match (p.status, p.open) {
+        (ProposalStatus::Draft | ProposalStatus::Withdrawn, true) => (
+            page.t(
+                &format!("Completadla y enviadla antes del {deadline}"),
+                &format!("Complete and submit it before {deadline}"),
+            ),
+            true,
+        ),
+        (ProposalStatus::Submitted, true) => (
+            page.t(
+                &format!("Podéis cambiarla o retirarla hasta el {deadline}"),
+                &format!("You can change or withdraw it until {deadline}"),
+            ),
+            true,
+        ),
+        (ProposalStatus::Submitted, false) => (
+            page.t(
+                "Nada: el tribunal la está evaluando",
+                "Nothing: the panel is evaluating it",
+            ),
+            false,
+        ),
+        (ProposalStatus::Selected, _) => (
+            page.t(
+                "El equipo del reto os contactará para empezar el piloto",
+                "The challenge's team will contact you to start the pilot",
+            ),
+            false,
+        ),
+        (ProposalStatus::Draft | ProposalStatus::Withdrawn, false)
+        | (ProposalStatus::Unselected, _) => ("—".to_owned(), false),
+    };
+    ActivityRow {
+        link: link.then(|| format!("/challenges/{}/proposal", p.challenge)),
+        challenge: p.challenge.clone(),
+        title: p.challenge_title.clone(),
+        state: super::call::status_words(page, p.status),
+        next,
+    }
+}
+
+/// An introduction on the dashboard, with the step its stage calls for.
+fn introduction_row(page: &Page, i: &IntroductionView) -> ActivityRow {
+    let next = match i.stage {
+        IntroductionStage::Introduced => page.t(
+            &format!(
+                "Aceptadla o rechazadla desde el correo que os enviamos, antes del {}",
+                factoria_frontend::dates::moment(true, i.expires_at)
+            ),
+            &format!(
+                "Accept or decline it from the email we sent you, before {}",
+                factoria_frontend::dates::moment(false, i.expires_at)
+            ),
+        ),
+        IntroductionStage::Accepted => page.t(
+            "Escribid al equipo del reto para concertar una reunión",
+            "Write to the challenge's team to arrange a meeting",
+        ),
+        IntroductionStage::Meeting => page.t(
+            "Preparad con el equipo del reto la propuesta de piloto",
+            "Prepare the pilot proposal with the challenge's team",
+        ),
+        IntroductionStage::Pilot => page.t("Llevad a cabo el piloto", "Run the pilot"),
+        IntroductionStage::Contract | IntroductionStage::Declined | IntroductionStage::Expired => {
+            "—".to_owned()
+        }
+    };
+    ActivityRow {
+        challenge: i.challenge.clone(),
+        title: i.challenge_title.clone(),
+        state: labels::stage(page, i.stage),
+        next,
+        link: None,
+    }
 }
 
 pub(super) fn routes() -> Router<AppState> {
