@@ -217,6 +217,8 @@ pub struct Matches {
     /// Candidates scored.
     pub total: usize,
     /// Matches.
+    /// Links to the other pages of the ranking.
+    pub pages: Vec<super::PageLink>,
     pub cards: Vec<MatchCard>,
     /// Companies that declared interest, first come first.
     pub interested: Vec<Interested>,

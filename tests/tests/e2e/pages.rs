@@ -553,6 +553,23 @@ async fn declared_interest_reaches_the_officers_of_the_department() {
         "links to its explained match"
     );
     assert!(matches.contains("«Tenemos correladores en 12 municipios.»"));
+    assert!(matches.contains("class=\"result\""), "a ranking");
+    // Past the last page the ranking is empty; a page that is not a number is the first.
+    let (status, _, beyond) = page(
+        &app,
+        "/officer/challenges/ch-fugas/matches?page=9",
+        Some(&officer),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!beyond.contains("class=\"result\""), "{beyond}");
+    let (_, _, first) = page(
+        &app,
+        "/officer/challenges/ch-fugas/matches?page=x",
+        Some(&officer),
+    )
+    .await;
+    assert!(first.contains("class=\"result\""));
 }
 
 /// Node, the browser tests' packages and Chromium, as `scripts/ensure-test-tools.sh` installs

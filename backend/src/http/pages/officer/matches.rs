@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use factoria_frontend::pages::PageLink;
 use factoria_frontend::pages::officer::{Interested, MatchCard, Matches};
 use factoria_search::matching::CertificationRule;
 
@@ -28,6 +29,8 @@ pub(super) struct MatchFilters {
     region: Option<String>,
     /// `csv` for a download of the ranking.
     format: Option<String>,
+    /// 1-based page of the ranking.
+    page: Option<String>,
 }
 
 /// Companies in a download of the ranking.
@@ -54,7 +57,15 @@ pub(super) async fn matches(
     let required_only = flag(&filters.required_certifications);
     let download = filters.format.as_deref() == Some("csv");
     let region = filters.region.clone().unwrap_or_default().trim().to_owned();
+    let paged = !shortlist_only && !download;
+    let current = filters
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| *p >= 1 && paged)
+        .unwrap_or(1);
     let query = MatchQuery {
+        page: current,
         sme_only: sme,
         certified,
         certification_rule: if required_only {
@@ -133,7 +144,41 @@ pub(super) async fn matches(
         })
         .take(MATCHES_SHOWN)
         .collect();
+    let pages = match paged {
+        false => Vec::new(),
+        true => {
+            let mut kept: Vec<(&str, String)> = Vec::new();
+            for (name, on) in [
+                ("sme", sme),
+                ("certified", certified),
+                ("required_certifications", required_only),
+            ] {
+                if on {
+                    kept.push((name, "1".into()));
+                }
+            }
+            if !region.is_empty() {
+                kept.push(("region", region.clone()));
+            }
+            (1..=results.total.div_ceil(MATCHES_SHOWN).min(10))
+                .map(|n| {
+                    let mut params = kept.clone();
+                    params.push(("page", n.to_string()));
+                    PageLink {
+                        label: n.to_string(),
+                        url: format!(
+                            "/officer/challenges/{}/matches?{}",
+                            challenge.record.id,
+                            serde_urlencoded::to_string(&params).unwrap_or_default()
+                        ),
+                        current: n == current,
+                    }
+                })
+                .collect()
+        }
+    };
     show(Matches {
+        pages,
         frame: page.frame("Empresas que encajan", "Companies that fit"),
         challenge_id: challenge.record.id,
         challenge_title: challenge.record.title,
