@@ -202,6 +202,21 @@ impl TestApp {
         token
     }
 
+    /// The page at `path` as the existing user `email` sees it in a browser session: status and
+    /// HTML.
+    pub async fn page_as(&self, email: &str, path: &str) -> (u16, String) {
+        let (cookie, _) = self.session_of(email).await;
+        let response = self
+            .http
+            .get(self.at(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
     /// A browser session of the existing user `email`: the `Cookie` header value and its CSRF
     /// token.
     pub async fn session_of(&self, email: &str) -> (String, String) {

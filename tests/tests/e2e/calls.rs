@@ -792,18 +792,7 @@ on_both!(
         }
         let (lucia_id, claire_id) = (ids[0], ids[1]);
         // Lucía's dashboard says where the proposal stands and what she may still do.
-        let dashboard = || async {
-            let (cookie, _) = app.session_of("lucia@fugascero.example").await;
-            app.http
-                .get(app.at("/following"))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .text()
-                .await
-                .unwrap_or_default()
-        };
+        let dashboard = || async { app.page_as("lucia@fugascero.example", "/following").await.1 };
         let before = dashboard().await;
         assert!(
             before.contains("Vuestras propuestas")

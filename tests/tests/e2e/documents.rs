@@ -296,17 +296,10 @@ on_both!(
 
         // The same from the officer's call page: a form with the session's token.
         let (_, annex) = upload(&app, documents, "anexo-2.pdf", PDF, Some(&chief)).await;
+        let (_, page) = app
+            .page_as("jefa@canal.example", "/officer/challenges/ch-water/call")
+            .await;
         let (cookie, csrf) = app.session_of("jefa@canal.example").await;
-        let page = app
-            .http
-            .get(app.at("/officer/challenges/ch-water/call"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .text()
-            .await
-            .unwrap_or_default();
         let action = format!(
             "/officer/challenges/ch-water/documents/{}/remove",
             annex["id"]

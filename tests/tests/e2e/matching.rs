@@ -329,17 +329,7 @@ async fn companies_get_open_challenges_with_reasons_and_only_members_see_them() 
     );
 
     // The page shows the start-up the same explanation, requirement by requirement.
-    let (cookie, _) = app.session_of("claire@hydrolisten.example").await;
-    let html = app
-        .http
-        .get(app.at("/for-you"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let (_, html) = app.page_as("claire@hydrolisten.example", "/for-you").await;
     assert!(html.contains("Cómo cubrís cada requisito"), "{html}");
     let first = &page["items"][0]["explanation"]["requirements"][0];
     let requirement = first["requirement"].as_str().unwrap_or_default();
@@ -347,16 +337,8 @@ async fn companies_get_open_challenges_with_reasons_and_only_members_see_them() 
     assert!(html.contains(requirement), "{requirement} on the page");
     // Pages past the end are empty, and a page number that is not one is the first page.
     for (path, cards) in [("/for-you?page=9", false), ("/for-you?page=x&page=2", true)] {
-        let (cookie, _) = app.session_of("claire@hydrolisten.example").await;
-        let response = app
-            .http
-            .get(app.at(path))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(response.status().as_u16(), 200, "{path}");
-        let html = response.text().await.unwrap_or_default();
+        let (status, html) = app.page_as("claire@hydrolisten.example", path).await;
+        assert_eq!(status, 200, "{path}");
         assert_eq!(html.contains("class=\"result\""), cards, "{path}");
     }
     if let Some(by) = first["covered_by"]["text"].as_str() {
