@@ -9,7 +9,8 @@ use factoria_frontend::emails::{
 use factoria_search::matching::MatchOptions;
 use factoria_search::{EntityKey, Filters};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -20,7 +21,6 @@ use crate::db::entities::{
 };
 use crate::db::{self};
 use crate::email::{self, Outgoing, Topic};
-use crate::types::Email;
 use crate::types::validation::FieldErrors;
 
 /// Version of the consent text the alert settings show; stored with each consent.
@@ -404,8 +404,6 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
         }
         let tx = db::begin_write(&ctx.db).await?;
         if !items.is_empty() {
-            let to =
-                Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
             let content = EmailContent::Digest(Digest {
                 name: person.name.clone(),
                 company_name: company.name.clone(),
@@ -413,15 +411,8 @@ pub async fn send_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
                 items,
                 settings_url: ctx.url("/account/alerts"),
             });
-            let outgoing = Outgoing {
-                to,
-                to_name: Some(person.name.clone()),
-                user_id: Some(person.id),
-                lang,
-                content,
-                topic: Some(Topic::NewChallenges),
-                reply_to: None,
-            };
+            let outgoing = Outgoing::to_person(&person, content, Some(Topic::NewChallenges))
+                .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
             if email::enqueue(&tx, ctx.mailer.domain(), outgoing)
                 .await?
                 .is_some()
@@ -538,21 +529,12 @@ pub async fn tell<C: ConnectionTrait>(
         .await?;
         return Ok(true);
     }
-    let Ok(to) = Email::parse(&person.email) else {
+    let Ok(outgoing) = Outgoing::to_person(person, content, Some(Topic::FollowedChallenges)) else {
         tracing::warn!(
             user = person.id,
             "a stored address does not parse; not told of a followed challenge's news"
         );
         return Ok(false);
-    };
-    let outgoing = Outgoing {
-        to,
-        to_name: Some(person.name.clone()),
-        user_id: Some(person.id),
-        lang: factoria_search::Lang::from_code(&person.locale),
-        content,
-        topic: Some(Topic::FollowedChallenges),
-        reply_to: None,
     };
     Ok(email::enqueue(conn, ctx.mailer.domain(), outgoing)
         .await?
@@ -566,14 +548,14 @@ pub async fn tell<C: ConnectionTrait>(
 /// whose news cannot be sent does not hold up the others (the first such error is returned
 /// after every other person was served, so the job is retried for them).
 pub async fn send_followed_digests(ctx: &Context, now: DateTime<Utc>) -> Result<usize> {
-    let mut people: Vec<i64> = held_news::Entity::find()
+    let people: Vec<i64> = held_news::Entity::find()
+        .select_only()
+        .column(held_news::Column::UserId)
+        .distinct()
+        .order_by_asc(held_news::Column::UserId)
+        .into_tuple()
         .all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|h| h.user_id)
-        .collect();
-    people.sort_unstable();
-    people.dedup();
+        .await?;
     let mut sent = 0;
     let mut first_error = None;
     for user_id in people {
@@ -643,16 +625,8 @@ async fn send_held_news(ctx: &Context, user_id: i64, now: DateTime<Utc>) -> Resu
             news,
             ctx.url("/account/alerts"),
         ));
-        let to = Email::parse(&person.email).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-        let outgoing = Outgoing {
-            to,
-            to_name: Some(person.name.clone()),
-            user_id: Some(person.id),
-            lang: factoria_search::Lang::from_code(&person.locale),
-            content,
-            topic: Some(Topic::FollowedChallenges),
-            reply_to: None,
-        };
+        let outgoing = Outgoing::to_person(&person, content, Some(Topic::FollowedChallenges))
+            .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
         queued = email::enqueue(&tx, ctx.mailer.domain(), outgoing)
             .await?
             .is_some();

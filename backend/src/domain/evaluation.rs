@@ -19,7 +19,7 @@ use crate::db::entities::{call, challenge, company, evaluation, membership, prop
 use crate::db::{self};
 use crate::email::{self, Outgoing};
 use crate::types::validation::{FieldErrors, ObjectReader, UnknownFields};
-use crate::types::{ChallengeStatus, Email, ProposalStatus};
+use crate::types::{ChallengeStatus, ProposalStatus};
 use factoria_frontend::emails::{CallResult, EmailContent, ScoreLine};
 use factoria_frontend::pages::decimal;
 
@@ -816,15 +816,7 @@ async fn tell_proposer<C: ConnectionTrait>(
         .await?
         .ok_or(Error::NotFound("company"))?;
     for person in calls::members_of(conn, vec![row.company_id]).await? {
-        let Ok(to) = Email::parse(&person.email) else {
-            tracing::warn!(
-                user = person.id,
-                "a stored address does not parse; not told of a result"
-            );
-            continue;
-        };
-        let lang = factoria_search::Lang::from_code(&person.locale);
-        let es = lang == factoria_search::Lang::Es;
+        let es = factoria_search::Lang::from_code(&person.locale) == factoria_search::Lang::Es;
         let content = EmailContent::CallResult(CallResult {
             name: person.name.clone(),
             company_name: company.name.clone(),
@@ -843,14 +835,12 @@ async fn tell_proposer<C: ConnectionTrait>(
                 .collect(),
             url: ctx.url(&format!("/challenges/{}#result", challenge.external_id)),
         });
-        let outgoing = Outgoing {
-            to,
-            to_name: Some(person.name.clone()),
-            user_id: Some(person.id),
-            lang,
-            content,
-            topic: None,
-            reply_to: None,
+        let Ok(outgoing) = Outgoing::to_person(&person, content, None) else {
+            tracing::warn!(
+                user = person.id,
+                "a stored address does not parse; not told of a result"
+            );
+            continue;
         };
         email::enqueue(conn, ctx.mailer.domain(), outgoing).await?;
     }

@@ -77,6 +77,26 @@ pub struct Outgoing {
     pub reply_to: Option<Email>,
 }
 
+impl Outgoing {
+    /// An email to an account, in its language, with no other reply-to; the error when the
+    /// stored address does not parse.
+    pub fn to_person(
+        person: &crate::db::entities::user::Model,
+        content: EmailContent,
+        topic: Option<Topic>,
+    ) -> std::result::Result<Outgoing, String> {
+        Ok(Outgoing {
+            to: Email::parse(&person.email)?,
+            to_name: Some(person.name.clone()),
+            user_id: Some(person.id),
+            lang: factoria_search::Lang::from_code(&person.locale),
+            content,
+            topic,
+            reply_to: None,
+        })
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Stored {
     content: EmailContent,
